@@ -1,0 +1,103 @@
+"""Stage 3: quantity x factor x GWP -> emission lines, one per ledger row and factor component.
+
+Everything here is column arithmetic on whole DataFrames: a merge to attach factors, one
+multiply for the gas mass, one for CO2e.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from carbon.errors import FactorSetError
+from carbon.factors import KEY, FactorSet
+from carbon.units import conversion_factor, vocabulary
+
+LINE_COLUMNS = [
+    "record_id", "year", "site", "region", "activity", "waste_type", "route",
+    "scope", "category", "method", "gas",
+    "quantity", "unit", "quantity_canonical", "canonical_unit", "conversion",
+    "factor_id", "factor_value", "factor_unit", "factor_region", "factor_data_year", "factor_published",
+    "factor_confidence", "factor_source_id", "factor_source", "selection_note",
+    "gwp_set", "gwp", "gwp_basis", "emissions_t_gas", "tco2e",
+    "factor_set", "factor_set_version", "source", "ledger_file", "ledger_row",
+]
+
+
+# Factor-table columns renamed on the emission line so they cannot clash with ledger columns.
+FACTOR_RENAMES = {"value": "factor_value", "unit": "factor_unit", "data_year": "factor_data_year",
+                  "published": "factor_published", "confidence": "factor_confidence", "source_id": "factor_source_id"}
+
+
+def _fuel_property(factor_set: FactorSet, fuel: str, name: str) -> pd.Series:
+    table = factor_set.fuel_properties
+    match = table[(table["fuel"] == fuel) & (table["property"] == name)]
+    if match.empty:
+        raise FactorSetError(f"{factor_set.label}: no '{name}' for fuel '{fuel}' in fuel_properties (needed to convert mass or volume to energy)")
+    return match.iloc[0]
+
+
+def fuel_to_energy(rows: pd.DataFrame, factor_set: FactorSet) -> pd.DataFrame:
+    """Fill `quantity_canonical` for every row; fuel given by mass or volume goes through NCV and density."""
+    rows = rows.copy()
+    rows["quantity_canonical"] = rows["basis_quantity"].where(rows["is_canonical"])
+    rows["canonical_unit"] = rows["activity"].map({a: s["canonical_unit"] for a, s in vocabulary()["activities"].items()})
+    for activity, spec in vocabulary()["activities"].items():
+        pending = (rows["activity"] == activity) & ~rows["is_canonical"]
+        if "fuel" not in spec or not pending.any():
+            continue
+        ncv = _fuel_property(factor_set, spec["fuel"], "ncv")
+        tj_per_t = ncv["value"] * conversion_factor(f"({ncv['unit']}) * t", spec["canonical_unit"])
+        by_volume = pending & (rows["basis_unit"] == "m**3")
+        by_mass = pending & (rows["basis_unit"] == "t")
+        if by_volume.any():
+            density = _fuel_property(factor_set, spec["fuel"], "density")
+            t_per_m3 = density["value"] * conversion_factor(f"({density['unit']}) * m**3", "t")
+            rows.loc[by_volume, "quantity_canonical"] = rows.loc[by_volume, "basis_quantity"] * t_per_m3 * tj_per_t
+            rows.loc[by_volume, "conversion"] = (rows.loc[by_volume, "conversion"].str.replace(", then fuel properties to", ",", regex=False)
+                                                 + f" x density {density['value']:g} {density['unit']} ({density['property_id']}, confidence: {density['confidence']})"
+                                                 + f" x NCV {ncv['value']:g} {ncv['unit']} ({ncv['property_id']})")
+        if by_mass.any():
+            rows.loc[by_mass, "quantity_canonical"] = rows.loc[by_mass, "basis_quantity"] * tj_per_t
+            rows.loc[by_mass, "conversion"] = (rows.loc[by_mass, "conversion"].str.replace(", then fuel properties to", ",", regex=False)
+                                               + f" x NCV {ncv['value']:g} {ncv['unit']} ({ncv['property_id']})")
+    return rows
+
+
+def attach_key_ids(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Give each row the integer id of its (activity, region, year, waste_type, route) key."""
+    rows = rows.copy()
+    rows["key_id"] = rows.groupby(KEY, sort=True, observed=True).ngroup()
+    keys = rows.drop_duplicates("key_id")[["key_id", *KEY]].reset_index(drop=True)
+    return rows, keys
+
+
+def gwp_values(factor_set: FactorSet, gwp_set: str) -> dict[str, float]:
+    table = factor_set.gwp[factor_set.gwp["gwp_set"] == gwp_set]
+    if table.empty:
+        sets = ", ".join(sorted(factor_set.gwp["gwp_set"].unique()))
+        raise FactorSetError(f"GWP set '{gwp_set}' is not in {factor_set.label}: choose one of {sets}")
+    return dict(zip(table["gas"], table["value"]))
+
+
+def emission_lines(rows: pd.DataFrame, selected: pd.DataFrame, factor_set: FactorSet, gwp_set: str) -> pd.DataFrame:
+    """One line per (ledger row, selected factor component), with gas mass and CO2e in tonnes."""
+    factor_part = selected[["key_id", *FACTOR_RENAMES, "scope", "category", "method", "gas", "factor_id",
+                            "value_canonical", "factor_region", "gwp_basis", "selection_note"]].rename(columns=FACTOR_RENAMES)
+    lines = rows.merge(factor_part, on="key_id", how="inner")
+    gwp = gwp_values(factor_set, gwp_set)
+    # CO2e factors already carry their own GWP basis (e.g. DESNZ on AR5): multiply by 1.
+    lines["gwp"] = lines["gas"].map(gwp).where(lines["gas"] != "CO2e", 1.0)
+    missing_gwp = lines["gwp"].isna()
+    if missing_gwp.any():
+        gases = ", ".join(sorted(lines.loc[missing_gwp, "gas"].unique()))
+        raise FactorSetError(f"{factor_set.label}: GWP set {gwp_set} has no value for {gases}")
+    lines["emissions_t_gas"] = lines["quantity_canonical"] * lines["value_canonical"]
+    lines["tco2e"] = lines["emissions_t_gas"] * lines["gwp"]
+    lines["gwp_set"] = gwp_set
+    titles = {sid: factor_set.source_title(sid) for sid in lines["factor_source_id"].unique()}
+    lines["factor_source"] = lines["factor_source_id"].map(titles)
+    lines["factor_set"] = factor_set.name
+    lines["factor_set_version"] = factor_set.version
+    return lines[LINE_COLUMNS].sort_values(["year", "ledger_row", "scope", "category", "method", "gas"], kind="stable").reset_index(drop=True)
+

@@ -1,0 +1,134 @@
+"""The `carbon` command: parse options, call the library, render. No accounting logic lives here."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from carbon import __version__
+from carbon.errors import CarbonError
+from carbon.paths import inputs_root
+from carbon.pipeline import InventoryRequest, org_paths, run_inventory
+from carbon.report import render_table, summary_frame, to_csv, to_json, write_outputs
+
+app = typer.Typer(
+    help=(
+        "GHG and resource inventory from an activity ledger and cited, versioned emission factors.\n\n"
+        "Example: carbon inventory                      (the bundled Qfin example, 2021-2025)\n\n"
+        "Example: carbon inventory --format json > inventory.json"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+stdout = Console()
+stderr = Console(stderr=True)
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class GwpSet(str, Enum):
+    AR4 = "AR4"
+    AR5 = "AR5"
+    AR6 = "AR6"
+
+
+def _version(value: bool) -> None:
+    if value:
+        stdout.print(f"carbon-inventory {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
+    """GHG and resource inventory from an activity ledger and cited, versioned emission factors."""
+
+
+def _fail(message: str) -> None:
+    stderr.print(f"error: {message}", highlight=False, markup=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def _parse_date(text: str | None) -> date:
+    if text is None:
+        return date.today()
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        _fail(f"--as-of {text!r}: expected a date as YYYY-MM-DD, e.g. 2025-03-31")
+
+
+def _inputs(org: Path | None, ledger: Path | None, organisation: Path | None) -> tuple[Path, Path, str]:
+    if (ledger is None) != (organisation is None):
+        _fail("--ledger and --organisation go together: give both, or neither and use --org DIR")
+    if ledger is not None:
+        if org is not None:
+            _fail("give either --org DIR or --ledger FILE --organisation FILE, not both")
+        return ledger, organisation, ledger.stem if ledger.stem != "activity" else ledger.parent.name
+    org = org or inputs_root() / "qfin"
+    if not org.is_dir():
+        _fail(f"--org {org}: not a folder (expected a folder holding activity.csv and organisation.csv)")
+    activity_file, organisation_file = org_paths(org)
+    return activity_file, organisation_file, org.name
+
+
+@app.command()
+def inventory(
+    org: Annotated[Optional[Path], typer.Option(help="Organisation folder with activity.csv|.xlsx and organisation.csv|.xlsx. Default: the bundled inputs/qfin.")] = None,
+    ledger: Annotated[Optional[Path], typer.Option(help="Activity ledger file (.csv or .xlsx); use with --organisation instead of --org.")] = None,
+    organisation: Annotated[Optional[Path], typer.Option(help="Organisation metrics file (.csv or .xlsx): employees, revenue per year.")] = None,
+    factors: Annotated[Optional[str], typer.Option(help="Factor set: NAME[@VERSION] from factors/, or a folder with manifest.yaml. Default: latest china-corporate.")] = None,
+    gwp: Annotated[GwpSet, typer.Option(help="GWP set for per-gas factors (100-year).")] = GwpSet.AR6,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Use only factors published on or before this date (YYYY-MM-DD). Default: today.")] = None,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="table: readable; json: the DESIGN.md contract on stdout; csv: one row per year on stdout.")] = OutputFormat.table,
+    out: Annotated[Optional[Path], typer.Option(help="Folder for emission_lines.csv and inventory.json. Default: outputs/<organisation>.")] = None,
+) -> None:
+    """Compute Scope 1/2/3, energy, water, waste and intensities per year.
+
+    Writes every emission line (traceable to its ledger row and factor source) to
+    OUT/emission_lines.csv and the summary to OUT/inventory.json. Bad input exits 2 with
+    every problem listed, and writes nothing.
+
+    Examples:
+
+      carbon inventory
+
+      carbon inventory --org inputs/illustrative-sites --gwp AR5
+
+      carbon inventory --ledger my/activity.xlsx --organisation my/organisation.csv --as-of 2025-03-31 --format json
+    """
+    ledger_file, organisation_file, name = _inputs(org, ledger, organisation)
+    request = InventoryRequest(ledger=ledger_file, organisation=organisation_file, organisation_name=name,
+                               factors=factors, gwp=gwp.value, as_of=_parse_date(as_of))
+    try:
+        result = run_inventory(request)
+    except CarbonError as error:
+        _fail(str(error))
+    out_dir = out or Path("outputs") / name
+    try:
+        written = write_outputs(out_dir, result.document, result.lines)
+    except OSError as error:
+        _fail(f"cannot write outputs to {out_dir}: {error}")
+    for warning in result.warnings:
+        stderr.print(f"warning: {warning}", highlight=False, markup=False)
+    if output_format is OutputFormat.json:
+        sys.stdout.write(to_json(result.document))
+    elif output_format is OutputFormat.csv:
+        sys.stdout.write(to_csv(summary_frame(result.document)))
+    else:
+        render_table(result.document, stdout)
+        stdout.print(f"Wrote {len(result.lines)} emission lines to {written[0]} and the summary to {written[1]}", highlight=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

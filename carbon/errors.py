@@ -1,0 +1,55 @@
+"""Errors the engine raises. The CLI turns every CarbonError into a message and exit code 2."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where it is, what was there, what was expected."""
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    expected: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        found = "" if self.value is None else f": found {self.value!r}"
+        return f"{', '.join(where)}{found}; expected {self.expected}"
+
+
+class CarbonError(Exception):
+    """Base class: anything wrong with inputs, factors or options."""
+
+
+class InputProblems(CarbonError):
+    """Carries every problem found in one validation pass, so the user fixes them all at once."""
+
+    def __init__(self, problems: list[Problem], headline: str = "The inputs have problems"):
+        self.problems = list(problems)
+        self.headline = headline
+        lines = [f"{headline} ({len(self.problems)}):"] + [f"  - {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+class LedgerError(InputProblems):
+    """The activity ledger or the organisation file is invalid."""
+
+
+class FactorNotFound(InputProblems):
+    """No factor matched an (activity, region, year) after the fallback chain."""
+
+
+class UnitError(CarbonError):
+    """A unit string could not be parsed, is banned as ambiguous, or has the wrong dimension."""
+
+
+class FactorSetError(CarbonError):
+    """A factor set is missing, tampered with, or breaks its schema."""

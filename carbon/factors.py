@@ -1,0 +1,292 @@
+"""Stage 2: load a versioned factor set, verify it, and select one factor per ledger key.
+
+A factor set is `factors/<name>/<version>/manifest.yaml` plus CSV tables whose sha256 the
+manifest pins. Selection runs on the *distinct* (activity, region, year, waste_type, route)
+keys of the ledger, never row by row, and its result is merged back onto the rows.
+
+Selection rules (each choice is recorded on the selected row and summarised in results):
+- only factors published on or before the as-of date are eligible;
+- region: the most specific region in the chain province -> grid region -> national -> GLOBAL
+  that has an eligible factor (the chain comes from the set's regions.csv);
+- vintage: the latest data_year not after the reporting year; when none exists, the earliest
+  later data_year, reported as a vintage fallback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from carbon.errors import FactorNotFound, FactorSetError, Problem, UnitError
+from carbon.paths import factors_root
+from carbon.units import conversion_factor, vocabulary
+
+FACTOR_COLUMNS = ["factor_id", "activity", "region", "data_year", "gas", "value", "unit", "scope", "category",
+                  "method", "waste_type", "route", "source_id", "published", "gwp_basis", "confidence", "notes"]
+TABLE_COLUMNS = {
+    "factors": FACTOR_COLUMNS,
+    "gwp": ["gwp_set", "gas", "value", "source_id", "confidence", "notes"],
+    "fuel_properties": ["property_id", "fuel", "property", "value", "unit", "source_id", "confidence", "notes"],
+    "regions": ["region", "level", "name", "name_zh", "parent", "source_id", "confidence", "notes"],
+}
+GLOBAL_REGION = "GLOBAL"
+# A factor line is one of these per ledger row: e.g. gasoline gives CO2, CH4 and N2O lines,
+# water gives supply (category 1) and treatment (category 5), electricity location and market.
+COMPONENT = ["scope", "category", "method", "gas"]
+KEY = ["activity", "region", "year", "waste_type", "route"]
+
+
+@dataclass(frozen=True)
+class FactorSet:
+    name: str
+    version: str
+    path: Path
+    manifest: dict
+    factors: pd.DataFrame
+    gwp: pd.DataFrame
+    fuel_properties: pd.DataFrame
+    regions: pd.DataFrame
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def source_title(self, source_id: str) -> str:
+        source = self.manifest["sources"].get(source_id, {})
+        return f"{source.get('publisher', '?')}: {source.get('title', '?')}"
+
+
+# ---------------------------------------------------------------- locating and loading
+
+def _version_key(version: str) -> tuple:
+    return tuple(int(part) if part.isdigit() else part for part in version.replace("-", ".").split("."))
+
+
+def available_sets(root: Path | None = None) -> dict[str, list[str]]:
+    """{set name: [versions, oldest first]} for every manifest under the factors folder."""
+    root = root or factors_root()
+    found: dict[str, list[str]] = {}
+    for manifest in sorted(root.glob("*/*/manifest.yaml")):
+        found.setdefault(manifest.parent.parent.name, []).append(manifest.parent.name)
+    return {name: sorted(versions, key=_version_key) for name, versions in found.items()}
+
+
+def resolve_factor_set(spec: str | None, default_name: str = "china-corporate") -> Path:
+    """A folder path, or NAME[@VERSION] under the bundled factors folder (latest version by default)."""
+    spec = spec or default_name
+    as_path = Path(spec)
+    if (as_path / "manifest.yaml").is_file():
+        return as_path
+    name, _, version = spec.partition("@")
+    sets = available_sets()
+    if name not in sets:
+        known = ", ".join(f"{n} ({', '.join(v)})" for n, v in sets.items()) or "none"
+        raise FactorSetError(f"factor set '{spec}' not found: expected a folder with manifest.yaml or one of: {known}")
+    version = version or sets[name][-1]
+    if version not in sets[name]:
+        raise FactorSetError(f"factor set '{name}' has no version '{version}': available {', '.join(sets[name])}")
+    return factors_root() / name / version
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read_checked_table(folder: Path, entry: dict) -> pd.DataFrame:
+    path = folder / entry["file"]
+    if not path.is_file():
+        raise FactorSetError(f"{path}: listed in manifest.yaml but missing")
+    actual = _sha256(path)
+    if actual != entry["sha256"]:
+        raise FactorSetError(
+            f"{path}: sha256 does not match manifest.yaml (manifest {entry['sha256']}, file {actual}). "
+            "The table was changed after the set was released; restore it or publish a new version.")
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _schema_problems(kind: str, table: pd.DataFrame, file: str, sources: dict) -> list[Problem]:
+    expected = TABLE_COLUMNS[kind]
+    problems = [Problem(file, 1, c, None, f"no column '{c}' (columns are: {', '.join(expected)})")
+                for c in table.columns if c not in expected]
+    problems += [Problem(file, 1, c, None, f"a column '{c}'") for c in expected if c not in table.columns]
+    if problems:
+        return problems
+    rows = pd.Series(np.arange(len(table)) + 2, index=table.index)
+    if "source_id" in table and kind != "regions":
+        bad = ~table["source_id"].isin(list(sources))
+        problems += [Problem(file, int(r), "source_id", v, "an id listed under sources in manifest.yaml")
+                     for r, v in zip(rows[bad], table.loc[bad, "source_id"])]
+    if "value" in table:
+        bad = pd.to_numeric(table["value"], errors="coerce").isna()
+        problems += [Problem(file, int(r), "value", v, "a number") for r, v in zip(rows[bad], table.loc[bad, "value"])]
+    return problems
+
+
+def _canonical_factor_values(factors: pd.DataFrame, file_of: pd.Series) -> tuple[pd.Series, list[Problem]]:
+    """Each factor value in t<gas> per canonical activity unit (e.g. kgCO2/kWh -> tCO2/MWh)."""
+    vocab = vocabulary()
+    problems: list[Problem] = []
+    multiplier = pd.Series(np.nan, index=factors.index)
+    for (activity, gas, unit), group in factors.groupby(["activity", "gas", "unit"]).groups.items():
+        target_mass = vocab["gases"].get(gas)
+        spec = vocab["activities"].get(activity)
+        if target_mass is None or spec is None:
+            what = f"a gas among {', '.join(vocab['gases'])}" if target_mass is None else f"an activity among {', '.join(vocab['activities'])}"
+            problems += [Problem(file_of[i], int(i) + 2, "gas" if target_mass is None else "activity", gas if target_mass is None else activity, what) for i in group[:5]]
+            continue
+        try:
+            multiplier[group] = conversion_factor(unit, f"{target_mass}/({spec['canonical_unit']})")
+        except UnitError as exc:
+            problems += [Problem(file_of[i], None, "unit", unit, f"a unit convertible to {target_mass} per {spec['canonical_unit']} ({exc})") for i in group[:1]]
+    return factors["value"].astype("float64") * multiplier, problems
+
+
+def load_factor_set(folder: Path) -> FactorSet:
+    """Load and verify a factor set folder; any tampering or schema problem is refused."""
+    folder = Path(folder)
+    manifest_path = folder / "manifest.yaml"
+    if not manifest_path.is_file():
+        raise FactorSetError(f"{folder}: no manifest.yaml")
+    manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
+    sources = manifest.get("sources", {})
+    tables: dict[str, list[pd.DataFrame]] = {kind: [] for kind in TABLE_COLUMNS}
+    problems: list[Problem] = []
+    for entry in manifest.get("tables", []):
+        kind = entry.get("kind")
+        if kind not in TABLE_COLUMNS:
+            raise FactorSetError(f"{manifest_path}: table {entry.get('file')} has unknown kind '{kind}' (expected {', '.join(TABLE_COLUMNS)})")
+        table = _read_checked_table(folder, entry)
+        problems += _schema_problems(kind, table, str(folder / entry["file"]), sources)
+        table["_file"] = str(folder / entry["file"])
+        table["_line"] = np.arange(len(table)) + 2
+        tables[kind].append(table)
+    if problems:
+        raise FactorSetError("factor set schema problems:\n" + "\n".join(f"  - {p}" for p in problems))
+    factors = pd.concat(tables["factors"], ignore_index=True)
+    duplicated = factors["factor_id"].duplicated(keep=False)
+    if duplicated.any():
+        listing = "\n".join(f"  - {f}, row {r}: factor_id {i!r} used twice"
+                            for f, r, i in factors.loc[duplicated, ["_file", "_line", "factor_id"]].itertuples(index=False))
+        raise FactorSetError("factor set schema problems:\n" + listing)
+    factors["data_year"] = factors["data_year"].astype("int64")
+    factors["scope"] = factors["scope"].astype("int64")
+    factors["published"] = pd.to_datetime(factors["published"], format="%Y-%m-%d").dt.date
+    factors["value_canonical"], unit_problems = _canonical_factor_values(factors, factors["_file"])
+    if unit_problems:
+        raise FactorSetError("factor set schema problems:\n" + "\n".join(f"  - {p}" for p in unit_problems))
+    gwp = pd.concat(tables["gwp"], ignore_index=True)
+    gwp["value"] = gwp["value"].astype("float64")
+    fuel = pd.concat(tables["fuel_properties"], ignore_index=True)
+    fuel["value"] = fuel["value"].astype("float64")
+    return FactorSet(name=manifest["name"], version=str(manifest["version"]), path=folder, manifest=manifest,
+                     factors=factors, gwp=gwp, fuel_properties=fuel, regions=pd.concat(tables["regions"], ignore_index=True))
+
+
+# ---------------------------------------------------------------- selection
+
+def region_chains(regions: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
+    """(region, candidate, rank) rows: each wanted region, then its parents, ending at GLOBAL."""
+    parent = dict(zip(regions["region"], regions["parent"]))
+    rows = []
+    for region in wanted:
+        if region not in parent:
+            continue
+        candidate, rank = region, 0
+        while candidate and rank < 10:
+            rows.append((region, candidate, rank))
+            candidate, rank = parent.get(candidate, ""), rank + 1
+    return pd.DataFrame(rows, columns=["region", "candidate", "rank"])
+
+
+def _selection_notes(selected: pd.DataFrame, factor_set: FactorSet) -> list[str]:
+    """Say when a choice was a fallback rather than the set's design.
+
+    A less specific region counts as a fallback only when the set has factors for that
+    activity and method at the ledger region's level (provincial electricity, say). IPCC
+    gasoline defaults being GLOBAL, or market-based electricity being national, is the design.
+    """
+    level = dict(zip(factor_set.regions["region"], factor_set.regions["level"]))
+    factors = factor_set.factors
+    covered = set(zip(factors["activity"], factors["method"], factors["region"].map(level)))
+    notes = []
+    for row in selected.itertuples(index=False):
+        parts = []
+        if row.region_rank > 0 and (row.activity, row.method, level.get(row.region)) in covered:
+            parts.append(f"region fallback {row.region} -> {row.factor_region}")
+        if row.data_year > row.year:
+            parts.append(f"vintage {row.data_year} is after reporting year {row.year} (no earlier vintage published)")
+        notes.append("; ".join(parts))
+    return notes
+
+
+def select_factors(keys: pd.DataFrame, factor_set: FactorSet, as_of: date) -> tuple[pd.DataFrame, list[dict]]:
+    """Choose factors for each distinct key.
+
+    `keys` has the KEY columns plus `key_id`. Returns (selected rows: key_id + factor columns,
+    list of unmatched keys with what was tried).
+    """
+    factors = factor_set.factors
+    eligible = factors[factors["published"] <= as_of]
+    chains = region_chains(factor_set.regions, sorted(keys["region"].unique()))
+    candidates = keys.merge(chains, on="region").merge(
+        eligible.rename(columns={"region": "factor_region"}),
+        left_on=["activity", "candidate", "waste_type", "route"],
+        right_on=["activity", "factor_region", "waste_type", "route"],
+    ).rename(columns={"rank": "region_rank"})
+    # Most specific region first, then the latest vintage not after the reporting year,
+    # then (only if none) the earliest later vintage.
+    not_after = candidates["data_year"] <= candidates["year"]
+    candidates["vintage_order"] = np.where(not_after, candidates["year"] - candidates["data_year"],
+                                           10_000 + candidates["data_year"] - candidates["year"])
+    candidates = candidates.sort_values(["key_id", *COMPONENT, "region_rank", "vintage_order"], kind="stable")
+    selected = candidates.drop_duplicates(["key_id", *COMPONENT], keep="first").copy()
+    # Keep only components from the best region: a national factor must not mix with a provincial one.
+    best_rank = selected.groupby(["key_id", "method"])["region_rank"].transform("min")
+    selected = selected[selected["region_rank"] == best_rank]
+    selected["selection_note"] = _selection_notes(selected, factor_set)
+    return selected, _unmatched(keys, selected, chains, factor_set, as_of)
+
+
+def _unmatched(keys: pd.DataFrame, selected: pd.DataFrame, chains: pd.DataFrame, factor_set: FactorSet, as_of: date) -> list[dict]:
+    """Keys with no factor at all, or an electricity key missing a required method."""
+    vocab = vocabulary()["activities"]
+    known_regions = set(factor_set.regions["region"])
+    missing = []
+    methods_found = selected.groupby("key_id")["method"].agg(set).to_dict()
+    for key in keys.itertuples(index=False):
+        found = methods_found.get(key.key_id)
+        required = set(vocab[key.activity].get("required_methods", []))
+        if found is not None and required <= found:
+            continue
+        if key.region not in known_regions:
+            reason = f"region '{key.region}' is not in the factor set's regions.csv (e.g. CN, CN-SH, CN-BJ, CN-HA)"
+        else:
+            tried = " -> ".join(chains.loc[chains["region"] == key.region, "candidate"])
+            lacking = f"no {' or '.join(sorted(required - (found or set())))} factor" if found else "no factor"
+            detail = f" waste_type={key.waste_type} route={key.route}" if key.activity == "waste" else ""
+            reason = (f"{lacking} for {key.activity}{detail} in year {key.year}: tried regions {tried}, "
+                      f"any data year, published on or before {as_of.isoformat()} in {factor_set.label}")
+        missing.append({"key_id": key.key_id, "reason": reason})
+    return missing
+
+
+def not_found_problems(rows: pd.DataFrame, missing: list[dict]) -> list[Problem]:
+    """Turn unmatched keys into Problems naming the ledger rows that carry them."""
+    problems = []
+    for item in missing:
+        hit = rows.loc[rows["key_id"] == item["key_id"], ["ledger_file", "ledger_row", "region"]]
+        listed = ", ".join(str(r) for r in hit["ledger_row"].head(10)) + (" ..." if len(hit) > 10 else "")
+        problems.append(Problem(hit["ledger_file"].iloc[0], int(hit["ledger_row"].iloc[0]), "region",
+                                hit["region"].iloc[0], f"a factor to exist ({item['reason']}); rows {listed}"))
+    return problems
+
+
+def raise_if_not_found(problems: list[Problem]) -> None:
+    if problems:
+        raise FactorNotFound(problems, "No emission factor for some ledger rows")

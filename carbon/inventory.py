@@ -1,0 +1,129 @@
+"""Stage 4: aggregate emission lines and activity rows into the per-year inventory (JSON contract).
+
+Location- and market-based Scope 2 are kept apart and never summed together; each total
+uses exactly one of them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from carbon.factors import FactorSet
+from carbon.ledger import Organisation
+from carbon.units import conversion_factor, has_dimension, vocabulary
+
+
+def _sum_by_year(frame: pd.DataFrame, mask: pd.Series, years: list[int], column: str = "tco2e") -> pd.Series:
+    return frame.loc[mask].groupby("year")[column].sum().reindex(years, fill_value=0.0).astype("float64")
+
+
+def _energy_mwh(rows: pd.DataFrame, years: list[int]) -> dict[str, pd.Series]:
+    """Energy per activity whose canonical unit is an energy unit, in MWh."""
+    energy = {}
+    for activity, spec in vocabulary()["activities"].items():
+        if has_dimension(spec["canonical_unit"], "[energy]"):
+            to_mwh = conversion_factor(spec["canonical_unit"], "MWh")
+            energy[activity] = _sum_by_year(rows, rows["activity"] == activity, years, "quantity_canonical") * to_mwh
+    return energy
+
+
+def _ratio(numerator: float, denominator: float | None) -> float | None:
+    if denominator is None or not np.isfinite(denominator) or denominator == 0:
+        return None
+    return float(numerator / denominator)
+
+
+def _metric(organisation: Organisation, year: int, name: str) -> float | None:
+    if year not in organisation.metrics.index:
+        return None
+    value = organisation.metrics.at[year, name]
+    return None if pd.isna(value) else float(value)
+
+
+def year_summaries(lines: pd.DataFrame, rows: pd.DataFrame, organisation: Organisation) -> list[dict]:
+    years = sorted(int(y) for y in rows["year"].unique())
+    scope1 = _sum_by_year(lines, lines["scope"] == 1, years)
+    scope2_location = _sum_by_year(lines, (lines["scope"] == 2) & (lines["method"] == "location"), years)
+    scope2_market = _sum_by_year(lines, (lines["scope"] == 2) & (lines["method"] == "market"), years)
+    scope3_lines = lines[lines["scope"] == 3]
+    scope3_by_category = scope3_lines.pivot_table(index="year", columns="category", values="tco2e", aggfunc="sum", fill_value=0.0)
+    scope3 = _sum_by_year(lines, lines["scope"] == 3, years)
+    energy = _energy_mwh(rows, years)
+    water = _sum_by_year(rows, rows["activity"] == "water", years, "quantity_canonical")
+    hazard_class = rows["waste_type"].map({k: v["hazard_class"] for k, v in vocabulary()["waste_types"].items()})
+    waste = {cls: _sum_by_year(rows, (rows["activity"] == "waste") & (hazard_class == cls), years, "quantity_canonical")
+             for cls in ("hazardous", "non_hazardous")}
+
+    summaries = []
+    for year in years:
+        total_location = scope1[year] + scope2_location[year] + scope3[year]
+        total_market = scope1[year] + scope2_market[year] + scope3[year]
+        employees = _metric(organisation, year, "employees")
+        revenue = _metric(organisation, year, "revenue")
+        energy_total = sum(series[year] for series in energy.values())
+        waste_total = waste["hazardous"][year] + waste["non_hazardous"][year]
+        categories = scope3_by_category.loc[year] if year in scope3_by_category.index else pd.Series(dtype="float64")
+        summaries.append({
+            "year": year,
+            "scope1": float(scope1[year]),
+            "scope2_location": float(scope2_location[year]),
+            "scope2_market": float(scope2_market[year]),
+            "scope3": float(scope3[year]),
+            "scope3_by_category": {str(c): float(v) for c, v in categories.items() if v != 0},
+            "total_location": float(total_location),
+            "total_market": float(total_market),
+            "energy_mwh": {"total": float(energy_total), **{a: float(s[year]) for a, s in energy.items()}},
+            "water_m3": float(water[year]),
+            "waste_t": {cls: float(series[year]) for cls, series in waste.items()},
+            "employees": None if employees is None else int(round(employees)),
+            "revenue_rmb_million": revenue,
+            "intensity": {
+                "tco2e_per_employee": _ratio(total_location, employees),
+                "tco2e_per_employee_market": _ratio(total_market, employees),
+                "energy_mwh_per_employee": _ratio(energy_total, employees),
+                "water_m3_per_employee": _ratio(water[year], employees),
+                "waste_t_per_employee": _ratio(waste_total, employees),
+                "tco2e_per_rmb_million": _ratio(total_location, revenue),
+            },
+        })
+    return summaries
+
+
+def method_notes(lines: pd.DataFrame, factor_set: FactorSet, gwp_set: str, as_of: date) -> list[str]:
+    """What a reader must know to reproduce the figures: factors chosen, fallbacks, caveats."""
+    notes = [f"Factor set {factor_set.label}; GWP {gwp_set} (100-year); factors published on or before {as_of.isoformat()}."]
+    chosen = (lines.groupby(["year", "activity", "method", "factor_region", "factor_data_year"], dropna=False)["factor_id"]
+              .agg(lambda ids: ", ".join(sorted(set(ids)))).reset_index())
+    for row in chosen.itertuples(index=False):
+        method = f" {row.method}-based" if row.method else ""
+        notes.append(f"{row.year} {row.activity}{method}: data year {row.factor_data_year}, region {row.factor_region} ({row.factor_id})")
+    fallbacks = lines[lines["selection_note"] != ""].groupby(["year", "activity", "selection_note"]).size()
+    for (year, activity, note), count in fallbacks.items():
+        notes.append(f"Fallback, {year} {activity}: {note} ({count} lines)")
+    other_basis = lines[(lines["gas"] == "CO2e") & (lines["gwp_basis"] != gwp_set)]
+    for (year, basis), tco2e in other_basis.groupby(["year", "gwp_basis"])["tco2e"].sum().items():
+        notes.append(f"Mixed GWP basis, {year}: {tco2e:.2f} tCO2e come from CO2e factors on {basis}, not {gwp_set} (DESNZ publishes CO2e only)")
+    density = lines[lines["conversion"].str.contains("density", regex=False)]
+    if not density.empty:
+        notes.append(f"Low-confidence conversion: {density['record_id'].nunique()} ledger rows were converted from volume with a gasoline density "
+                     "that FACTORS.md marks 'not confirmed' (see the conversion column of the emission lines).")
+    named = lines[lines["conversion"].str.contains("named conversion", regex=False)]
+    if not named.empty:
+        notes.append(f"Water given in tonnes was converted to m3 at 1 t/m3 (named conversion water_t_per_m3) on {named['record_id'].nunique()} rows.")
+    return notes
+
+
+def inventory_document(organisation_name: str, gwp_set: str, as_of: date, factor_set: FactorSet,
+                       years: list[dict], notes: list[str]) -> dict:
+    """The `carbon inventory --format json` contract (DESIGN.md), plus method notes."""
+    return {
+        "organisation": organisation_name,
+        "gwp": gwp_set,
+        "as_of": as_of.isoformat(),
+        "factor_sets": [{"name": factor_set.name, "version": factor_set.version}],
+        "years": years,
+        "notes": notes,
+    }

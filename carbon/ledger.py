@@ -1,0 +1,277 @@
+"""Stage 1: read the activity ledger and organisation metrics, validate, convert units.
+
+Validation collects every problem in one pass (file, row, column, value, what was expected)
+instead of stopping at the first. Checks are column-wise masks; Python touches only the bad
+rows (to word the messages) and the distinct unit strings (parsed once each).
+
+Row numbers are spreadsheet row numbers: the header is row 1, the first data row is row 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from carbon.errors import LedgerError, Problem, UnitError
+from carbon.units import conversion_factor, has_dimension, vocabulary
+
+LEDGER_REQUIRED = ["record_id", "region", "activity", "quantity", "unit", "source"]
+LEDGER_OPTIONAL = ["site", "waste_type", "route", "instrument", "data_quality"]
+ORGANISATION_REQUIRED = ["year", "metric", "value", "unit", "source"]
+
+# Enough rows per check for the user to see the pattern without drowning in a huge file.
+MAX_ROWS_PER_CHECK = 20
+
+# Ledger rows in these dimensions stay in these units until the factor set's fuel properties
+# (density, net calorific value) take them to energy; see calculate.fuel_to_energy.
+BASIS_UNITS = {"[mass]": "t", "[volume]": "m**3"}
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Validated activity rows with canonical quantities, plus what the user should know."""
+
+    rows: pd.DataFrame
+    file: str
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """Per-year metrics in canonical units: employees (person), revenue (RMB million), floor area (m**2)."""
+
+    metrics: pd.DataFrame  # index: year; columns: employees, revenue, floor_area
+    file: str
+
+
+# ---------------------------------------------------------------- reading
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a CSV or XLSX file as strings, trimmed, with a `_row` column of spreadsheet row numbers."""
+    path = Path(path)
+    if not path.is_file():
+        raise LedgerError([Problem(str(path), None, None, None, "an existing .csv or .xlsx file")])
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        elif suffix in (".xlsx", ".xlsm"):
+            table = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+        else:
+            raise LedgerError([Problem(str(path), None, None, suffix, "a .csv or .xlsx file")])
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        raise LedgerError([Problem(str(path), None, None, None, f"a readable table ({first_line})")]) from None
+    table.columns = [str(column).strip() for column in table.columns]
+    table = table.apply(lambda column: column.astype(str).str.strip())
+    table["_row"] = np.arange(len(table), dtype=np.int64) + 2
+    return table
+
+
+def _problems_at(table: pd.DataFrame, mask: pd.Series, column: str, expected: str, file: str) -> list[Problem]:
+    """One Problem per offending row (capped), naming the row, the column and the value."""
+    bad = table.loc[mask, ["_row", column]]
+    problems = [Problem(file, int(row), column, value, expected) for row, value in bad.head(MAX_ROWS_PER_CHECK).itertuples(index=False)]
+    if len(bad) > MAX_ROWS_PER_CHECK:
+        problems.append(Problem(file, None, column, None, f"{expected} (and {len(bad) - MAX_ROWS_PER_CHECK} more rows like these)"))
+    return problems
+
+
+def _missing_columns(table: pd.DataFrame, required: list[str], file: str) -> list[Problem]:
+    present = ", ".join(c for c in table.columns if c != "_row")
+    return [Problem(file, 1, name, None, f"a column named '{name}' in the header (found: {present})")
+            for name in required if name not in table.columns]
+
+
+def _as_number(column: pd.Series) -> pd.Series:
+    return pd.to_numeric(column, errors="coerce").astype("float64")
+
+
+# ---------------------------------------------------------------- ledger checks
+
+def _check_years(table: pd.DataFrame, file: str) -> tuple[pd.Series, list[Problem]]:
+    """Reporting year from `year`, or from `period_start`/`period_end` within one calendar year."""
+    if "year" in table.columns and (table["year"] != "").any():
+        year = _as_number(table["year"])
+        bad = year.isna() | (year % 1 != 0) | (year < 1990) | (year > 2100)
+        return year, _problems_at(table, bad, "year", "a four-digit reporting year such as 2024", file)
+    if {"period_start", "period_end"} <= set(table.columns):
+        start = pd.to_datetime(table["period_start"], format="%Y-%m-%d", errors="coerce")
+        end = pd.to_datetime(table["period_end"], format="%Y-%m-%d", errors="coerce")
+        problems = _problems_at(table, start.isna(), "period_start", "a date as YYYY-MM-DD", file)
+        problems += _problems_at(table, end.isna(), "period_end", "a date as YYYY-MM-DD", file)
+        both = start.notna() & end.notna()
+        problems += _problems_at(table, both & (end < start), "period_end", "a date on or after period_start", file)
+        problems += _problems_at(table, both & (end >= start) & (start.dt.year != end.dt.year), "period_end",
+                                 "a date in the same calendar year as period_start (split rows that span two reporting years)", file)
+        return start.dt.year.astype("float64"), problems
+    return pd.Series(np.nan, index=table.index), [
+        Problem(file, 1, "year", None, "a 'year' column, or 'period_start' and 'period_end' columns")]
+
+
+def _check_record_ids(table: pd.DataFrame, file: str) -> list[Problem]:
+    ids = table["record_id"]
+    problems = _problems_at(table, ids == "", "record_id", "a non-empty record id", file)
+    duplicated = ids.duplicated(keep=False) & (ids != "")
+    if duplicated.any():
+        first_row = table.loc[duplicated].groupby("record_id")["_row"].transform("min")
+        repeats = table.loc[duplicated & (table["_row"] != first_row.reindex(table.index))]
+        for row, value, first in zip(repeats["_row"], repeats["record_id"], first_row.loc[repeats.index]):
+            problems.append(Problem(file, int(row), "record_id", value, f"a unique record id (already used on row {int(first)})"))
+    return problems[: MAX_ROWS_PER_CHECK * 2]
+
+
+def _check_quantity(table: pd.DataFrame, file: str) -> tuple[pd.Series, list[Problem]]:
+    quantity = _as_number(table["quantity"])
+    not_number = quantity.isna() | ~np.isfinite(quantity.fillna(0))
+    problems = _problems_at(table, not_number, "quantity", "a plain number such as 1559.45 (no thousands separators)", file)
+    problems += _problems_at(table, ~not_number & (quantity < 0), "quantity",
+                             "a quantity of zero or more (record reversals as a corrected row, not a negative one)", file)
+    return quantity, problems
+
+
+def _unit_plan(activity: str, unit: str) -> dict:
+    """How one (activity, unit) pair reaches canonical units, or why it cannot."""
+    spec = vocabulary()["activities"][activity]
+    names = vocabulary()["dimensions"]
+    try:
+        accepted = [dim for dim in spec["accepts"] if has_dimension(unit, dim)]
+    except UnitError as exc:
+        return {"error": f"a unit pint understands: {exc}"}
+    if not accepted:
+        wanted = " or ".join(names[d] for d in spec["accepts"])
+        return {"error": f"{wanted} for activity '{activity}'"}
+    canonical = spec["canonical_unit"]
+    dimension = accepted[0]
+    if has_dimension(canonical, dimension):
+        factor = conversion_factor(unit, canonical)
+        return {"factor": factor, "basis_unit": canonical, "canonical": True,
+                "conversion": f"{unit} -> {canonical} (x{factor:g})"}
+    if "mass_conversion" in spec and dimension == "[mass]":
+        named = vocabulary()["named_conversions"][spec["mass_conversion"]]
+        density = named["value"] * conversion_factor(named["unit"], f"t/{canonical}")
+        factor = conversion_factor(unit, "t") / density
+        return {"factor": factor, "basis_unit": canonical, "canonical": True,
+                "conversion": f"{unit} -> {canonical} via named conversion {spec['mass_conversion']} ({named['value']:g} {named['unit']})"}
+    basis = BASIS_UNITS[dimension]
+    factor = conversion_factor(unit, basis)
+    return {"factor": factor, "basis_unit": basis, "canonical": False,
+            "conversion": f"{unit} -> {basis} (x{factor:g}), then fuel properties to {canonical}"}
+
+
+def _check_units(table: pd.DataFrame, known_activity: pd.Series, file: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Parse each distinct (activity, unit) once; return per-row multiplier and basis unit."""
+    pairs = table.loc[known_activity, ["activity", "unit"]].drop_duplicates()
+    plans = pd.DataFrame(
+        [{"activity": a, "unit": u, **_unit_plan(a, u)} for a, u in pairs.itertuples(index=False)],
+        columns=["activity", "unit", "factor", "basis_unit", "canonical", "conversion", "error"],
+    )
+    per_row = table[["activity", "unit"]].merge(plans, on=["activity", "unit"], how="left")
+    per_row.index = table.index
+    problems: list[Problem] = []
+    for (activity, unit, message) in plans.dropna(subset=["error"])[["activity", "unit", "error"]].itertuples(index=False):
+        mask = known_activity & (table["activity"] == activity) & (table["unit"] == unit)
+        problems += _problems_at(table, mask, "unit", message, file)
+    return per_row, problems
+
+
+def _check_waste_attributes(table: pd.DataFrame, file: str) -> list[Problem]:
+    vocab = vocabulary()
+    is_waste = table["activity"] == "waste"
+    waste_type = table["waste_type"]
+    problems = _problems_at(table, is_waste & (waste_type == ""), "waste_type",
+                            f"a waste type for waste rows, one of: {', '.join(vocab['waste_types'])}", file)
+    problems += _problems_at(table, is_waste & (waste_type != "") & ~waste_type.isin(list(vocab["waste_types"])), "waste_type",
+                             f"one of: {', '.join(vocab['waste_types'])}", file)
+    problems += _problems_at(table, is_waste & ~table["route"].isin(vocab["waste_routes"]), "route",
+                             f"one of: {', '.join(vocab['waste_routes'])}", file)
+    return problems
+
+
+def load_ledger(path: Path) -> tuple[Ledger | None, list[Problem]]:
+    """Read and validate a ledger; returns (ledger or None, every problem found)."""
+    file = str(path)
+    table = read_table(Path(path))
+    missing = _missing_columns(table, LEDGER_REQUIRED, file)
+    if missing:
+        return None, missing
+    for column in LEDGER_OPTIONAL:
+        if column not in table.columns:
+            table[column] = ""
+    activities = list(vocabulary()["activities"])
+    known_activity = table["activity"].isin(activities)
+    is_waste = table["activity"] == "waste"
+    # Route defaults to 'unspecified' for waste; attributes of other activities are cleared so
+    # factor matching on (waste_type, route) needs no special cases.
+    table["route"] = table["route"].where(~is_waste | (table["route"] != ""), "unspecified")
+    table.loc[~is_waste, ["waste_type", "route"]] = ""
+
+    year, problems = _check_years(table, file)
+    problems += _check_record_ids(table, file)
+    problems += _problems_at(table, ~known_activity, "activity", f"one of: {', '.join(activities)}", file)
+    problems += _problems_at(table, table["region"] == "", "region", "a region code such as CN, CN-SH, CN-BJ, CN-HA", file)
+    quantity, quantity_problems = _check_quantity(table, file)
+    problems += quantity_problems
+    plan, unit_problems = _check_units(table, known_activity, file)
+    problems += unit_problems
+    problems += _check_waste_attributes(table, file)
+    if problems:
+        return None, problems
+
+    rows = table.drop(columns=[c for c in ("year", "period_start", "period_end") if c in table.columns])
+    rows.insert(1, "year", year.astype("int64"))
+    rows["quantity"] = quantity
+    rows["basis_quantity"] = quantity * plan["factor"].astype("float64")
+    rows["basis_unit"] = plan["basis_unit"]
+    rows["is_canonical"] = plan["canonical"].astype(bool)
+    rows["conversion"] = plan["conversion"]
+    rows["ledger_file"] = file
+    rows = rows.rename(columns={"_row": "ledger_row"})
+    return Ledger(rows=rows, file=file), []
+
+
+# ---------------------------------------------------------------- organisation
+
+def load_organisation(path: Path) -> tuple[Organisation | None, list[Problem]]:
+    """Read and validate organisation metrics; values are converted to each metric's unit."""
+    file = str(path)
+    table = read_table(Path(path))
+    missing = _missing_columns(table, ORGANISATION_REQUIRED, file)
+    if missing:
+        return None, missing
+    metrics = vocabulary()["metrics"]
+    names = vocabulary()["dimensions"]
+    year = _as_number(table["year"])
+    problems = _problems_at(table, year.isna() | (year % 1 != 0), "year", "a four-digit year such as 2024", file)
+    known = table["metric"].isin(list(metrics))
+    problems += _problems_at(table, ~known, "metric", f"one of: {', '.join(metrics)}", file)
+    value = _as_number(table["value"])
+    problems += _problems_at(table, value.isna(), "value", "a plain number (no thousands separators)", file)
+    problems += _problems_at(table, value < 0, "value", "a value of zero or more", file)
+    factor = pd.Series(np.nan, index=table.index)
+    for (metric, unit) in table.loc[known, ["metric", "unit"]].drop_duplicates().itertuples(index=False):
+        target = metrics[metric]["unit"]
+        mask = known & (table["metric"] == metric) & (table["unit"] == unit)
+        try:
+            factor[mask] = conversion_factor(unit, target)
+        except UnitError:
+            wanted = next((text for dim, text in names.items() if has_dimension(target, dim)), target)
+            problems += _problems_at(table, mask, "unit", f"{wanted} for metric '{metric}'", file)
+    duplicated = table.duplicated(["year", "metric"], keep="first") & known
+    problems += _problems_at(table, duplicated, "metric", "one value per (year, metric); this year and metric appear earlier", file)
+    if problems:
+        return None, problems
+    table["canonical"] = value * factor
+    table["year"] = year.astype("int64")
+    wide = table.pivot(index="year", columns="metric", values="canonical").reindex(columns=list(metrics))
+    return Organisation(metrics=wide, file=file), []
+
+
+def headcount_warnings(ledger: Ledger, organisation: Organisation) -> list[str]:
+    """Years with activity but no headcount: intensities become n/a (a warning, not an error)."""
+    employees = organisation.metrics["employees"].dropna()
+    years = sorted(set(ledger.rows["year"].unique()) - set(employees.index))
+    return [f"{organisation.file}: no employees for year {y}: per-employee intensities for {y} are n/a" for y in years]

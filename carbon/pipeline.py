@@ -1,0 +1,62 @@
+"""Runs the stages in order: ledger -> factors -> calculate -> inventory. The CLI calls this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from carbon.calculate import attach_key_ids, emission_lines, fuel_to_energy, gwp_values
+from carbon.errors import LedgerError
+from carbon.factors import load_factor_set, not_found_problems, resolve_factor_set, select_factors
+from carbon.inventory import inventory_document, method_notes, year_summaries
+from carbon.ledger import headcount_warnings, load_ledger, load_organisation
+
+
+@dataclass(frozen=True)
+class InventoryRequest:
+    ledger: Path
+    organisation: Path
+    organisation_name: str
+    factors: str | None = None
+    gwp: str = "AR6"
+    as_of: date = field(default_factory=date.today)
+
+
+@dataclass(frozen=True)
+class InventoryResult:
+    document: dict
+    lines: pd.DataFrame
+    warnings: list[str]
+
+
+def org_paths(org_dir: Path) -> tuple[Path, Path]:
+    """The ledger and organisation files of an organisation folder (CSV preferred, else XLSX)."""
+    def pick(stem: str) -> Path:
+        for suffix in (".csv", ".xlsx"):
+            if (org_dir / f"{stem}{suffix}").is_file():
+                return org_dir / f"{stem}{suffix}"
+        return org_dir / f"{stem}.csv"
+    return pick("activity"), pick("organisation")
+
+
+def run_inventory(request: InventoryRequest) -> InventoryResult:
+    factor_set = load_factor_set(resolve_factor_set(request.factors))
+    gwp_values(factor_set, request.gwp)  # refuse an unknown GWP set before reading the ledger
+    ledger, problems = load_ledger(request.ledger)
+    organisation, organisation_problems = load_organisation(request.organisation)
+    problems += organisation_problems
+    if ledger is not None:
+        rows, keys = attach_key_ids(fuel_to_energy(ledger.rows, factor_set))
+        selected, missing = select_factors(keys, factor_set, request.as_of)
+        problems += not_found_problems(rows, missing)
+    if problems:
+        raise LedgerError(problems, "The inputs have problems; nothing was written")
+    lines = emission_lines(rows, selected, factor_set, request.gwp)
+    warnings = headcount_warnings(ledger, organisation)
+    notes = method_notes(lines, factor_set, request.gwp, request.as_of) + warnings
+    document = inventory_document(request.organisation_name, request.gwp, request.as_of, factor_set,
+                                  year_summaries(lines, rows, organisation), notes)
+    return InventoryResult(document=document, lines=lines, warnings=warnings)
