@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from carbon.errors import FactorNotFound, FactorSetError, Problem, UnitError
+from carbon.errors import FactorSetError, Problem, UnitError
 from carbon.paths import factors_root
 from carbon.units import conversion_factor, vocabulary
 
@@ -265,14 +265,14 @@ def _unmatched(keys: pd.DataFrame, selected: pd.DataFrame, chains: pd.DataFrame,
         if found is not None and required <= found:
             continue
         if key.region not in known_regions:
-            reason = f"region '{key.region}' is not in the factor set's regions.csv (e.g. CN, CN-SH, CN-BJ, CN-HA)"
+            expected = f"a region listed in {factor_set.label} regions.csv, such as CN, CN-SH, CN-BJ, CN-HA"
         else:
             tried = " -> ".join(chains.loc[chains["region"] == key.region, "candidate"])
-            lacking = f"no {' or '.join(sorted(required - (found or set())))} factor" if found else "no factor"
-            detail = f" waste_type={key.waste_type} route={key.route}" if key.activity == "waste" else ""
-            reason = (f"{lacking} for {key.activity}{detail} in year {key.year}: tried regions {tried}, "
-                      f"any data year, published on or before {as_of.isoformat()} in {factor_set.label}")
-        missing.append({"key_id": key.key_id, "reason": reason})
+            lacking = f"{' and '.join(sorted(required - (found or set())))}-based " if found else ""
+            detail = f" ({key.waste_type}, {key.route})" if key.activity == "waste" else ""
+            expected = (f"an emission factor: no {lacking}{key.activity}{detail} factor for {key.year} in {factor_set.label} "
+                        f"after trying regions {tried}, any data year, published on or before {as_of.isoformat()}")
+        missing.append({"key_id": key.key_id, "expected": expected})
     return missing
 
 
@@ -281,12 +281,8 @@ def not_found_problems(rows: pd.DataFrame, missing: list[dict]) -> list[Problem]
     problems = []
     for item in missing:
         hit = rows.loc[rows["key_id"] == item["key_id"], ["ledger_file", "ledger_row", "region"]]
-        listed = ", ".join(str(r) for r in hit["ledger_row"].head(10)) + (" ..." if len(hit) > 10 else "")
+        others = hit["ledger_row"].iloc[1:11].tolist()
+        also = f" (also rows {', '.join(map(str, others))}{' ...' if len(hit) > 11 else ''})" if others else ""
         problems.append(Problem(hit["ledger_file"].iloc[0], int(hit["ledger_row"].iloc[0]), "region",
-                                hit["region"].iloc[0], f"a factor to exist ({item['reason']}); rows {listed}"))
+                                hit["region"].iloc[0], item["expected"] + also))
     return problems
-
-
-def raise_if_not_found(problems: list[Problem]) -> None:
-    if problems:
-        raise FactorNotFound(problems, "No emission factor for some ledger rows")

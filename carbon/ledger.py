@@ -80,6 +80,20 @@ def _problems_at(table: pd.DataFrame, mask: pd.Series, column: str, expected: st
     return problems
 
 
+class Findings:
+    """Problems found so far, and which rows they make unusable."""
+
+    def __init__(self, table: pd.DataFrame, file: str):
+        self.table, self.file = table, file
+        self.problems: list[Problem] = []
+        self.bad = pd.Series(False, index=table.index)
+
+    def flag(self, mask: pd.Series, column: str, expected: str) -> None:
+        mask = mask.fillna(True).astype(bool)
+        self.bad |= mask
+        self.problems += _problems_at(self.table, mask, column, expected, self.file)
+
+
 def _missing_columns(table: pd.DataFrame, required: list[str], file: str) -> list[Problem]:
     present = ", ".join(c for c in table.columns if c != "_row")
     return [Problem(file, 1, name, None, f"a column named '{name}' in the header (found: {present})")
@@ -92,45 +106,47 @@ def _as_number(column: pd.Series) -> pd.Series:
 
 # ---------------------------------------------------------------- ledger checks
 
-def _check_years(table: pd.DataFrame, file: str) -> tuple[pd.Series, list[Problem]]:
+def _check_years(found: Findings) -> pd.Series:
     """Reporting year from `year`, or from `period_start`/`period_end` within one calendar year."""
+    table = found.table
     if "year" in table.columns and (table["year"] != "").any():
         year = _as_number(table["year"])
-        bad = year.isna() | (year % 1 != 0) | (year < 1990) | (year > 2100)
-        return year, _problems_at(table, bad, "year", "a four-digit reporting year such as 2024", file)
+        found.flag(year.isna() | (year % 1 != 0) | (year < 1990) | (year > 2100), "year", "a four-digit reporting year such as 2024")
+        return year
     if {"period_start", "period_end"} <= set(table.columns):
         start = pd.to_datetime(table["period_start"], format="%Y-%m-%d", errors="coerce")
         end = pd.to_datetime(table["period_end"], format="%Y-%m-%d", errors="coerce")
-        problems = _problems_at(table, start.isna(), "period_start", "a date as YYYY-MM-DD", file)
-        problems += _problems_at(table, end.isna(), "period_end", "a date as YYYY-MM-DD", file)
+        found.flag(start.isna(), "period_start", "a date as YYYY-MM-DD")
+        found.flag(end.isna(), "period_end", "a date as YYYY-MM-DD")
         both = start.notna() & end.notna()
-        problems += _problems_at(table, both & (end < start), "period_end", "a date on or after period_start", file)
-        problems += _problems_at(table, both & (end >= start) & (start.dt.year != end.dt.year), "period_end",
-                                 "a date in the same calendar year as period_start (split rows that span two reporting years)", file)
-        return start.dt.year.astype("float64"), problems
-    return pd.Series(np.nan, index=table.index), [
-        Problem(file, 1, "year", None, "a 'year' column, or 'period_start' and 'period_end' columns")]
+        found.flag(both & (end < start), "period_end", "a date on or after period_start")
+        found.flag(both & (end >= start) & (start.dt.year != end.dt.year), "period_end",
+                   "a date in the same calendar year as period_start (split rows that span two reporting years)")
+        return start.dt.year.astype("float64")
+    found.problems.append(Problem(found.file, 1, "year", None, "a 'year' column, or 'period_start' and 'period_end' columns"))
+    found.bad[:] = True
+    return pd.Series(np.nan, index=table.index)
 
 
-def _check_record_ids(table: pd.DataFrame, file: str) -> list[Problem]:
+def _check_record_ids(found: Findings) -> None:
+    table = found.table
     ids = table["record_id"]
-    problems = _problems_at(table, ids == "", "record_id", "a non-empty record id", file)
-    duplicated = ids.duplicated(keep=False) & (ids != "")
-    if duplicated.any():
-        first_row = table.loc[duplicated].groupby("record_id")["_row"].transform("min")
-        repeats = table.loc[duplicated & (table["_row"] != first_row.reindex(table.index))]
-        for row, value, first in zip(repeats["_row"], repeats["record_id"], first_row.loc[repeats.index]):
-            problems.append(Problem(file, int(row), "record_id", value, f"a unique record id (already used on row {int(first)})"))
-    return problems[: MAX_ROWS_PER_CHECK * 2]
+    found.flag(ids == "", "record_id", "a non-empty record id")
+    repeated = ids.duplicated(keep="first") & (ids != "")
+    if repeated.any():
+        first_row = table.drop_duplicates("record_id").set_index("record_id")["_row"]
+        for first in sorted(set(first_row[ids[repeated]])):
+            same = repeated & (ids == table.loc[table["_row"] == first, "record_id"].iloc[0])
+            found.flag(same, "record_id", f"a unique record id (already used on row {int(first)})")
 
 
-def _check_quantity(table: pd.DataFrame, file: str) -> tuple[pd.Series, list[Problem]]:
-    quantity = _as_number(table["quantity"])
+def _check_quantity(found: Findings) -> pd.Series:
+    quantity = _as_number(found.table["quantity"])
     not_number = quantity.isna() | ~np.isfinite(quantity.fillna(0))
-    problems = _problems_at(table, not_number, "quantity", "a plain number such as 1559.45 (no thousands separators)", file)
-    problems += _problems_at(table, ~not_number & (quantity < 0), "quantity",
-                             "a quantity of zero or more (record reversals as a corrected row, not a negative one)", file)
-    return quantity, problems
+    found.flag(not_number, "quantity", "a plain number such as 1559.45 (no thousands separators)")
+    found.flag(~not_number & (quantity < 0), "quantity",
+               "a quantity of zero or more (record reversals as a corrected row, not a negative one)")
+    return quantity
 
 
 def _unit_plan(activity: str, unit: str) -> dict:
@@ -162,8 +178,9 @@ def _unit_plan(activity: str, unit: str) -> dict:
             "conversion": f"{unit} -> {basis} (x{factor:g}), then fuel properties to {canonical}"}
 
 
-def _check_units(table: pd.DataFrame, known_activity: pd.Series, file: str) -> tuple[pd.DataFrame, list[Problem]]:
+def _check_units(found: Findings, known_activity: pd.Series) -> pd.DataFrame:
     """Parse each distinct (activity, unit) once; return per-row multiplier and basis unit."""
+    table = found.table
     pairs = table.loc[known_activity, ["activity", "unit"]].drop_duplicates()
     plans = pd.DataFrame(
         [{"activity": a, "unit": u, **_unit_plan(a, u)} for a, u in pairs.itertuples(index=False)],
@@ -171,28 +188,29 @@ def _check_units(table: pd.DataFrame, known_activity: pd.Series, file: str) -> t
     )
     per_row = table[["activity", "unit"]].merge(plans, on=["activity", "unit"], how="left")
     per_row.index = table.index
-    problems: list[Problem] = []
     for (activity, unit, message) in plans.dropna(subset=["error"])[["activity", "unit", "error"]].itertuples(index=False):
-        mask = known_activity & (table["activity"] == activity) & (table["unit"] == unit)
-        problems += _problems_at(table, mask, "unit", message, file)
-    return per_row, problems
+        found.flag(known_activity & (table["activity"] == activity) & (table["unit"] == unit), "unit", message)
+    return per_row
 
 
-def _check_waste_attributes(table: pd.DataFrame, file: str) -> list[Problem]:
+def _check_waste_attributes(found: Findings) -> None:
     vocab = vocabulary()
+    table = found.table
     is_waste = table["activity"] == "waste"
     waste_type = table["waste_type"]
-    problems = _problems_at(table, is_waste & (waste_type == ""), "waste_type",
-                            f"a waste type for waste rows, one of: {', '.join(vocab['waste_types'])}", file)
-    problems += _problems_at(table, is_waste & (waste_type != "") & ~waste_type.isin(list(vocab["waste_types"])), "waste_type",
-                             f"one of: {', '.join(vocab['waste_types'])}", file)
-    problems += _problems_at(table, is_waste & ~table["route"].isin(vocab["waste_routes"]), "route",
-                             f"one of: {', '.join(vocab['waste_routes'])}", file)
-    return problems
+    found.flag(is_waste & (waste_type == ""), "waste_type", f"a waste type for waste rows, one of: {', '.join(vocab['waste_types'])}")
+    found.flag(is_waste & (waste_type != "") & ~waste_type.isin(list(vocab["waste_types"])), "waste_type",
+               f"one of: {', '.join(vocab['waste_types'])}")
+    found.flag(is_waste & ~table["route"].isin(vocab["waste_routes"]), "route", f"one of: {', '.join(vocab['waste_routes'])}")
 
 
 def load_ledger(path: Path) -> tuple[Ledger | None, list[Problem]]:
-    """Read and validate a ledger; returns (ledger or None, every problem found)."""
+    """Read and validate a ledger.
+
+    Returns the usable rows (those without problems, so later stages can still check them,
+    e.g. for missing factors) and every problem found. The caller must refuse to publish
+    results while any problem remains.
+    """
     file = str(path)
     table = read_table(Path(path))
     missing = _missing_columns(table, LEDGER_REQUIRED, file)
@@ -209,28 +227,26 @@ def load_ledger(path: Path) -> tuple[Ledger | None, list[Problem]]:
     table["route"] = table["route"].where(~is_waste | (table["route"] != ""), "unspecified")
     table.loc[~is_waste, ["waste_type", "route"]] = ""
 
-    year, problems = _check_years(table, file)
-    problems += _check_record_ids(table, file)
-    problems += _problems_at(table, ~known_activity, "activity", f"one of: {', '.join(activities)}", file)
-    problems += _problems_at(table, table["region"] == "", "region", "a region code such as CN, CN-SH, CN-BJ, CN-HA", file)
-    quantity, quantity_problems = _check_quantity(table, file)
-    problems += quantity_problems
-    plan, unit_problems = _check_units(table, known_activity, file)
-    problems += unit_problems
-    problems += _check_waste_attributes(table, file)
-    if problems:
-        return None, problems
+    found = Findings(table, file)
+    year = _check_years(found)
+    _check_record_ids(found)
+    found.flag(~known_activity, "activity", f"one of: {', '.join(activities)}")
+    found.flag(table["region"] == "", "region", "a region code such as CN, CN-SH, CN-BJ, CN-HA")
+    quantity = _check_quantity(found)
+    plan = _check_units(found, known_activity)
+    _check_waste_attributes(found)
 
     rows = table.drop(columns=[c for c in ("year", "period_start", "period_end") if c in table.columns])
-    rows.insert(1, "year", year.astype("int64"))
+    rows.insert(1, "year", year)
     rows["quantity"] = quantity
     rows["basis_quantity"] = quantity * plan["factor"].astype("float64")
     rows["basis_unit"] = plan["basis_unit"]
-    rows["is_canonical"] = plan["canonical"].astype(bool)
+    rows["is_canonical"] = plan["canonical"].fillna(False).astype(bool)
     rows["conversion"] = plan["conversion"]
     rows["ledger_file"] = file
-    rows = rows.rename(columns={"_row": "ledger_row"})
-    return Ledger(rows=rows, file=file), []
+    rows = rows.rename(columns={"_row": "ledger_row"})[~found.bad].copy()
+    rows["year"] = rows["year"].astype("int64")
+    return Ledger(rows=rows, file=file), found.problems
 
 
 # ---------------------------------------------------------------- organisation

@@ -48,7 +48,7 @@ def run_inventory(request: InventoryRequest) -> InventoryResult:
     ledger, problems = load_ledger(request.ledger)
     organisation, organisation_problems = load_organisation(request.organisation)
     problems += organisation_problems
-    if ledger is not None:
+    if ledger is not None and not ledger.rows.empty:
         rows, keys = attach_key_ids(fuel_to_energy(ledger.rows, factor_set))
         selected, missing = select_factors(keys, factor_set, request.as_of)
         problems += not_found_problems(rows, missing)
