@@ -27,8 +27,11 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-stdout = Console()
-stderr = Console(stderr=True)
+
+
+def _console(stderr: bool = False) -> Console:
+    # Made per call so the terminal width (or COLUMNS) is read when output happens.
+    return Console(stderr=stderr)
 
 
 class OutputFormat(str, Enum):
@@ -45,7 +48,7 @@ class GwpSet(str, Enum):
 
 def _version(value: bool) -> None:
     if value:
-        stdout.print(f"carbon-inventory {__version__}")
+        _console().print(f"carbon-inventory {__version__}")
         raise typer.Exit()
 
 
@@ -55,7 +58,7 @@ def main(version: Annotated[bool, typer.Option("--version", callback=_version, i
 
 
 def _fail(message: str) -> None:
-    stderr.print(f"error: {message}", highlight=False, markup=False, soft_wrap=True)
+    _console(stderr=True).print(f"error: {message}", highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
 
@@ -120,14 +123,15 @@ def inventory(
     except OSError as error:
         _fail(f"cannot write outputs to {out_dir}: {error}")
     for warning in result.warnings:
-        stderr.print(f"warning: {warning}", highlight=False, markup=False)
+        _console(stderr=True).print(f"warning: {warning}", highlight=False, markup=False)
     if output_format is OutputFormat.json:
         sys.stdout.write(to_json(result.document))
     elif output_format is OutputFormat.csv:
         sys.stdout.write(to_csv(summary_frame(result.document)))
     else:
-        render_table(result.document, stdout)
-        stdout.print(f"Wrote {len(result.lines)} emission lines to {written[0]} and the summary to {written[1]}", highlight=False)
+        console = _console()
+        render_table(result.document, console)
+        console.print(f"Wrote {len(result.lines)} emission lines to {written[0]} and the summary to {written[1]}", highlight=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -241,7 +241,7 @@ def load_ledger(path: Path) -> tuple[Ledger | None, list[Problem]]:
     rows["quantity"] = quantity
     rows["basis_quantity"] = quantity * plan["factor"].astype("float64")
     rows["basis_unit"] = plan["basis_unit"]
-    rows["is_canonical"] = plan["canonical"].fillna(False).astype(bool)
+    rows["is_canonical"] = plan["canonical"].eq(True)
     rows["conversion"] = plan["conversion"]
     rows["ledger_file"] = file
     rows = rows.rename(columns={"_row": "ledger_row"})[~found.bad].copy()

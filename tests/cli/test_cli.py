@@ -1,0 +1,101 @@
+"""The `carbon` command through typer's runner, and once as a real process."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from carbon.cli import app
+from tests.conftest import LEDGER_HEADER, write_csv
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    # A wide terminal so table headers are not wrapped across lines.
+    return runner.invoke(app, list(args), env={"COLUMNS": "200"})
+
+
+def test_help_teaches_with_examples():
+    top = invoke("--help")
+    assert top.exit_code == 0 and "inventory" in top.output and "Example" in top.output
+    sub = invoke("inventory", "--help")
+    assert sub.exit_code == 0
+    for needle in ("--org", "--ledger", "--factors", "--gwp", "--as-of", "--format", "--out", "Examples"):
+        assert needle in sub.output
+
+
+def test_default_run_prints_table_and_writes_outputs(tmp_path):
+    result = invoke("inventory", "--out", str(tmp_path / "out"), "--as-of", "2026-06-30")
+    assert result.exit_code == 0, result.output
+    for needle in ("2021", "2025", "Scope 1", "Method notes", "china-corporate@2026.1"):
+        assert needle in result.output
+    assert (tmp_path / "out" / "emission_lines.csv").is_file()
+    written = json.loads((tmp_path / "out" / "inventory.json").read_text())
+    assert [y["year"] for y in written["years"]] == [2021, 2022, 2023, 2024, 2025]
+
+
+def test_json_format_is_only_json(tmp_path):
+    result = invoke("inventory", "--format", "json", "--out", str(tmp_path), "--as-of", "2026-06-30")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert document["gwp"] == "AR6" and document["as_of"] == "2026-06-30"
+
+
+def test_csv_format_one_row_per_year(tmp_path):
+    result = invoke("inventory", "--format", "csv", "--out", str(tmp_path), "--gwp", "AR5")
+    lines = result.stdout.strip().splitlines()
+    assert result.exit_code == 0 and len(lines) == 6 and "intensity.tco2e_per_employee" in lines[0]
+
+
+def test_bad_ledger_exits_2_without_traceback_and_writes_nothing(tmp_path):
+    ledger = write_csv(tmp_path / "a.csv", LEDGER_HEADER, [
+        ["w1", 2024, "HQ", "CN-SH", "water", 500, "kWh", "", "", "bill"],
+        ["g1", 2024, "HQ", "CN-SH", "gasoline", -20, "L", "", "", "card"]])
+    organisation = write_csv(tmp_path / "o.csv", ["year", "metric", "value", "unit", "source"], [[2024, "employees", 5, "person", "x"]])
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "inventory.json").write_text("previous run")
+    result = invoke("inventory", "--ledger", str(ledger), "--organisation", str(organisation), "--out", str(out))
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "row 2, column 'unit': found 'kWh'" in result.output
+    assert "row 3, column 'quantity': found '-20'" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["inventory.json"]
+    assert (out / "inventory.json").read_text() == "previous run"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--ledger", "x.csv"], "--ledger and --organisation go together"),
+    (["--org", "/no/such/folder"], "not a folder"),
+    (["--as-of", "31/03/2025"], "YYYY-MM-DD"),
+    (["--factors", "nope@1"], "factor set 'nope@1' not found"),
+])
+def test_bad_options_exit_2(args, message, tmp_path):
+    result = invoke("inventory", "--out", str(tmp_path), *args)
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_tampered_factor_set_exits_2(tmp_path):
+    import shutil
+
+    from carbon.factors import resolve_factor_set
+
+    copy = tmp_path / "set"
+    shutil.copytree(resolve_factor_set("china-corporate"), copy)
+    (copy / "gwp.csv").write_text((copy / "gwp.csv").read_text().replace("AR6,N2O,273", "AR6,N2O,274"))
+    result = invoke("inventory", "--factors", str(copy), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2 and "gwp.csv" in result.output and "sha256" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_real_process_end_to_end(tmp_path):
+    """The installed entry point as a user runs it: a separate process, JSON on stdout."""
+    completed = subprocess.run([sys.executable, "-m", "carbon", "inventory", "--format", "json", "--out", str(tmp_path)],
+                               capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    document = json.loads(completed.stdout)
+    assert document["organisation"] == "qfin" and len(document["years"]) == 5
+    assert (tmp_path / "emission_lines.csv").is_file()
