@@ -6,7 +6,6 @@ multiply for the gas mass, one for CO2e.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from carbon.errors import FactorSetError

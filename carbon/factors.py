@@ -128,22 +128,24 @@ def _schema_problems(kind: str, table: pd.DataFrame, file: str, sources: dict) -
     return problems
 
 
-def _canonical_factor_values(factors: pd.DataFrame, file_of: pd.Series) -> tuple[pd.Series, list[Problem]]:
+def _canonical_factor_values(factors: pd.DataFrame) -> tuple[pd.Series, list[Problem]]:
     """Each factor value in t<gas> per canonical activity unit (e.g. kgCO2/kWh -> tCO2/MWh)."""
     vocab = vocabulary()
     problems: list[Problem] = []
     multiplier = pd.Series(np.nan, index=factors.index)
-    for (activity, gas, unit), group in factors.groupby(["activity", "gas", "unit"]).groups.items():
-        target_mass = vocab["gases"].get(gas)
-        spec = vocab["activities"].get(activity)
-        if target_mass is None or spec is None:
-            what = f"a gas among {', '.join(vocab['gases'])}" if target_mass is None else f"an activity among {', '.join(vocab['activities'])}"
-            problems += [Problem(file_of[i], int(i) + 2, "gas" if target_mass is None else "activity", gas if target_mass is None else activity, what) for i in group[:5]]
+    for (activity, gas, unit), index in factors.groupby(["activity", "gas", "unit"]).groups.items():
+        first = factors.loc[index[0]]
+        if gas not in vocab["gases"]:
+            problems.append(Problem(first["_file"], int(first["_line"]), "gas", gas, f"one of {', '.join(vocab['gases'])}"))
             continue
+        if activity not in vocab["activities"]:
+            problems.append(Problem(first["_file"], int(first["_line"]), "activity", activity, f"one of {', '.join(vocab['activities'])}"))
+            continue
+        target = f"{vocab['gases'][gas]}/({vocab['activities'][activity]['canonical_unit']})"
         try:
-            multiplier[group] = conversion_factor(unit, f"{target_mass}/({spec['canonical_unit']})")
+            multiplier[index] = conversion_factor(unit, target)
         except UnitError as exc:
-            problems += [Problem(file_of[i], None, "unit", unit, f"a unit convertible to {target_mass} per {spec['canonical_unit']} ({exc})") for i in group[:1]]
+            problems.append(Problem(first["_file"], int(first["_line"]), "unit", unit, f"a unit convertible to {target} ({exc})"))
     return factors["value"].astype("float64") * multiplier, problems
 
 
@@ -177,7 +179,7 @@ def load_factor_set(folder: Path) -> FactorSet:
     factors["data_year"] = factors["data_year"].astype("int64")
     factors["scope"] = factors["scope"].astype("int64")
     factors["published"] = pd.to_datetime(factors["published"], format="%Y-%m-%d").dt.date
-    factors["value_canonical"], unit_problems = _canonical_factor_values(factors, factors["_file"])
+    factors["value_canonical"], unit_problems = _canonical_factor_values(factors)
     if unit_problems:
         raise FactorSetError("factor set schema problems:\n" + "\n".join(f"  - {p}" for p in unit_problems))
     gwp = pd.concat(tables["gwp"], ignore_index=True)
