@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -19,42 +20,57 @@ def _fmt(value: float | None, digits: int = 2) -> str:
     return "n/a" if value is None else f"{value:,.{digits}f}"
 
 
+def _table(title: str, headers: list[str]) -> Table:
+    # Two-line headers and no vertical rules keep each table inside an 80-column terminal.
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for header in headers:
+        table.add_column(header, justify="right")
+    return table
+
+
 def _emissions_table(document: dict) -> Table:
-    table = Table(title=f"GHG inventory, {document['organisation']} (tCO2e, GWP {document['gwp']})", title_justify="left")
-    for name in ("Year", "Scope 1", "Scope 2 location", "Scope 2 market", "Scope 3", "Total (location)", "Total (market)",
-                 "tCO2e / employee", "tCO2e / RMB m"):
-        table.add_column(name, justify="right")
+    table = _table(f"Emissions, {document['organisation']} (tCO2e, GWP {document['gwp']})",
+                   ["Year", "Scope 1", "Scope 2\nlocation", "Scope 2\nmarket", "Scope 3", "Total\nlocation", "Total\nmarket"])
     for year in document["years"]:
-        intensity = year["intensity"]
         table.add_row(str(year["year"]), _fmt(year["scope1"]), _fmt(year["scope2_location"]), _fmt(year["scope2_market"]),
-                      _fmt(year["scope3"]), _fmt(year["total_location"]), _fmt(year["total_market"]),
-                      _fmt(intensity["tco2e_per_employee"], 3), _fmt(intensity["tco2e_per_rmb_million"], 4))
+                      _fmt(year["scope3"]), _fmt(year["total_location"]), _fmt(year["total_market"]))
     return table
 
 
 def _scope3_table(document: dict) -> Table:
     labels = vocabulary()["scope3_categories"]
     categories = sorted({c for y in document["years"] for c in y["scope3_by_category"]}, key=int)
-    table = Table(title="Scope 3 by category (tCO2e)", title_justify="left")
-    table.add_column("Year", justify="right")
-    for category in categories:
-        table.add_column(f"{category}. {labels.get(category, '')}", justify="right")
+    table = _table("Scope 3 by category (tCO2e)", ["Year", *(f"{c}. {labels.get(c, '')}" for c in categories)])
     for year in document["years"]:
         table.add_row(str(year["year"]), *(_fmt(year["scope3_by_category"].get(c, 0.0)) for c in categories))
     return table
 
 
-def _resources_table(document: dict) -> Table:
-    table = Table(title="Resources and headcount", title_justify="left")
-    for name in ("Year", "Energy MWh", "Electricity MWh", "Gasoline MWh", "Water m3", "Hazardous waste t",
-                 "Non-hazardous waste t", "Employees", "Revenue RMB m", "MWh / employee", "m3 / employee"):
-        table.add_column(name, justify="right")
+def _intensity_table(document: dict) -> Table:
+    table = _table("Intensities", ["Year", "tCO2e/emp.\nlocation", "tCO2e/emp.\nmarket", "tCO2e per\nRMB million",
+                                   "MWh per\nemployee", "m3 per\nemployee", "waste t per\nemployee"])
     for year in document["years"]:
-        energy, intensity = year["energy_mwh"], year["intensity"]
-        table.add_row(str(year["year"]), _fmt(energy["total"]), _fmt(energy.get("electricity")), _fmt(energy.get("gasoline")),
-                      _fmt(year["water_m3"]), _fmt(year["waste_t"]["hazardous"]), _fmt(year["waste_t"]["non_hazardous"]),
-                      _fmt(year["employees"], 0), _fmt(year["revenue_rmb_million"], 1),
-                      _fmt(intensity["energy_mwh_per_employee"], 3), _fmt(intensity["water_m3_per_employee"], 2))
+        intensity = year["intensity"]
+        table.add_row(str(year["year"]), _fmt(intensity["tco2e_per_employee"], 3), _fmt(intensity["tco2e_per_employee_market"], 3),
+                      _fmt(intensity["tco2e_per_rmb_million"], 4), _fmt(intensity["energy_mwh_per_employee"], 3),
+                      _fmt(intensity["water_m3_per_employee"], 2), _fmt(intensity["waste_t_per_employee"], 3))
+    return table
+
+
+def _energy_table(document: dict) -> Table:
+    table = _table("Energy (MWh)", ["Year", "Electricity", "Gasoline", "Total"])
+    for year in document["years"]:
+        energy = year["energy_mwh"]
+        table.add_row(str(year["year"]), _fmt(energy.get("electricity")), _fmt(energy.get("gasoline")), _fmt(energy["total"]))
+    return table
+
+
+def _resources_table(document: dict) -> Table:
+    table = _table("Water, waste and headcount", ["Year", "Water\nm3", "Hazardous\nwaste t", "Non-hazardous\nwaste t",
+                                                  "Employees", "Revenue\nRMB million"])
+    for year in document["years"]:
+        table.add_row(str(year["year"]), _fmt(year["water_m3"]), _fmt(year["waste_t"]["hazardous"]),
+                      _fmt(year["waste_t"]["non_hazardous"]), _fmt(year["employees"], 0), _fmt(year["revenue_rmb_million"], 1))
     return table
 
 
@@ -62,6 +78,8 @@ def render_table(document: dict, console: Console) -> None:
     console.print(_emissions_table(document))
     if any(y["scope3_by_category"] for y in document["years"]):
         console.print(_scope3_table(document))
+    console.print(_intensity_table(document))
+    console.print(_energy_table(document))
     console.print(_resources_table(document))
     console.print("[bold]Method notes[/bold]")
     for note in document["notes"]:
