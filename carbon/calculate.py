@@ -39,6 +39,7 @@ def _fuel_property(factor_set: FactorSet, fuel: str, name: str) -> pd.Series:
 def fuel_to_energy(rows: pd.DataFrame, factor_set: FactorSet) -> pd.DataFrame:
     """Fill `quantity_canonical` for every row; fuel given by mass or volume goes through NCV and density."""
     rows = rows.copy()
+    rows["conversion"] = rows["conversion"].astype(str)  # rewritten below for fuel rows
     rows["quantity_canonical"] = rows["basis_quantity"].where(rows["is_canonical"])
     rows["canonical_unit"] = rows["activity"].map({a: s["canonical_unit"] for a, s in vocabulary()["activities"].items()})
     for activity, spec in vocabulary()["activities"].items():
@@ -60,6 +61,8 @@ def fuel_to_energy(rows: pd.DataFrame, factor_set: FactorSet) -> pd.DataFrame:
             rows.loc[by_mass, "quantity_canonical"] = rows.loc[by_mass, "basis_quantity"] * tj_per_t
             rows.loc[by_mass, "conversion"] = (rows.loc[by_mass, "conversion"].str.replace(", then fuel properties to", ",", regex=False)
                                                + f" x NCV {ncv['value']:g} {ncv['unit']} ({ncv['property_id']})")
+    rows["conversion"] = rows["conversion"].astype("category")
+    rows["canonical_unit"] = rows["canonical_unit"].astype("category")
     return rows
 
 

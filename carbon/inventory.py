@@ -95,12 +95,12 @@ def year_summaries(lines: pd.DataFrame, rows: pd.DataFrame, organisation: Organi
 def method_notes(lines: pd.DataFrame, factor_set: FactorSet, gwp_set: str, as_of: date) -> list[str]:
     """What a reader must know to reproduce the figures: factors chosen, fallbacks, caveats."""
     notes = [f"Factor set {factor_set.label}; GWP {gwp_set} (100-year); factors published on or before {as_of.isoformat()}."]
-    chosen = (lines.groupby(["year", "activity", "method", "factor_region", "factor_data_year"], dropna=False)["factor_id"]
+    chosen = (lines.groupby(["year", "activity", "method", "factor_region", "factor_data_year"], dropna=False, observed=True)["factor_id"]
               .agg(lambda ids: ", ".join(sorted(set(ids)))).reset_index())
     for row in chosen.itertuples(index=False):
         method = f" {row.method}-based" if row.method else ""
         notes.append(f"{row.year} {row.activity}{method}: data year {row.factor_data_year}, region {row.factor_region} ({row.factor_id})")
-    fallbacks = lines[lines["selection_note"] != ""].groupby(["year", "activity", "selection_note"]).size()
+    fallbacks = lines[lines["selection_note"] != ""].groupby(["year", "activity", "selection_note"], observed=True).size()
     for (year, activity, note), count in fallbacks.items():
         notes.append(f"Fallback, {year} {activity}: {note} ({count} lines)")
     other_basis = lines[(lines["gas"] == "CO2e") & (lines["gwp_basis"] != gwp_set)]

@@ -29,6 +29,11 @@ MAX_ROWS_PER_CHECK = 20
 # (density, net calorific value) take them to energy; see calculate.fuel_to_energy.
 BASIS_UNITS = {"[mass]": "t", "[volume]": "m**3"}
 
+# Few distinct values over many rows: kept categorical, so merges, group-bys and string
+# checks work on the distinct values and memory stays small on large ledgers.
+CATEGORICAL_COLUMNS = ["site", "region", "activity", "unit", "waste_type", "route", "source", "data_quality",
+                       "instrument", "basis_unit", "conversion", "ledger_file"]
+
 
 @dataclass(frozen=True)
 class Ledger:
@@ -246,6 +251,7 @@ def load_ledger(path: Path) -> tuple[Ledger | None, list[Problem]]:
     rows["ledger_file"] = file
     rows = rows.rename(columns={"_row": "ledger_row"})[~found.bad].copy()
     rows["year"] = rows["year"].astype("int64")
+    rows[CATEGORICAL_COLUMNS] = rows[CATEGORICAL_COLUMNS].astype("category")
     return Ledger(rows=rows, file=file), found.problems
 
 

@@ -99,3 +99,15 @@ def test_real_process_end_to_end(tmp_path):
     document = json.loads(completed.stdout)
     assert document["organisation"] == "qfin" and len(document["years"]) == 5
     assert (tmp_path / "emission_lines.csv").is_file()
+
+
+def test_outputs_have_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    invoke("inventory", "--out", str(tmp_path))
+    mask = os.umask(0)
+    os.umask(mask)
+    for name in ("emission_lines.csv", "inventory.json"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~mask
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
