@@ -40,6 +40,10 @@ GLOBAL_REGION = "GLOBAL"
 # water gives supply (category 1) and treatment (category 5), electricity location and market.
 COMPONENT = ["scope", "category", "method", "gas"]
 KEY = ["activity", "region", "year", "waste_type", "route"]
+# A vintage more than this many years older than the reporting year earns a "stale factor" caveat.
+STALE_AFTER_YEARS = 2
+# What makes two factor rows compete for the same ledger row: at most one may exist.
+SELECTION_KEY = ["activity", "region", "data_year", "waste_type", "route", *COMPONENT]
 
 
 @dataclass(frozen=True)
@@ -110,21 +114,49 @@ def _read_checked_table(folder: Path, entry: dict) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-def _schema_problems(kind: str, table: pd.DataFrame, file: str, sources: dict) -> list[Problem]:
+def _rows_where(table: pd.DataFrame, mask: pd.Series, column: str, expected: str) -> list[Problem]:
+    return [Problem(file, int(line), column, value, expected)
+            for file, line, value in table.loc[mask, ["_file", "_line", column]].itertuples(index=False)]
+
+
+def _table_problems(kind: str, table: pd.DataFrame, file: str, sources: dict) -> list[Problem]:
+    """Column and per-row checks of one table (cross-table checks come later)."""
     expected = TABLE_COLUMNS[kind]
-    problems = [Problem(file, 1, c, None, f"no column '{c}' (columns are: {', '.join(expected)})")
-                for c in table.columns if c not in expected]
-    problems += [Problem(file, 1, c, None, f"a column '{c}'") for c in expected if c not in table.columns]
+    columns = [c for c in table.columns if not c.startswith("_")]
+    problems = [Problem(file, 1, c, None, f"only known columns ({', '.join(expected)})") for c in columns if c not in expected]
+    problems += [Problem(file, 1, c, None, f"a column '{c}'") for c in expected if c not in columns]
     if problems:
         return problems
-    rows = pd.Series(np.arange(len(table)) + 2, index=table.index)
-    if "source_id" in table and kind != "regions":
-        bad = ~table["source_id"].isin(list(sources))
-        problems += [Problem(file, int(r), "source_id", v, "an id listed under sources in manifest.yaml")
-                     for r, v in zip(rows[bad], table.loc[bad, "source_id"])]
+    if kind != "regions":
+        problems += _rows_where(table, ~table["source_id"].isin(list(sources)), "source_id",
+                                "a source_id listed under sources in manifest.yaml (every value needs a citation)")
     if "value" in table:
-        bad = pd.to_numeric(table["value"], errors="coerce").isna()
-        problems += [Problem(file, int(r), "value", v, "a number") for r, v in zip(rows[bad], table.loc[bad, "value"])]
+        problems += _rows_where(table, pd.to_numeric(table["value"], errors="coerce").isna(), "value", "a number")
+    if kind == "factors":
+        year = pd.to_numeric(table["data_year"], errors="coerce")
+        problems += _rows_where(table, year.isna() | (year % 1 != 0), "data_year", "a four-digit year")
+        published = pd.to_datetime(table["published"], format="%Y-%m-%d", errors="coerce")
+        problems += _rows_where(table, published.isna(), "published", "the date the value became public, YYYY-MM-DD")
+        problems += _rows_where(table, ~table["scope"].isin(["1", "2", "3"]), "scope", "1, 2 or 3")
+        problems += _rows_where(table, ~table["method"].isin(["", "location", "market"]), "method", "empty, location or market")
+        problems += _rows_where(table, table["confidence"] == "", "confidence", "a confidence note (e.g. C2+, C1, C1*, D)")
+    return problems
+
+
+def _source_problems(manifest_path: Path, sources: dict) -> list[Problem]:
+    required = ("publisher", "title", "published", "url", "locator")
+    return [Problem(str(manifest_path), None, f"sources.{sid}", None, f"a '{field}' entry")
+            for sid, source in sources.items() for field in required if field not in (source or {})]
+
+
+def _cross_table_problems(factors: pd.DataFrame, gwp: pd.DataFrame, regions: pd.DataFrame) -> list[Problem]:
+    problems = _rows_where(factors, factors["factor_id"].duplicated(keep=False), "factor_id", "a factor_id used only once")
+    problems += _rows_where(factors, factors.duplicated(SELECTION_KEY, keep=False), "factor_id",
+                            "one factor per (" + ", ".join(SELECTION_KEY) + "): another row has the same key")
+    problems += _rows_where(factors, ~factors["region"].isin(regions["region"]), "region", "a region listed in regions.csv")
+    problems += _rows_where(gwp, gwp.duplicated(["gwp_set", "gas"], keep=False), "gas", "one value per (gwp_set, gas)")
+    problems += _rows_where(regions, (regions["parent"] != "") & ~regions["parent"].isin(regions["region"]), "parent",
+                            "a parent that is itself listed in regions.csv")
     return problems
 
 
@@ -150,7 +182,11 @@ def _canonical_factor_values(factors: pd.DataFrame) -> tuple[pd.Series, list[Pro
 
 
 def load_factor_set(folder: Path) -> FactorSet:
-    """Load and verify a factor set folder; any tampering or schema problem is refused."""
+    """Load and verify a factor set folder.
+
+    A file whose sha256 differs from the manifest is refused at once; otherwise every schema
+    problem in every table is collected and reported together.
+    """
     folder = Path(folder)
     manifest_path = folder / "manifest.yaml"
     if not manifest_path.is_file():
@@ -158,36 +194,40 @@ def load_factor_set(folder: Path) -> FactorSet:
     manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
     sources = manifest.get("sources", {})
     tables: dict[str, list[pd.DataFrame]] = {kind: [] for kind in TABLE_COLUMNS}
-    problems: list[Problem] = []
+    problems = _source_problems(manifest_path, sources)
     for entry in manifest.get("tables", []):
         kind = entry.get("kind")
         if kind not in TABLE_COLUMNS:
             raise FactorSetError(f"{manifest_path}: table {entry.get('file')} has unknown kind '{kind}' (expected {', '.join(TABLE_COLUMNS)})")
         table = _read_checked_table(folder, entry)
-        problems += _schema_problems(kind, table, str(folder / entry["file"]), sources)
         table["_file"] = str(folder / entry["file"])
         table["_line"] = np.arange(len(table)) + 2
+        problems += _table_problems(kind, table, str(folder / entry["file"]), sources)
+        # Guideline defaults (IPCC 2006) have no vintage series: they are never "stale".
+        table["vintaged"] = bool(entry.get("vintaged", True))
         tables[kind].append(table)
+    missing_kinds = [kind for kind, found in tables.items() if not found]
+    if missing_kinds:
+        raise FactorSetError(f"{manifest_path}: no table of kind {', '.join(missing_kinds)}")
     if problems:
-        raise FactorSetError("factor set schema problems:\n" + "\n".join(f"  - {p}" for p in problems))
-    factors = pd.concat(tables["factors"], ignore_index=True)
-    duplicated = factors["factor_id"].duplicated(keep=False)
-    if duplicated.any():
-        listing = "\n".join(f"  - {f}, row {r}: factor_id {i!r} used twice"
-                            for f, r, i in factors.loc[duplicated, ["_file", "_line", "factor_id"]].itertuples(index=False))
-        raise FactorSetError("factor set schema problems:\n" + listing)
+        raise _schema_error(problems)
+    factors, gwp, fuel, regions = (pd.concat(tables[k], ignore_index=True) for k in ("factors", "gwp", "fuel_properties", "regions"))
+    problems = _cross_table_problems(factors, gwp, regions)
     factors["data_year"] = factors["data_year"].astype("int64")
     factors["scope"] = factors["scope"].astype("int64")
     factors["published"] = pd.to_datetime(factors["published"], format="%Y-%m-%d").dt.date
     factors["value_canonical"], unit_problems = _canonical_factor_values(factors)
-    if unit_problems:
-        raise FactorSetError("factor set schema problems:\n" + "\n".join(f"  - {p}" for p in unit_problems))
-    gwp = pd.concat(tables["gwp"], ignore_index=True)
+    problems += unit_problems
+    if problems:
+        raise _schema_error(problems)
     gwp["value"] = gwp["value"].astype("float64")
-    fuel = pd.concat(tables["fuel_properties"], ignore_index=True)
     fuel["value"] = fuel["value"].astype("float64")
     return FactorSet(name=manifest["name"], version=str(manifest["version"]), path=folder, manifest=manifest,
-                     factors=factors, gwp=gwp, fuel_properties=fuel, regions=pd.concat(tables["regions"], ignore_index=True))
+                     factors=factors, gwp=gwp, fuel_properties=fuel, regions=regions)
+
+
+def _schema_error(problems: list[Problem]) -> FactorSetError:
+    return FactorSetError(f"the factor set breaks its schema ({len(problems)} problems):\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 # ---------------------------------------------------------------- selection
@@ -207,7 +247,7 @@ def region_chains(regions: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
 
 
 def _selection_notes(selected: pd.DataFrame, factor_set: FactorSet) -> list[str]:
-    """Say when a choice was a fallback rather than the set's design.
+    """Say when a choice was a fallback or is stale, rather than the set's design.
 
     A less specific region counts as a fallback only when the set has factors for that
     activity and method at the ledger region's level (provincial electricity, say). IPCC
@@ -223,6 +263,8 @@ def _selection_notes(selected: pd.DataFrame, factor_set: FactorSet) -> list[str]
             parts.append(f"region fallback {row.region} -> {row.factor_region}")
         if row.data_year > row.year:
             parts.append(f"vintage {row.data_year} is after reporting year {row.year} (no earlier vintage published)")
+        elif row.vintaged and row.year - row.data_year > STALE_AFTER_YEARS:
+            parts.append(f"stale factor: data year {row.data_year} lags reporting year {row.year} by {row.year - row.data_year} years")
         notes.append("; ".join(parts))
     return notes
 

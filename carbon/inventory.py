@@ -102,7 +102,7 @@ def method_notes(lines: pd.DataFrame, factor_set: FactorSet, gwp_set: str, as_of
         notes.append(f"{row.year} {row.activity}{method}: data year {row.factor_data_year}, region {row.factor_region} ({row.factor_id})")
     fallbacks = lines[lines["selection_note"] != ""].groupby(["year", "activity", "selection_note"], observed=True).size()
     for (year, activity, note), count in fallbacks.items():
-        notes.append(f"Fallback, {year} {activity}: {note} ({count} lines)")
+        notes.append(f"Caveat, {year} {activity}: {note} ({count} lines)")
     other_basis = lines[(lines["gas"] == "CO2e") & (lines["gwp_basis"] != gwp_set)]
     for (year, basis), tco2e in other_basis.groupby(["year", "gwp_basis"])["tco2e"].sum().items():
         notes.append(f"Mixed GWP basis, {year}: {tco2e:.2f} tCO2e come from CO2e factors on {basis}, not {gwp_set} (DESNZ publishes CO2e only)")

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
+from carbon.factors import FACTOR_COLUMNS, resolve_factor_set
 from carbon.paths import inputs_root
 from carbon.pipeline import InventoryRequest, run_inventory
 
@@ -52,3 +56,22 @@ def qfin_result():
 
 def by_year(document: dict) -> dict[int, dict]:
     return {y["year"]: y for y in document["years"]}
+
+
+def make_factor_set(folder: Path, factor_rows: list[str], version: str = "1", name: str = "mini") -> Path:
+    """A factor set folder from CSV lines (in FACTOR_COLUMNS order) plus the bundled regions, GWP
+    and fuel tables, with a manifest whose hashes match. Every row cites source 'S'."""
+    folder.mkdir(parents=True)
+    (folder / "f.csv").write_text(",".join(FACTOR_COLUMNS) + "\n" + "\n".join(factor_rows) + "\n", encoding="utf-8")
+    bundled = resolve_factor_set("china-corporate@2026.1")
+    for table in ("regions.csv", "gwp.csv", "fuel_properties.csv"):
+        shutil.copy(bundled / table, folder / table)
+    source = {"publisher": "test", "title": "fixture", "published": "2026-01-01", "url": "", "locator": "n/a"}
+    manifest = {
+        "name": name, "version": version,
+        "sources": {sid: dict(source) for sid in ("S", "S1-MAP", "S9", "S14", "S18")},
+        "tables": [{"file": f, "kind": k, "sha256": hashlib.sha256((folder / f).read_bytes()).hexdigest()}
+                   for f, k in [("f.csv", "factors"), ("regions.csv", "regions"), ("gwp.csv", "gwp"), ("fuel_properties.csv", "fuel_properties")]],
+    }
+    (folder / "manifest.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
+    return folder

@@ -6,10 +6,10 @@ from datetime import date
 
 import pandas as pd
 import pytest
-import yaml
 
 from carbon.errors import FactorSetError
 from carbon.factors import KEY, load_factor_set, resolve_factor_set, select_factors
+from tests.conftest import make_factor_set
 
 BUNDLED = resolve_factor_set("china-corporate@2026.1")
 
@@ -41,32 +41,20 @@ def test_tampered_table_refused_naming_file_and_both_hashes(tmp_path):
     assert hashlib.sha256(table.read_bytes()).hexdigest() in message
 
 
+FIXTURE_ROWS = [
+    "sh22,electricity,CN-SH,2022,CO2,0.6,kgCO2/kWh,2,,location,,,S,2024-12-26,,C1,",
+    "east22,electricity,CN-GRID-EAST,2022,CO2,0.55,kgCO2/kWh,2,,location,,,S,2024-12-26,,C1,",
+    "north23,electricity,CN-GRID-NORTH,2023,CO2,0.63,kgCO2/kWh,2,,location,,,S,2025-12-31,,C1,",
+    "cn22,electricity,CN,2022,CO2,0.5,kgCO2/kWh,2,,location,,,S,2024-12-26,,C1,",
+    "cn23,electricity,CN,2023,CO2,0.4,kgCO2/kWh,2,,location,,,S,2025-12-31,,C1,",
+    "cnm22,electricity,CN,2022,CO2,0.7,kgCO2/kWh,2,,market,,,S,2024-12-26,,C1,",
+]
+
+
 @pytest.fixture
 def fixture_set(tmp_path):
-    """A two-province world: CN-SH has a 2022 provincial factor only; CN-BJ has none."""
-    folder = tmp_path / "mini" / "1"
-    folder.mkdir(parents=True)
-    header = "factor_id,activity,region,data_year,gas,value,unit,scope,category,method,waste_type,route,source_id,published,gwp_basis,confidence,notes\n"
-    rows = [
-        "sh22,electricity,CN-SH,2022,CO2,0.6,kgCO2/kWh,2,,location,,,S,2024-12-26,,C1,",
-        "east22,electricity,CN-GRID-EAST,2022,CO2,0.55,kgCO2/kWh,2,,location,,,S,2024-12-26,,C1,",
-        "north23,electricity,CN-GRID-NORTH,2023,CO2,0.63,kgCO2/kWh,2,,location,,,S,2025-12-31,,C1,",
-        "cn22,electricity,CN,2022,CO2,0.5,kgCO2/kWh,2,,location,,,S,2024-12-26,,C1,",
-        "cn23,electricity,CN,2023,CO2,0.4,kgCO2/kWh,2,,location,,,S,2025-12-31,,C1,",
-        "cnm22,electricity,CN,2022,CO2,0.7,kgCO2/kWh,2,,market,,,S,2024-12-26,,C1,",
-    ]
-    (folder / "f.csv").write_text(header + "\n".join(rows) + "\n")
-    shutil.copy(BUNDLED / "regions.csv", folder / "regions.csv")
-    shutil.copy(BUNDLED / "gwp.csv", folder / "gwp.csv")
-    shutil.copy(BUNDLED / "fuel_properties.csv", folder / "fuel_properties.csv")
-    digest = lambda name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
-    manifest = {"name": "mini", "version": "1", "sources": {"S": {"publisher": "test", "title": "fixture"},
-                                                           "S1-MAP": {"publisher": "t", "title": "t"}, "S9": {"publisher": "t", "title": "t"},
-                                                           "S14": {"publisher": "t", "title": "t"}, "S18": {"publisher": "t", "title": "t"}},
-                "tables": [{"file": f, "kind": k, "sha256": digest(f)} for f, k in
-                           [("f.csv", "factors"), ("regions.csv", "regions"), ("gwp.csv", "gwp"), ("fuel_properties.csv", "fuel_properties")]]}
-    (folder / "manifest.yaml").write_text(yaml.safe_dump(manifest))
-    return load_factor_set(folder)
+    """A small world: CN-SH has a 2022 provincial factor only; CN-BJ has none; grids differ by vintage."""
+    return load_factor_set(make_factor_set(tmp_path / "mini" / "1", FIXTURE_ROWS))
 
 
 def chosen(selected, key_id, method="location"):
@@ -114,3 +102,51 @@ def test_unknown_factor_set_lists_what_exists():
         resolve_factor_set("no-such-set")
     with pytest.raises(FactorSetError, match="2026.1"):
         resolve_factor_set("china-corporate@1999")
+
+
+def test_schema_problems_are_listed_together(tmp_path):
+    rows = [
+        "a,electricity,CN,2022,CO2,0.5,kgCO2/kWh,2,,location,,,S,2024-12-26,,C1,",
+        "b,electricity,CN,2022,CO2,0.6,kgCO2/kWh,2,,location,,,S,2024-12-26,,C1,",    # same key as a
+        "c,electricity,CN,2023,CO2,0.5,kgCO2/m**3,2,,location,,,S,2025-12-31,,C1,",   # unit of the wrong dimension
+        "d,electricity,CN,2021,CO2,0.5,kgCO2/kWh,2,,location,,,,2024-04-12,,C1,",     # no source
+        "e,electricity,CN-XX,2021,CO2,0.5,kgCO2/kWh,2,,location,,,S,2024-04-12,,C1,", # unknown region
+    ]
+    folder = make_factor_set(tmp_path / "bad" / "1", rows)
+    with pytest.raises(FactorSetError) as raised:
+        load_factor_set(folder)
+    message = str(raised.value)
+    assert "row 5, column 'source_id'" in message  # reported before cross-table checks: fix, then rerun
+    # with the source fixed, every remaining problem appears in one message
+    table = folder / "f.csv"
+    table.write_text(table.read_text().replace(",,2024-04-12,,C1,\ne", ",S,2024-04-12,,C1,\ne"))
+    import yaml
+    manifest = yaml.safe_load((folder / "manifest.yaml").read_text())
+    manifest["tables"][0]["sha256"] = hashlib.sha256(table.read_bytes()).hexdigest()
+    (folder / "manifest.yaml").write_text(yaml.safe_dump(manifest))
+    with pytest.raises(FactorSetError) as raised:
+        load_factor_set(folder)
+    message = str(raised.value)
+    for needle in ("row 2, column 'factor_id'", "row 3, column 'factor_id'", "row 6, column 'region'", "column 'unit': found 'kgCO2/m**3'"):
+        assert needle in message, needle
+
+
+def test_unknown_column_refused(tmp_path):
+    folder = make_factor_set(tmp_path / "cols" / "1", FIXTURE_ROWS)
+    table = folder / "f.csv"
+    lines = table.read_text().splitlines()
+    table.write_text("\n".join([lines[0] + ",colour"] + [line + ",red" for line in lines[1:]]) + "\n")
+    import yaml
+    manifest = yaml.safe_load((folder / "manifest.yaml").read_text())
+    manifest["tables"][0]["sha256"] = hashlib.sha256(table.read_bytes()).hexdigest()
+    (folder / "manifest.yaml").write_text(yaml.safe_dump(manifest))
+    with pytest.raises(FactorSetError, match="column 'colour'"):
+        load_factor_set(folder)
+
+
+def test_stale_factor_caveat(fixture_set):
+    selected, _ = select_factors(keys(("electricity", "CN", 2026, "", "")), fixture_set, date(2026, 6, 1))
+    assert chosen(selected, 0)["factor_id"] == "cn23"
+    assert chosen(selected, 0)["selection_note"] == "stale factor: data year 2023 lags reporting year 2026 by 3 years"
+    selected, _ = select_factors(keys(("electricity", "CN", 2025, "", "")), fixture_set, date(2026, 6, 1))
+    assert chosen(selected, 0)["selection_note"] == ""  # two years behind is the normal publication lag
