@@ -6,10 +6,11 @@ multiply for the gas mass, one for CO2e.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from carbon.errors import FactorSetError
-from carbon.factors import KEY, FactorSet
+from carbon.factors import GLOBAL_REGION, KEY, FactorSet
 from carbon.units import conversion_factor, vocabulary
 
 LINE_COLUMNS = [
@@ -18,7 +19,7 @@ LINE_COLUMNS = [
     "quantity", "unit", "quantity_canonical", "canonical_unit", "conversion",
     "factor_id", "factor_value", "factor_unit", "factor_region", "factor_data_year", "factor_published",
     "factor_confidence", "factor_source_id", "factor_source", "selection_note",
-    "gwp_set", "gwp", "gwp_basis", "emissions_t_gas", "tco2e",
+    "gwp_set", "gwp", "gwp_basis", "applied_share", "emissions_t_gas", "tco2e",
     "factor_set", "factor_set_version", "source", "ledger_file", "ledger_row",
 ]
 
@@ -74,6 +75,49 @@ def attach_key_ids(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return rows, keys
 
 
+def market_of(factor_set: FactorSet) -> dict[str, str]:
+    """Each region's electricity market: its last ancestor below GLOBAL (for China, CN).
+
+    Certificates and green power trades in China are national instruments, so a certificate
+    registered in CN covers electricity used in any province.
+    """
+    parent = dict(zip(factor_set.regions["region"], factor_set.regions["parent"]))
+    markets = {}
+    for region in parent:
+        market = region
+        while parent.get(market) not in ("", None, GLOBAL_REGION):
+            market = parent[market]
+        markets[region] = market
+    return markets
+
+
+def instrument_shares(lines: pd.DataFrame, factor_set: FactorSet) -> pd.Series:
+    """The share of each line's quantity that its factor applies to (1 for most lines).
+
+    Per (year, market, covered activity): instruments cover min(instrument MWh, consumption MWh).
+    Market-based electricity lines keep the uncovered share at the residual factor; instrument
+    lines apply their own factor to the share of them actually used. Certificates in excess of
+    consumption are therefore unused (their lines carry a share below 1) and can never make
+    emissions negative.
+    """
+    shares = pd.Series(1.0, index=lines.index)
+    covers = {a: spec["instrument_for"] for a, spec in vocabulary()["activities"].items() if "instrument_for" in spec}
+    if not lines["activity"].isin(list(covers)).any():
+        return shares
+    market = lines["region"].astype(str).map(market_of(factor_set))
+    covered_activity = lines["activity"].astype(str).map(lambda a: covers.get(a, a))
+    is_instrument = lines["activity"].isin(list(covers))
+    is_market_use = (lines["method"] == "market") & ~is_instrument & covered_activity.isin(set(covers.values()))
+    group = [lines["year"], market, covered_activity]
+    demand = lines["quantity_canonical"].where(is_market_use, 0.0).groupby(group).transform("sum")
+    supply = lines["quantity_canonical"].where(is_instrument, 0.0).groupby(group).transform("sum")
+    covered = np.minimum(demand, supply)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares[is_market_use] = (1.0 - covered / demand)[is_market_use].fillna(1.0)
+        shares[is_instrument] = (covered / supply)[is_instrument].fillna(0.0)
+    return shares
+
+
 def gwp_values(factor_set: FactorSet, gwp_set: str) -> dict[str, float]:
     table = factor_set.gwp[factor_set.gwp["gwp_set"] == gwp_set]
     if table.empty:
@@ -94,7 +138,8 @@ def emission_lines(rows: pd.DataFrame, selected: pd.DataFrame, factor_set: Facto
     if missing_gwp.any():
         gases = ", ".join(sorted(lines.loc[missing_gwp, "gas"].unique()))
         raise FactorSetError(f"{factor_set.label}: GWP set {gwp_set} has no value for {gases}")
-    lines["emissions_t_gas"] = lines["quantity_canonical"] * lines["value_canonical"]
+    lines["applied_share"] = instrument_shares(lines, factor_set)
+    lines["emissions_t_gas"] = lines["quantity_canonical"] * lines["value_canonical"] * lines["applied_share"]
     lines["tco2e"] = lines["emissions_t_gas"] * lines["gwp"]
     lines["gwp_set"] = gwp_set
     titles = {sid: factor_set.source_title(sid) for sid in lines["factor_source_id"].unique()}

@@ -24,7 +24,8 @@ def _energy_mwh(rows: pd.DataFrame, years: list[int]) -> dict[str, pd.Series]:
     """Energy per activity whose canonical unit is an energy unit, in MWh."""
     energy = {}
     for activity, spec in vocabulary()["activities"].items():
-        if has_dimension(spec["canonical_unit"], "[energy]"):
+        # Certificates are claims on electricity, not energy used: never counted as energy.
+        if has_dimension(spec["canonical_unit"], "[energy]") and "instrument_for" not in spec:
             to_mwh = conversion_factor(spec["canonical_unit"], "MWh")
             energy[activity] = _sum_by_year(rows, rows["activity"] == activity, years, "quantity_canonical") * to_mwh
     return energy
@@ -104,8 +105,11 @@ def method_notes(lines: pd.DataFrame, factor_set: FactorSet, gwp_set: str, as_of
     for (year, activity, note), count in fallbacks.items():
         notes.append(f"Caveat, {year} {activity}: {note} ({count} lines)")
     other_basis = lines[(lines["gas"] == "CO2e") & (lines["gwp_basis"] != gwp_set)]
-    for (year, basis), tco2e in other_basis.groupby(["year", "gwp_basis"])["tco2e"].sum().items():
-        notes.append(f"Mixed GWP basis, {year}: {tco2e:.2f} tCO2e come from CO2e factors on {basis}, not {gwp_set} (DESNZ publishes CO2e only)")
+    for (year, basis), group in other_basis.groupby(["year", "gwp_basis"]):
+        ids = ", ".join(sorted(group["factor_id"].astype(str).unique()))
+        notes.append(f"Mixed GWP basis, {year}: {group['tco2e'].sum():.2f} tCO2e on {len(group)} lines come from CO2e factors "
+                     f"on {basis}, not {gwp_set} (published in CO2e only, not re-based): {ids}")
+    notes += _instrument_notes(lines)
     density = lines[lines["conversion"].str.contains("density", regex=False)]
     if not density.empty:
         notes.append(f"Low-confidence conversion: {density['record_id'].nunique()} ledger rows were converted from volume with a gasoline density "
@@ -113,6 +117,27 @@ def method_notes(lines: pd.DataFrame, factor_set: FactorSet, gwp_set: str, as_of
     named = lines[lines["conversion"].str.contains("named conversion", regex=False)]
     if not named.empty:
         notes.append(f"Water given in tonnes was converted to m3 at 1 t/m3 (named conversion water_t_per_m3) on {named['record_id'].nunique()} rows.")
+    return notes
+
+
+def _instrument_notes(lines: pd.DataFrame) -> list[str]:
+    """Per year: instrument MWh used against electricity, and any excess reported as unused."""
+    covers = [a for a, spec in vocabulary()["activities"].items() if "instrument_for" in spec]
+    instruments = lines[lines["activity"].isin(covers)]
+    if instruments.empty:
+        return []
+    electricity = lines[(lines["activity"] == "electricity") & (lines["method"] == "market")]
+    notes = []
+    for year, group in instruments.groupby("year"):
+        held = group["quantity_canonical"].sum()
+        used = (group["quantity_canonical"] * group["applied_share"]).sum()
+        consumed = electricity.loc[electricity["year"] == year, "quantity_canonical"].sum()
+        ids = ", ".join(sorted(group["record_id"].astype(str)))
+        note = (f"Instruments, {year}: {held:,.2f} MWh of certificates/green power ({ids}) cover {used:,.2f} of "
+                f"{consumed:,.2f} MWh of electricity in the market-based total")
+        if held - used > 1e-9:
+            note += f"; {held - used:,.2f} MWh unused (in excess of consumption in the same year and market; not carried over)"
+        notes.append(note)
     return notes
 
 

@@ -19,7 +19,7 @@ from carbon.errors import LedgerError, Problem, UnitError
 from carbon.units import conversion_factor, has_dimension, vocabulary
 
 LEDGER_REQUIRED = ["record_id", "region", "activity", "quantity", "unit", "source"]
-LEDGER_OPTIONAL = ["site", "waste_type", "route", "instrument", "data_quality"]
+LEDGER_OPTIONAL = ["site", "waste_type", "route", "instrument", "vintage", "data_quality"]
 ORGANISATION_REQUIRED = ["year", "metric", "value", "unit", "source"]
 
 # Enough rows per check for the user to see the pattern without drowning in a huge file.
@@ -32,7 +32,7 @@ BASIS_UNITS = {"[mass]": "t", "[volume]": "m**3"}
 # Few distinct values over many rows: kept categorical, so merges, group-bys and string
 # checks work on the distinct values and memory stays small on large ledgers.
 CATEGORICAL_COLUMNS = ["site", "region", "activity", "unit", "waste_type", "route", "source", "data_quality",
-                       "instrument", "basis_unit", "conversion", "ledger_file"]
+                       "instrument", "vintage", "basis_unit", "conversion", "ledger_file"]
 
 
 @dataclass(frozen=True)
@@ -209,6 +209,18 @@ def _check_waste_attributes(found: Findings) -> None:
     found.flag(is_waste & ~table["route"].isin(vocab["waste_routes"]), "route", f"one of: {', '.join(vocab['waste_routes'])}")
 
 
+def _check_instruments(found: Findings) -> None:
+    """Certificates and green power trades must say which instrument they are."""
+    table = found.table
+    kinds = [a for a, spec in vocabulary()["activities"].items() if "instrument_for" in spec]
+    is_instrument = table["activity"].isin(kinds)
+    found.flag(is_instrument & (table["instrument"] == ""), "instrument",
+               f"an instrument id (certificate or contract number) on {' and '.join(kinds)} rows")
+    vintage = _as_number(table["vintage"])
+    found.flag(is_instrument & (table["vintage"] != "") & (vintage.isna() | (vintage % 1 != 0)), "vintage",
+               "the generation year of the instrument, e.g. 2024 (or empty)")
+
+
 def load_ledger(path: Path) -> tuple[Ledger | None, list[Problem]]:
     """Read and validate a ledger.
 
@@ -240,6 +252,7 @@ def load_ledger(path: Path) -> tuple[Ledger | None, list[Problem]]:
     quantity = _check_quantity(found)
     plan = _check_units(found, known_activity)
     _check_waste_attributes(found)
+    _check_instruments(found)
 
     rows = table.drop(columns=[c for c in ("year", "period_start", "period_end") if c in table.columns])
     rows.insert(1, "year", year)
