@@ -14,8 +14,9 @@ from rich.console import Console
 from carbon import __version__
 from carbon.errors import CarbonError
 from carbon.paths import inputs_root
+from carbon import catalog
 from carbon.pipeline import InventoryRequest, org_paths, run_inventory
-from carbon.report import render_table, summary_frame, to_csv, to_json, write_outputs
+from carbon.report import render_diff, render_impact, render_sets, render_table, summary_frame, to_csv, to_json, write_outputs
 
 app = typer.Typer(
     help=(
@@ -132,6 +133,102 @@ def inventory(
         console = _console()
         render_table(result.document, console)
         console.print(f"Wrote {len(result.lines)} emission lines to {written[0]} and the summary to {written[1]}", highlight=False)
+
+
+factors_app = typer.Typer(
+    help=(
+        "Inspect the versioned factor sets: list them, show one factor with its source, diff two versions, "
+        "and measure what adopting a version changes.\n\n"
+        "Example: carbon factors diff china-corporate@2025.1 china-corporate@2026.1"
+    ),
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(factors_app, name="factors")
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (readable) or json.")]
+
+
+def _run_or_fail(function, *args):
+    try:
+        return function(*args)
+    except CarbonError as error:
+        _fail(str(error))
+
+
+def _print_json(data) -> None:
+    sys.stdout.write(to_json(data))
+
+
+@factors_app.command("list")
+def factors_list(output_format: FormatOption = OutputFormat.table) -> None:
+    """List factor sets and versions with factor counts, data years and publication dates.
+
+    Example: carbon factors list --format json
+    """
+    sets = _run_or_fail(catalog.list_sets)
+    _print_json({"factor_sets": sets}) if output_format is OutputFormat.json else render_sets(sets, _console())
+
+
+@factors_app.command("show")
+def factors_show(
+    factor_id: Annotated[str, typer.Argument(help="A factor_id, e.g. mee.elec.cn-sh.2023.location (see the factor_id column of emission_lines.csv).")],
+    factors: Annotated[Optional[str], typer.Option(help="Look only in this set NAME[@VERSION] or folder. Default: every set, newest first.")] = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Show one factor: value, unit, vintage, publication date, source citation and confidence.
+
+    Example: carbon factors show mee.elec.cn-sh.2023.location
+    """
+    details = _run_or_fail(catalog.show_factor, factor_id, factors)
+    if output_format is OutputFormat.json:
+        _print_json(details)
+        return
+    console = _console()
+    for key, value in details.items():
+        if key != "source":
+            console.print(f"{key:>12}: {value}", highlight=False, markup=False)
+    for key, value in details["source"].items():
+        console.print(f"{'source.' + key:>16}: {value}", highlight=False, markup=False)
+
+
+@factors_app.command("diff")
+def factors_diff(
+    old: Annotated[str, typer.Argument(help="The earlier set, NAME@VERSION or a folder.")],
+    new: Annotated[str, typer.Argument(help="The later set, NAME@VERSION or a folder.")],
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Factors added, removed and changed between two versions, with the % change of each value.
+
+    Example: carbon factors diff china-corporate@2025.1 china-corporate@2026.1
+    """
+    difference = _run_or_fail(catalog.diff_sets, old, new)
+    _print_json(difference) if output_format is OutputFormat.json else render_diff(difference, _console())
+
+
+@factors_app.command("impact")
+def factors_impact(
+    candidate: Annotated[str, typer.Argument(help="The version you consider adopting, NAME@VERSION or a folder.")],
+    baseline: Annotated[Optional[str], typer.Option(help="The version you use now. Default: the version before CANDIDATE in the same set.")] = None,
+    org: Annotated[Optional[Path], typer.Option(help="Organisation folder. Default: the bundled inputs/qfin.")] = None,
+    ledger: Annotated[Optional[Path], typer.Option(help="Activity ledger file; use with --organisation instead of --org.")] = None,
+    organisation: Annotated[Optional[Path], typer.Option(help="Organisation metrics file.")] = None,
+    gwp: Annotated[GwpSet, typer.Option(help="GWP set for per-gas factors.")] = GwpSet.AR6,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Factors published on or before this date (YYYY-MM-DD). Default: today.")] = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Re-run the inventory with CANDIDATE and with the baseline; show the change per year and KPI.
+
+    Nothing is written: this is the look before you adopt a new factor release.
+
+    Example: carbon factors impact china-corporate@2026.1      (against 2025.1)
+    """
+    ledger_file, organisation_file, name = _inputs(org, ledger, organisation)
+    request = InventoryRequest(ledger=ledger_file, organisation=organisation_file, organisation_name=name,
+                               gwp=gwp.value, as_of=_parse_date(as_of))
+    baseline = baseline or _run_or_fail(catalog.previous_version, candidate)
+    result = _run_or_fail(catalog.impact, request, candidate, baseline)
+    _print_json(result) if output_format is OutputFormat.json else render_impact(result, _console())
 
 
 if __name__ == "__main__":  # pragma: no cover

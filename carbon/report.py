@@ -90,6 +90,48 @@ def render_table(document: dict, console: Console) -> None:
         console.print(f"  - {note}", highlight=False, soft_wrap=True)
 
 
+def render_sets(sets: list[dict], console: Console) -> None:
+    table = _table("Factor sets", ["Set", "Version", "Released", "Factors", "Data years", "Published", "Sources"])
+    for entry in sets:
+        table.add_row(entry["name"], entry["version"], entry["released"], str(entry["factors"]),
+                      "-".join(map(str, entry["data_years"])), " to ".join(entry["published"]), str(entry["sources"]))
+    console.print(table)
+
+
+def render_diff(difference: dict, console: Console) -> None:
+    console.print(f"{difference['from']} -> {difference['to']}: {len(difference['added'])} added, {len(difference['removed'])} removed, "
+                  f"{len(difference['changed'])} changed, {difference['unchanged']} unchanged", highlight=False)
+    for title, entries in (("Added", difference["added"]), ("Removed", difference["removed"])):
+        if entries:
+            table = _table(title, ["factor_id", "Data year", "Value", "Unit", "Source"])
+            for entry in entries:
+                table.add_row(entry["factor_id"], str(entry["data_year"]), f"{entry['value']:g}", entry["unit"], entry["source_id"])
+            table.columns[0].justify, table.columns[0].overflow = "left", "fold"
+            console.print(table)
+    if difference["changed"]:
+        table = _table("Changed", ["factor_id", "Field", "From", "To", "Value change"])
+        for entry in difference["changed"]:
+            pct = entry.get("change_pct")
+            for field in entry["fields"]:
+                table.add_row(entry["factor_id"], field, str(entry["from"][field]), str(entry["to"][field]),
+                              "" if field != "value" else ("n/a" if pct is None else f"{pct:+.2f}%"))
+        table.columns[0].justify, table.columns[0].overflow = "left", "fold"
+        console.print(table)
+
+
+def render_impact(result: dict, console: Console) -> None:
+    table = _table(f"Impact of {result['candidate']} against {result['baseline']} ({result['organisation']}, GWP {result['gwp']}, as of {result['as_of']})",
+                   ["Year", "KPI", "Baseline", "Candidate", "Change", "Change %"])
+    for year in result["years"]:
+        for key, kpi in year["kpis"].items():
+            digits = 4 if "per_employee" in key else 2
+            pct = "n/a" if kpi["change_pct"] is None else f"{kpi['change_pct']:+.2f}%"
+            change = "n/a" if kpi["change"] is None else f"{kpi['change']:+,.{digits}f}"
+            table.add_row(str(year["year"]), key, _fmt(kpi["baseline"], digits), _fmt(kpi["candidate"], digits), change, pct)
+    table.columns[1].justify = "left"
+    console.print(table)
+
+
 def summary_frame(document: dict) -> pd.DataFrame:
     """One row per year, nested fields flattened with dots (energy_mwh.total, intensity.tco2e_per_employee)."""
     return pd.json_normalize(document["years"], sep=".")
