@@ -102,16 +102,16 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _read_checked_table(folder: Path, entry: dict) -> pd.DataFrame:
-    path = folder / entry["file"]
-    if not path.is_file():
-        raise FactorSetError(f"{path}: listed in manifest.yaml but missing")
-    actual = _sha256(path)
-    if actual != entry["sha256"]:
-        raise FactorSetError(
-            f"{path}: sha256 does not match manifest.yaml (manifest {entry['sha256']}, file {actual}). "
-            "The table was changed after the set was released; restore it or publish a new version.")
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+def _hash_mismatches(folder: Path, entries: list[dict]) -> list[str]:
+    """Every listed file that is missing or whose sha256 differs from the manifest."""
+    mismatches = []
+    for entry in entries:
+        path = folder / entry["file"]
+        if not path.is_file():
+            mismatches.append(f"{path}: listed in manifest.yaml but missing")
+        elif (actual := _sha256(path)) != entry.get("sha256"):
+            mismatches.append(f"{path}: sha256 does not match manifest.yaml (manifest {entry.get('sha256')}, file {actual})")
+    return mismatches
 
 
 def _rows_where(table: pd.DataFrame, mask: pd.Series, column: str, expected: str) -> list[Problem]:
@@ -184,38 +184,42 @@ def _canonical_factor_values(factors: pd.DataFrame) -> tuple[pd.Series, list[Pro
 def load_factor_set(folder: Path) -> FactorSet:
     """Load and verify a factor set folder.
 
-    A file whose sha256 differs from the manifest is refused at once; otherwise every schema
-    problem in every table is collected and reported together.
+    Files whose sha256 differs from the manifest are refused first (all of them named); then
+    every schema problem in every table is collected and reported together.
     """
     folder = Path(folder)
     manifest_path = folder / "manifest.yaml"
     if not manifest_path.is_file():
         raise FactorSetError(f"{folder}: no manifest.yaml")
     manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
+    entries = manifest.get("tables", [])
+    unknown_kinds = [f"{e.get('file')} has unknown kind '{e.get('kind')}'" for e in entries if e.get("kind") not in TABLE_COLUMNS]
+    missing_kinds = [kind for kind in TABLE_COLUMNS if kind not in {e.get("kind") for e in entries}]
+    if unknown_kinds or missing_kinds:
+        raise FactorSetError(f"{manifest_path}: " + "; ".join(unknown_kinds + [f"no table of kind {k}" for k in missing_kinds])
+                             + f" (kinds: {', '.join(TABLE_COLUMNS)})")
+    mismatches = _hash_mismatches(folder, entries)
+    if mismatches:
+        raise FactorSetError("\n".join(mismatches) + "\nA table was changed after the set was released: restore it, or publish a new version.")
     sources = manifest.get("sources", {})
     tables: dict[str, list[pd.DataFrame]] = {kind: [] for kind in TABLE_COLUMNS}
     problems = _source_problems(manifest_path, sources)
-    for entry in manifest.get("tables", []):
-        kind = entry.get("kind")
-        if kind not in TABLE_COLUMNS:
-            raise FactorSetError(f"{manifest_path}: table {entry.get('file')} has unknown kind '{kind}' (expected {', '.join(TABLE_COLUMNS)})")
-        table = _read_checked_table(folder, entry)
+    for entry in entries:
+        table = pd.read_csv(folder / entry["file"], dtype=str, keep_default_na=False)
         table["_file"] = str(folder / entry["file"])
         table["_line"] = np.arange(len(table)) + 2
-        problems += _table_problems(kind, table, str(folder / entry["file"]), sources)
+        problems += _table_problems(entry["kind"], table, str(folder / entry["file"]), sources)
         # Guideline defaults (IPCC 2006) have no vintage series: they are never "stale".
         table["vintaged"] = bool(entry.get("vintaged", True))
-        tables[kind].append(table)
-    missing_kinds = [kind for kind, found in tables.items() if not found]
-    if missing_kinds:
-        raise FactorSetError(f"{manifest_path}: no table of kind {', '.join(missing_kinds)}")
-    if problems:
+        tables[entry["kind"]].append(table)
+    if any(p.row == 1 for p in problems):  # wrong columns: row checks would only add noise
         raise _schema_error(problems)
     factors, gwp, fuel, regions = (pd.concat(tables[k], ignore_index=True) for k in ("factors", "gwp", "fuel_properties", "regions"))
-    problems = _cross_table_problems(factors, gwp, regions)
-    factors["data_year"] = factors["data_year"].astype("int64")
-    factors["scope"] = factors["scope"].astype("int64")
-    factors["published"] = pd.to_datetime(factors["published"], format="%Y-%m-%d").dt.date
+    problems += _cross_table_problems(factors, gwp, regions)
+    factors["data_year"] = pd.to_numeric(factors["data_year"], errors="coerce").fillna(0).astype("int64")
+    factors["scope"] = pd.to_numeric(factors["scope"], errors="coerce").fillna(0).astype("int64")
+    factors["published"] = pd.to_datetime(factors["published"], format="%Y-%m-%d", errors="coerce").dt.date
+    factors["value"] = factors["value"].where(pd.to_numeric(factors["value"], errors="coerce").notna(), "nan")
     factors["value_canonical"], unit_problems = _canonical_factor_values(factors)
     problems += unit_problems
     if problems:

@@ -111,24 +111,24 @@ def test_schema_problems_are_listed_together(tmp_path):
         "c,electricity,CN,2023,CO2,0.5,kgCO2/m**3,2,,location,,,S,2025-12-31,,C1,",   # unit of the wrong dimension
         "d,electricity,CN,2021,CO2,0.5,kgCO2/kWh,2,,location,,,,2024-04-12,,C1,",     # no source
         "e,electricity,CN-XX,2021,CO2,0.5,kgCO2/kWh,2,,location,,,S,2024-04-12,,C1,", # unknown region
+        "f,electricity,CN,2020,CO2,abc,kgCO2/kWh,2,,location,,,S,2024-04-12,,C1,",    # not a number
     ]
-    folder = make_factor_set(tmp_path / "bad" / "1", rows)
     with pytest.raises(FactorSetError) as raised:
-        load_factor_set(folder)
+        load_factor_set(make_factor_set(tmp_path / "bad" / "1", rows))
     message = str(raised.value)
-    assert "row 5, column 'source_id'" in message  # reported before cross-table checks: fix, then rerun
-    # with the source fixed, every remaining problem appears in one message
-    table = folder / "f.csv"
-    table.write_text(table.read_text().replace(",,2024-04-12,,C1,\ne", ",S,2024-04-12,,C1,\ne"))
-    import yaml
-    manifest = yaml.safe_load((folder / "manifest.yaml").read_text())
-    manifest["tables"][0]["sha256"] = hashlib.sha256(table.read_bytes()).hexdigest()
-    (folder / "manifest.yaml").write_text(yaml.safe_dump(manifest))
-    with pytest.raises(FactorSetError) as raised:
-        load_factor_set(folder)
-    message = str(raised.value)
-    for needle in ("row 2, column 'factor_id'", "row 3, column 'factor_id'", "row 6, column 'region'", "column 'unit': found 'kgCO2/m**3'"):
+    for needle in ("row 2, column 'factor_id'", "row 3, column 'factor_id'", "column 'unit': found 'kgCO2/m**3'",
+                   "row 5, column 'source_id'", "row 6, column 'region'", "row 7, column 'value'"):
         assert needle in message, needle
+
+
+def test_every_tampered_file_is_named(tmp_path):
+    copy = tmp_path / "set"
+    shutil.copytree(BUNDLED, copy)
+    for name in ("gwp.csv", "regions.csv"):
+        (copy / name).write_text((copy / name).read_text() + "\n")
+    with pytest.raises(FactorSetError) as raised:
+        load_factor_set(copy)
+    assert "gwp.csv: sha256 does not match" in str(raised.value) and "regions.csv: sha256 does not match" in str(raised.value)
 
 
 def test_unknown_column_refused(tmp_path):
