@@ -86,14 +86,24 @@ def _inputs(org: Path | None, ledger: Path | None, organisation: Path | None) ->
     return activity_file, organisation_file, org.name
 
 
+# Options shared by every command that runs an inventory.
+OrgOption = Annotated[Optional[Path], typer.Option(
+    help="Organisation folder with activity.csv|.xlsx and organisation.csv|.xlsx. Default: the bundled inputs/qfin.")]
+LedgerOption = Annotated[Optional[Path], typer.Option(help="Activity ledger file (.csv or .xlsx); use with --organisation instead of --org.")]
+OrganisationOption = Annotated[Optional[Path], typer.Option(help="Organisation metrics file (.csv or .xlsx): employees, revenue per year.")]
+GwpOption = Annotated[GwpSet, typer.Option(help="GWP set for per-gas factors (100-year).")]
+AsOfOption = Annotated[Optional[str], typer.Option(
+    "--as-of", help="Use only factors published on or before this date (YYYY-MM-DD). Default: today.")]
+
+
 @app.command()
 def inventory(
-    org: Annotated[Optional[Path], typer.Option(help="Organisation folder with activity.csv|.xlsx and organisation.csv|.xlsx. Default: the bundled inputs/qfin.")] = None,
-    ledger: Annotated[Optional[Path], typer.Option(help="Activity ledger file (.csv or .xlsx); use with --organisation instead of --org.")] = None,
-    organisation: Annotated[Optional[Path], typer.Option(help="Organisation metrics file (.csv or .xlsx): employees, revenue per year.")] = None,
+    org: OrgOption = None,
+    ledger: LedgerOption = None,
+    organisation: OrganisationOption = None,
     factors: Annotated[Optional[str], typer.Option(help="Factor set: NAME[@VERSION] from factors/, or a folder with manifest.yaml. Default: latest china-corporate.")] = None,
-    gwp: Annotated[GwpSet, typer.Option(help="GWP set for per-gas factors (100-year).")] = GwpSet.AR6,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Use only factors published on or before this date (YYYY-MM-DD). Default: today.")] = None,
+    gwp: GwpOption = GwpSet.AR6,
+    as_of: AsOfOption = None,
     output_format: Annotated[OutputFormat, typer.Option("--format", help="table: readable; json: the DESIGN.md contract on stdout; csv: one row per year on stdout.")] = OutputFormat.table,
     out: Annotated[Optional[Path], typer.Option(help="Folder for emission_lines.csv and inventory.json. Default: outputs/<organisation>.")] = None,
 ) -> None:
@@ -210,11 +220,11 @@ def factors_diff(
 def factors_impact(
     candidate: Annotated[str, typer.Argument(help="The version you consider adopting, NAME@VERSION or a folder.")],
     baseline: Annotated[Optional[str], typer.Option(help="The version you use now. Default: the version before CANDIDATE in the same set.")] = None,
-    org: Annotated[Optional[Path], typer.Option(help="Organisation folder. Default: the bundled inputs/qfin.")] = None,
-    ledger: Annotated[Optional[Path], typer.Option(help="Activity ledger file; use with --organisation instead of --org.")] = None,
-    organisation: Annotated[Optional[Path], typer.Option(help="Organisation metrics file.")] = None,
-    gwp: Annotated[GwpSet, typer.Option(help="GWP set for per-gas factors.")] = GwpSet.AR6,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Factors published on or before this date (YYYY-MM-DD). Default: today.")] = None,
+    org: OrgOption = None,
+    ledger: LedgerOption = None,
+    organisation: OrganisationOption = None,
+    gwp: GwpOption = GwpSet.AR6,
+    as_of: AsOfOption = None,
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Re-run the inventory with CANDIDATE and with the baseline; show the change per year and KPI.
