@@ -43,7 +43,7 @@ class LedgerError(InputProblems):
     """The activity ledger or the organisation file is invalid."""
 
 
-class FactorNotFound(InputProblems):
+class FactorNotFound(LedgerError):
     """No factor matched an (activity, region, year) after the fallback chain."""
 
 

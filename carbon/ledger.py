@@ -114,11 +114,12 @@ def _as_number(column: pd.Series) -> pd.Series:
 def _check_years(found: Findings) -> pd.Series:
     """Reporting year from `year`, or from `period_start`/`period_end` within one calendar year."""
     table = found.table
-    if "year" in table.columns and (table["year"] != "").any():
+    has_periods = {"period_start", "period_end"} <= set(table.columns)
+    if "year" in table.columns and (not has_periods or (table["year"] != "").any()):
         year = _as_number(table["year"])
         found.flag(year.isna() | (year % 1 != 0) | (year < 1990) | (year > 2100), "year", "a four-digit reporting year such as 2024")
         return year
-    if {"period_start", "period_end"} <= set(table.columns):
+    if has_periods:
         start = pd.to_datetime(table["period_start"], format="%Y-%m-%d", errors="coerce")
         end = pd.to_datetime(table["period_end"], format="%Y-%m-%d", errors="coerce")
         found.flag(start.isna(), "period_start", "a date as YYYY-MM-DD")

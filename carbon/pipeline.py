@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from carbon.calculate import attach_key_ids, emission_lines, fuel_to_energy, gwp_values
-from carbon.errors import LedgerError
+from carbon.errors import FactorNotFound, LedgerError, Problem
 from carbon.factors import load_factor_set, not_found_problems, resolve_factor_set, select_factors
 from carbon.inventory import inventory_document, method_notes, year_summaries
 from carbon.ledger import headcount_warnings, load_ledger, load_organisation
@@ -48,12 +48,17 @@ def run_inventory(request: InventoryRequest) -> InventoryResult:
     ledger, problems = load_ledger(request.ledger)
     organisation, organisation_problems = load_organisation(request.organisation)
     problems += organisation_problems
+    factor_problems = []
     if ledger is not None and not ledger.rows.empty:
         rows, keys = attach_key_ids(fuel_to_energy(ledger.rows, factor_set))
         selected, missing = select_factors(keys, factor_set, request.as_of)
-        problems += not_found_problems(rows, missing)
+        factor_problems = not_found_problems(rows, missing)
+    elif ledger is not None and not problems:
+        problems.append(Problem(ledger.file, None, None, None, "at least one activity row below the header"))
     if problems:
-        raise LedgerError(problems, "The inputs have problems; nothing was written")
+        raise LedgerError(problems + factor_problems, "The inputs have problems; nothing was written")
+    if factor_problems:
+        raise FactorNotFound(factor_problems, "No emission factor for some ledger rows; nothing was written")
     lines = emission_lines(rows, selected, factor_set, request.gwp)
     warnings = headcount_warnings(ledger, organisation)
     notes = method_notes(lines, factor_set, request.gwp, request.as_of) + warnings

@@ -134,3 +134,15 @@ def test_kwh_water_and_negative_quantity_both_named(make_org):
                        ["g1", 2024, "HQ", "CN-SH", "gasoline", -20, "L", "", "", "card"]]))
     rows = {(p.row, p.column) for p in raised.value.problems}
     assert rows == {(3, "unit"), (4, "quantity")}
+
+
+def test_empty_ledger_is_an_error_not_a_crash(make_org):
+    with pytest.raises(LedgerError, match="at least one activity row"):
+        run(*make_org([]))
+
+
+def test_missing_factor_alone_raises_factor_not_found(make_org):
+    from carbon.errors import FactorNotFound
+
+    with pytest.raises(FactorNotFound):
+        run(*make_org([["p1", 2024, "HQ", "CN-SH", "waste", 1, "t", "batteries", "composting", "x"]], employees={2024: 1}))
