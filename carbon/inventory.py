@@ -21,13 +21,22 @@ def _sum_by_year(frame: pd.DataFrame, mask: pd.Series, years: list[int], column:
 
 
 def _energy_mwh(rows: pd.DataFrame, years: list[int]) -> dict[str, pd.Series]:
-    """Energy per activity whose canonical unit is an energy unit, in MWh."""
+    """Energy per activity whose canonical unit is an energy unit, in MWh.
+
+    Rows given in an energy unit convert straight to MWh (69.92 MWh stays exactly 69.92, so the
+    totals equal the printed tables); fuel given by volume or mass comes via its canonical TJ.
+    """
+    to_mwh_by_unit = {unit: conversion_factor(unit, "MWh") if has_dimension(unit, "[energy]") else np.nan
+                      for unit in rows["unit"].astype(str).unique()}
+    direct = rows["quantity"] * rows["unit"].astype(str).map(to_mwh_by_unit)
     energy = {}
     for activity, spec in vocabulary()["activities"].items():
         # Certificates are claims on electricity, not energy used: never counted as energy.
         if has_dimension(spec["canonical_unit"], "[energy]") and "instrument_for" not in spec:
-            to_mwh = conversion_factor(spec["canonical_unit"], "MWh")
-            energy[activity] = _sum_by_year(rows, rows["activity"] == activity, years, "quantity_canonical") * to_mwh
+            via_canonical = rows["quantity_canonical"] * conversion_factor(spec["canonical_unit"], "MWh")
+            mwh = direct.where(direct.notna(), via_canonical).rename("energy_mwh")
+            frame = pd.concat([rows[["year"]], mwh], axis=1)
+            energy[activity] = _sum_by_year(frame, rows["activity"] == activity, years, "energy_mwh")
     return energy
 
 
