@@ -16,7 +16,9 @@ from carbon.errors import CarbonError
 from carbon.paths import inputs_root
 from carbon import catalog
 from carbon.pipeline import InventoryRequest, org_paths, run_inventory
-from carbon.report import render_diff, render_impact, render_sets, render_table, summary_frame, to_csv, to_json, write_outputs
+from carbon.reconcile import findings_frame, reconcile_organisation
+from carbon.report import (render_diff, render_impact, render_reconciliation, render_sets, render_table, summary_frame, to_csv,
+                           to_json, write_outputs)
 
 app = typer.Typer(
     help=(
@@ -143,6 +145,44 @@ def inventory(
         console = _console()
         render_table(result.document, console)
         console.print(f"Wrote {len(result.lines)} emission lines to {written[0]} and the summary to {written[1]}", highlight=False)
+
+
+@app.command("reconcile")
+def reconcile_command(
+    org: OrgOption = None,
+    factors: Annotated[Optional[str], typer.Option(help="Factor set for the engine's own inventory (implied-factor comparison). Default: latest.")] = None,
+    as_of: AsOfOption = None,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="table: flagged findings by document; json: every check; csv: one row per check.")] = OutputFormat.table,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any finding is inconsistent (for CI of a report draft).")] = False,
+) -> None:
+    """Check every figure printed in the organisation's published reports (ORG/published/*.yaml).
+
+    Checks sums and per-employee ratios inside each table (rounding-aware: a figure printed
+    with k decimals stands for +-0.5 x 10^-k), the same figure printed in several places,
+    ill-formed numbers, printed activity and headcount against the engine's inventory,
+    implied emission factors, and boundary changes between years. Verdicts: consistent,
+    rounding_method (fits only if truncated), inconsistent, note.
+
+    Examples:
+
+      carbon reconcile
+
+      carbon reconcile --format json > findings.json
+
+      carbon reconcile --strict          (exit 1 if anything is inconsistent)
+    """
+    ledger_file, organisation_file, name = _inputs(org, None, None)
+    request = InventoryRequest(ledger=ledger_file, organisation=organisation_file, organisation_name=name,
+                               factors=factors, as_of=_parse_date(as_of))
+    report = _run_or_fail(reconcile_organisation, ledger_file.parent, request)
+    if output_format is OutputFormat.json:
+        _print_json(report)
+    elif output_format is OutputFormat.csv:
+        sys.stdout.write(to_csv(findings_frame(report)))
+    else:
+        render_reconciliation(report, _console())
+    if strict and any(f["severity"] == "inconsistent" for f in report["findings"]):
+        raise typer.Exit(code=1)
 
 
 factors_app = typer.Typer(

@@ -53,3 +53,7 @@ class UnitError(CarbonError):
 
 class FactorSetError(CarbonError):
     """A factor set is missing, tampered with, or breaks its schema."""
+
+
+class ReconcileError(CarbonError):
+    """Published tables are missing or malformed."""

@@ -132,6 +132,28 @@ def render_impact(result: dict, console: Console) -> None:
     console.print(table)
 
 
+def render_reconciliation(report: dict, console: Console) -> None:
+    """Flagged findings grouped by document (findings spanning documents grouped together)."""
+    groups: dict[str, list[dict]] = {}
+    for finding in report["findings"]:
+        if finding["severity"] == "consistent":
+            continue
+        documents = sorted({c["document"] for c in finding["documents"]})
+        groups.setdefault(" + ".join(documents), []).append(finding)
+    for group, findings in groups.items():
+        table = _table(f"{group}", ["Verdict", "Year", "KPI", "Printed", "Finding"])
+        for finding in findings:
+            table.add_row(finding["severity"], str(finding["year"]), finding["kpi"], finding["printed"], finding["message"])
+        for column in table.columns:
+            column.justify = "left"
+        table.columns[4].ratio = 1
+        console.print(table)
+    counts = {s: sum(f["severity"] == s for f in report["findings"]) for s in ("inconsistent", "rounding_method", "note", "consistent")}
+    console.print(f"{report['checked']} printed figures checked; {len(report['findings'])} checks: {counts['inconsistent']} inconsistent, "
+                  f"{counts['rounding_method']} consistent only if truncated (rounding_method), {counts['note']} notes, "
+                  f"{counts['consistent']} consistent (rounding explains any difference; not listed above).", highlight=False)
+
+
 def summary_frame(document: dict) -> pd.DataFrame:
     """One row per year, nested fields flattened with dots (energy_mwh.total, intensity.tco2e_per_employee)."""
     return pd.json_normalize(document["years"], sep=".")

@@ -1,0 +1,416 @@
+"""Reconcile the figures printed in published reports with each other and with the engine.
+
+A figure printed with k decimals stands for the interval value +- 0.5 x 10^-k (integer counts
+are exact). Derived figures (sums, per-employee ratios) are compared by interval arithmetic, so
+nothing that rounding can explain is flagged. Each check ends with a verdict:
+
+- consistent:      rounding of the printed inputs explains any difference;
+- rounding_method: consistent only if the publisher truncated instead of rounding;
+- inconsistent:    no rounding explains it;
+- note:            methodology or comparability, not arithmetic.
+
+Identity rules are data (carbon/data/identities.yaml); published tables are data
+(inputs/<org>/published/<document>.yaml).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from carbon.errors import ReconcileError
+from carbon.factors import FactorSet, load_factor_set, resolve_factor_set
+from carbon.paths import DATA_DIR
+from carbon.pipeline import InventoryRequest, InventoryResult, run_inventory
+from carbon.units import conversion_factor
+
+SEVERITIES = ("inconsistent", "rounding_method", "note", "consistent")
+WELL_FORMED = re.compile(r"^\d{1,3}(,\d{3})*(\.\d+)?$|^\d+(\.\d+)?$")
+# A comma where the decimal point belongs, e.g. "1,559,45" for 1,559.45.
+COMMA_DECIMAL = re.compile(r"^\d{1,3}(,\d{3})*,\d{2}$")
+# Relative slack for floating-point error when comparing interval ends (not for rounding).
+EPS = 1e-9
+
+
+@lru_cache(maxsize=1)
+def rules() -> dict:
+    with open(DATA_DIR / "identities.yaml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+# ---------------------------------------------------------------- intervals
+
+@dataclass(frozen=True)
+class Interval:
+    low: float
+    high: float
+
+    def __add__(self, other: Interval) -> Interval:
+        return Interval(self.low + other.low, self.high + other.high)
+
+    def __truediv__(self, other: Interval) -> Interval:
+        # Positive quantities only (emissions, activity, headcount).
+        return Interval(self.low / other.high, self.high / other.low)
+
+    def overlaps(self, other: Interval) -> bool:
+        slack = EPS * max(1.0, abs(self.high), abs(other.high))
+        return self.low <= other.high + slack and other.low <= self.high + slack
+
+    def contains(self, value: float) -> bool:
+        return self.overlaps(Interval(value, value))
+
+    def as_list(self) -> list[float]:
+        return [self.low, self.high]
+
+
+def parse_printed(text: str) -> tuple[float, int, bool] | None:
+    """(value, decimals, well_formed) for a printed figure, or None when it cannot be read."""
+    text = text.strip()
+    repaired = False
+    if not WELL_FORMED.match(text):
+        if not COMMA_DECIMAL.match(text):
+            return None
+        text, repaired = text[: text.rfind(",")] + "." + text[text.rfind(",") + 1:], True
+    digits = text.replace(",", "")
+    decimals = len(digits.split(".")[1]) if "." in digits else 0
+    return float(digits), decimals, not repaired
+
+
+def rounding_interval(value: float, decimals: int, exact: bool = False) -> Interval:
+    half = 0 if exact else 0.5 * 10.0 ** -decimals
+    return Interval(value - half, value + half)
+
+
+def truncation_interval(value: float, decimals: int, exact: bool = False) -> Interval:
+    return Interval(value, value + (0 if exact else 10.0 ** -decimals))
+
+
+def verdict(expected: Interval, printed: pd.Series) -> str:
+    """consistent / rounding_method / inconsistent for a printed figure against an expected interval."""
+    if expected.overlaps(Interval(printed["low"], printed["high"])):
+        return "consistent"
+    if expected.overlaps(truncation_interval(printed["value"], printed["decimals"], printed["exact"])):
+        return "rounding_method"
+    return "inconsistent"
+
+
+# ---------------------------------------------------------------- published tables
+
+def load_published(folder: Path) -> pd.DataFrame:
+    """Every printed figure of every document in `folder`, with its interval."""
+    files = sorted(Path(folder).glob("*.yaml"))
+    if not files:
+        raise ReconcileError(f"{folder}: no published tables (<document>.yaml) to reconcile")
+    known = _known_kpis()
+    exact_units = set(rules()["exact_units"])
+    rows, problems = [], []
+    for path in files:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = data["document"]
+        for index, figure in enumerate(data["figures"], start=1):
+            where = f"{path}, figure {index}"
+            if not isinstance(figure.get("printed"), str):
+                problems.append(f"{where}: printed {figure.get('printed')!r} must be a quoted string, exactly as printed")
+                continue
+            if figure.get("kpi") not in known and not str(figure.get("kpi", "")).startswith("employees."):
+                problems.append(f"{where}: unknown kpi {figure.get('kpi')!r}")
+                continue
+            rows.append({"document": document["id"], "title": document["title"], "seed": document.get("seed", ""), **figure})
+    if problems:
+        raise ReconcileError("published tables have problems:\n" + "\n".join(f"  - {p}" for p in problems))
+    table = pd.DataFrame(rows)
+    parsed = table["printed"].map(parse_printed)
+    table["readable"] = parsed.notna()
+    table["value"] = parsed.map(lambda p: p[0] if p else float("nan"))
+    table["decimals"] = parsed.map(lambda p: p[1] if p else 0)
+    table["well_formed"] = parsed.map(lambda p: bool(p and p[2]))
+    table["exact"] = table["unit"].isin(exact_units)
+    intervals = [rounding_interval(v, d, e) for v, d, e in zip(table["value"], table["decimals"], table["exact"])]
+    table["low"] = [i.low for i in intervals]
+    table["high"] = [i.high for i in intervals]
+    return table
+
+
+def _known_kpis() -> set[str]:
+    spec = rules()
+    known = {r["total"] for r in spec["sums"]} | {p for r in spec["sums"] for p in r["parts"]}
+    known |= {r[k] for r in spec["ratios"] for k in ("ratio", "numerator", "denominator")}
+    return known | set(spec["engine"])
+
+
+# ---------------------------------------------------------------- findings
+
+def _cell(row: pd.Series) -> dict:
+    return {"document": row["document"], "section": row["section"], "locator": row["locator"], "printed": row["printed"]}
+
+
+def _finding(kind: str, severity: str, row: pd.Series, cells: list[pd.Series], expected: Interval | None, message: str) -> dict:
+    return {"kind": kind, "severity": severity, "year": int(row["year"]), "kpi": row["kpi"],
+            "documents": [_cell(c) for c in cells], "printed": row["printed"],
+            "expected": None if expected is None else expected.as_list(), "message": message}
+
+
+def _fmt(value: float, decimals: int = 2) -> str:
+    return f"{value:,.{decimals}f}"
+
+
+def _span(interval: Interval, decimals: int) -> str:
+    return f"{_fmt(interval.low, decimals + 1)} to {_fmt(interval.high, decimals + 1)}"
+
+
+def check_well_formed(table: pd.DataFrame) -> list[dict]:
+    findings = []
+    for _, row in table[~table["well_formed"]].iterrows():
+        if row["readable"]:
+            message = (f"'{row['printed']}' is not a well-formed number: a comma stands where the decimal point belongs; "
+                       f"read as {_fmt(row['value'], row['decimals'])} for the other checks")
+        else:
+            message = f"'{row['printed']}' cannot be read as a number; it is left out of the other checks"
+        findings.append(_finding("ill_formed", "inconsistent", row, [row], None, message))
+    return findings
+
+
+def _usable(table: pd.DataFrame) -> pd.DataFrame:
+    return table[table["readable"]]
+
+
+def check_sums(table: pd.DataFrame) -> list[dict]:
+    """Each total against the sum of the parts printed beside it (same document, section, year)."""
+    findings = []
+    usable = _usable(table)
+    for (document, section, year), group in usable.groupby(["document", "section", "year"]):
+        by_kpi = {kpi: rows.iloc[0] for kpi, rows in group.groupby("kpi")}
+        for rule in rules()["sums"]:
+            parts = [by_kpi[p] for p in rule["parts"] if p in by_kpi]
+            required = set(rule["parts"]) - set(rule.get("optional", []))
+            if rule["total"] not in by_kpi or not required <= set(by_kpi):
+                continue
+            total = by_kpi[rule["total"]]
+            expected = sum((Interval(p["low"], p["high"]) for p in parts[1:]), Interval(parts[0]["low"], parts[0]["high"]))
+            severity = verdict(expected, total)
+            shown = " + ".join(p["printed"] for p in parts)
+            exact_sum = sum(p["value"] for p in parts)
+            if severity == "consistent":
+                message = (f"{rule['label']}: {shown} = {_fmt(exact_sum, total['decimals'])}, printed {total['printed']}"
+                           + ("" if abs(exact_sum - total["value"]) < 1e-9 else "; the difference is within the rounding of the parts"))
+            elif severity == "rounding_method":
+                message = f"{rule['label']}: {shown} gives {_span(expected, total['decimals'])}; {total['printed']} fits only if truncated"
+            else:
+                slack = "" if expected.low == expected.high else f" ({_span(expected, total['decimals'])} allowing for rounding)"
+                message = f"{rule['label']}: {shown} = {_fmt(exact_sum, total['decimals'])}{slack}, but the total is printed as {total['printed']}"
+            findings.append(_finding("identity_sum", severity, total, [total, *parts], expected, message))
+    return findings
+
+
+def _headcount(usable: pd.DataFrame, document: str, year: int) -> pd.Series | None:
+    """The document's printed year-end headcount for the year (statistical table first)."""
+    rows = usable[(usable["document"] == document) & (usable["year"] == year) & (usable["kpi"] == "employees.total")]
+    return None if rows.empty else rows.sort_values("section", key=lambda s: s != "statistical table").iloc[0]
+
+
+def check_ratios(table: pd.DataFrame) -> list[dict]:
+    """Each per-employee figure against its total over the headcount printed in the same document."""
+    findings = []
+    usable = _usable(table)
+    for rule in rules()["ratios"]:
+        for _, ratio in usable[usable["kpi"] == rule["ratio"]].iterrows():
+            same = usable[(usable["document"] == ratio["document"]) & (usable["year"] == ratio["year"])]
+            numerators = same[same["kpi"] == rule["numerator"]]
+            numerators = numerators.sort_values("section", key=lambda s: s != ratio["section"])
+            headcount = _headcount(usable, ratio["document"], ratio["year"])
+            if numerators.empty or headcount is None:
+                continue
+            numerator = numerators.iloc[0]
+            expected = Interval(numerator["low"], numerator["high"]) / Interval(headcount["low"], headcount["high"])
+            severity = verdict(expected, ratio)
+            quotient = numerator["value"] / headcount["value"]
+            base = f"{numerator['printed']} / {headcount['printed']} employees = {quotient:.4f}"
+            if severity == "consistent":
+                message = f"{base}, printed {ratio['printed']}"
+            elif severity == "rounding_method":
+                message = f"{base}: rounds to {_fmt(quotient, ratio['decimals'])}, but is printed {ratio['printed']} (truncated, not rounded)"
+            else:
+                message = f"{base}: should print as {_fmt(quotient, ratio['decimals'])}, but is printed {ratio['printed']}"
+            findings.append(_finding("identity_ratio", severity, ratio, [ratio, numerator, headcount], expected, message))
+    return findings
+
+
+def check_cross_document(table: pd.DataFrame) -> list[dict]:
+    """The same KPI and year printed in several documents or sections must agree."""
+    findings = []
+    usable = _usable(table)
+    for (kpi, year), group in usable.groupby(["kpi", "year"]):
+        if len(group) < 2:
+            continue
+        common = Interval(group["low"].max(), group["high"].min())
+        cells = [row for _, row in group.iterrows()]
+        places = "; ".join(f"{c['document']} {c['section']}: {c['printed']}" for c in cells)
+        if common.low <= common.high + EPS * max(1.0, abs(common.high)):
+            same = group["printed"].nunique() == 1
+            message = (f"printed identically in {len(group)} places ({places})" if same else
+                       f"printed differently but within rounding of one another ({places}); "
+                       f"an unrounded value of {_fmt(common.low, 3)} to {_fmt(common.high, 3)} gives both")
+            findings.append(_finding("cross_document", "consistent", cells[0], cells, common, message))
+        else:
+            findings.append(_finding("cross_document", "inconsistent", cells[0], cells, None,
+                                     f"the same figure is printed with different values: {places}"))
+    return findings
+
+
+def _engine_value(year: dict, path: str):
+    value = year
+    for part in path.split("."):
+        value = value[part]
+    return value
+
+
+def check_engine(table: pd.DataFrame, result: InventoryResult) -> list[dict]:
+    """Printed activity totals and headcounts against the engine's inventory of the same year."""
+    findings = []
+    years = {y["year"]: y for y in result.document["years"]}
+    usable = _usable(table)
+    for kpi, path in rules()["engine"].items():
+        for _, row in usable[usable["kpi"] == kpi].iterrows():
+            if row["year"] not in years:
+                continue
+            engine = _engine_value(years[row["year"]], path)
+            if engine is None:
+                continue
+            printed = Interval(row["low"], row["high"])
+            ok = printed.contains(engine)
+            shown = _fmt(engine, 0 if row["exact"] else row["decimals"] + 2)
+            message = (f"the engine's {path} for {row['year']} is {shown}, "
+                       + ("within the printed precision" if ok else f"but the report prints {row['printed']}"))
+            findings.append(_finding("engine", "consistent" if ok else "inconsistent", row, [row], Interval(engine, engine), message))
+    return findings
+
+
+def _library_factors(result: InventoryResult, activity: str, year: int) -> dict[str, float]:
+    """Effective factor per method the engine used: tCO2e per MWh of the activity."""
+    lines = result.lines[(result.lines["activity"] == activity) & (result.lines["year"] == year)]
+    factors = {}
+    for method, group in lines.groupby("method"):
+        canonical = group.drop_duplicates("record_id")["quantity_canonical"].sum()
+        mwh = canonical * conversion_factor(str(group["canonical_unit"].iloc[0]), "MWh")
+        if mwh:
+            factors[str(method)] = float(group["tco2e"].sum() / mwh)
+    return factors
+
+
+def check_implied_factors(table: pd.DataFrame, result: InventoryResult, electricity_range: tuple[float, float]) -> list[dict]:
+    """Printed emissions / printed activity as an interval, against the library's factor and across years."""
+    findings = []
+    usable = _usable(table)
+    for rule in rules()["implied_factors"]:
+        implied_by_year: dict[int, Interval] = {}
+        for (document, section, year), group in usable.groupby(["document", "section", "year"]):
+            emissions = group[group["kpi"] == rule["emissions"]]
+            activity = group[group["kpi"] == rule["activity"]]
+            if emissions.empty or activity.empty:
+                continue
+            e, a = emissions.iloc[0], activity.iloc[0]
+            implied = Interval(e["low"], e["high"]) / Interval(a["low"], a["high"])
+            implied_by_year.setdefault(int(year), implied)
+            library = _library_factors(result, rule["engine_activity"], int(year))
+            shown = ", ".join(f"{m or 'IPCC 2006'} {v:.4f}" for m, v in library.items())
+            text = (f"{rule['emissions']} {e['printed']} / {rule['activity']} {a['printed']} implies "
+                    f"{e['value'] / a['value']:.4f} {rule['unit']} (between {implied.low:.5f} and {implied.high:.5f} allowing for rounding)")
+            if any(implied.contains(v) for v in library.values()):
+                severity, message = "consistent", f"{text}; the library's factor ({shown}) reproduces it"
+            elif rule["engine_activity"] == "electricity" and not implied.overlaps(Interval(*electricity_range)):
+                severity = "inconsistent"
+                message = (f"{text}; the library uses {shown}, and no MEE/NBS factor of any year or region "
+                           f"({electricity_range[0]:.4f} to {electricity_range[1]:.4f}) is that high: the printed figure "
+                           "does not follow from official grid factors")
+            else:
+                severity, message = "note", f"{text}; the library uses {shown}: the report's factor or method differs and is not disclosed"
+            findings.append(_finding("implied_factor", severity, e, [e, a], implied, message))
+        if len(implied_by_year) >= 2:
+            lows = {y: i.low for y, i in implied_by_year.items()}
+            first, last = min(lows, key=lows.get), max(lows, key=lows.get)
+            if lows[last] > 1.1 * implied_by_year[first].high:
+                listing = ", ".join(f"{y}: {(i.low + i.high) / 2:.4f}" for y, i in sorted(implied_by_year.items()))
+                row = usable[(usable["kpi"] == rule["emissions"]) & (usable["year"] == last)].iloc[0]
+                findings.append(_finding("implied_factor", "note", row, [row], None,
+                                         f"the implied {rule['unit']} factor varies across years ({listing}) while the "
+                                         "underlying published factors changed by a few per cent: the method changed between years"))
+    return findings
+
+
+def check_comparability(table: pd.DataFrame) -> list[dict]:
+    """A total whose disclosed parts change between two printed years is not like-for-like."""
+    findings = []
+    usable = _usable(table)
+    ratio_of = {}
+    for rule in rules()["ratios"]:
+        ratio_of.setdefault(rule["numerator"], []).append(rule["ratio"])
+    for rule in rules()["sums"]:
+        for (document, section), group in usable.groupby(["document", "section"]):
+            parts_by_year = {int(y): set(g["kpi"]) & set(rule["parts"]) for y, g in group.groupby("year")}
+            years = sorted(y for y, parts in parts_by_year.items() if parts)
+            for before, after in zip(years, years[1:]):
+                added = parts_by_year[after] - parts_by_year[before]
+                removed = parts_by_year[before] - parts_by_year[after]
+                if not (added or removed):
+                    continue
+                change = ", ".join([f"{p} first disclosed in {after}" for p in sorted(added)] +
+                                   [f"{p} not disclosed in {after}" for p in sorted(removed)])
+                for kpi in [rule["total"], *ratio_of.get(rule["total"], [])]:
+                    rows = group[(group["kpi"] == kpi) & (group["year"] == after)]
+                    if rows.empty:
+                        continue
+                    row = rows.iloc[0]
+                    previous = group[(group["kpi"] == kpi) & (group["year"] == before)]
+                    cells = [row] + [r for _, r in previous.iterrows()]
+                    shared = sorted(parts_by_year[before] & parts_by_year[after])
+                    like = sum(group[(group["kpi"] == p) & (group["year"] == after)]["value"].iloc[0] for p in shared)
+                    like_text = _fmt(like)
+                    if kpi != rule["total"]:
+                        headcount = _headcount(usable, document, after)
+                        if headcount is None:
+                            continue
+                        like_text = f"{like / headcount['value']:.2f} ({_fmt(like)} / {headcount['printed']})"
+                    message = (f"boundary changed between {before} and {after} ({change}): comparing {kpi} across these years "
+                               f"is not like-for-like; on the common boundary ({' + '.join(shared)}) {after} is {like_text}")
+                    findings.append(_finding("comparability", "note", row, cells, None, message))
+    return findings
+
+
+def electricity_factor_range(factor_set: FactorSet) -> tuple[float, float]:
+    """The lowest and highest electricity factor (tCO2/MWh) of any region, year and method in the set."""
+    values = factor_set.factors.loc[factor_set.factors["activity"] == "electricity", "value_canonical"]
+    return float(values.min()), float(values.max())
+
+
+def reconcile(table: pd.DataFrame, result: InventoryResult, electricity_range: tuple[float, float]) -> dict:
+    """All checks; `checked` counts the printed figures, `findings` every check's verdict."""
+    findings = (check_well_formed(table) + check_sums(table) + check_ratios(table) + check_cross_document(table)
+                + check_engine(table, result) + check_implied_factors(table, result, electricity_range)
+                + check_comparability(table))
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    findings.sort(key=lambda f: (order[f["severity"]], f["documents"][0]["document"], f["year"], f["kpi"], f["kind"]))
+    return {"checked": int(len(table)), "findings": findings}
+
+
+def reconcile_organisation(org_dir: Path, request: InventoryRequest) -> dict:
+    """Run the engine on the organisation and reconcile its published tables (org_dir/published)."""
+    published = load_published(Path(org_dir) / "published")
+    result = run_inventory(request)
+    factor_set = load_factor_set(resolve_factor_set(request.factors))
+    return reconcile(published, result, electricity_factor_range(factor_set))
+
+
+def findings_frame(report: dict) -> pd.DataFrame:
+    """One row per finding for CSV: the cells involved joined into one column."""
+    rows = []
+    for f in report["findings"]:
+        expected = f["expected"] or [None, None]
+        cells = "; ".join(f"{c['document']} | {c['section']} | {c['locator']} | {c['printed']}" for c in f["documents"])
+        rows.append({"severity": f["severity"], "kind": f["kind"], "year": f["year"], "kpi": f["kpi"], "printed": f["printed"],
+                     "expected_low": expected[0], "expected_high": expected[1], "message": f["message"], "documents": cells})
+    return pd.DataFrame(rows, columns=["severity", "kind", "year", "kpi", "printed", "expected_low", "expected_high", "message", "documents"])
