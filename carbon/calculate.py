@@ -41,7 +41,9 @@ def fuel_to_energy(rows: pd.DataFrame, factor_set: FactorSet) -> pd.DataFrame:
     """Fill `quantity_canonical` for every row; fuel given by mass or volume goes through NCV and density."""
     rows = rows.copy()
     rows["conversion"] = rows["conversion"].astype(str)  # rewritten below for fuel rows
-    rows["quantity_canonical"] = rows["basis_quantity"].where(rows["is_canonical"])
+    # quantity_canonical = quantity x canonical_multiplier: one multiplier per row, so a
+    # spreadsheet can show the conversion as a single multiplication.
+    rows["canonical_multiplier"] = rows["basis_multiplier"].where(rows["is_canonical"])
     rows["canonical_unit"] = rows["activity"].map({a: s["canonical_unit"] for a, s in vocabulary()["activities"].items()})
     for activity, spec in vocabulary()["activities"].items():
         pending = (rows["activity"] == activity) & ~rows["is_canonical"]
@@ -54,14 +56,15 @@ def fuel_to_energy(rows: pd.DataFrame, factor_set: FactorSet) -> pd.DataFrame:
         if by_volume.any():
             density = _fuel_property(factor_set, spec["fuel"], "density")
             t_per_m3 = density["value"] * conversion_factor(f"({density['unit']}) * m**3", "t")
-            rows.loc[by_volume, "quantity_canonical"] = rows.loc[by_volume, "basis_quantity"] * t_per_m3 * tj_per_t
+            rows.loc[by_volume, "canonical_multiplier"] = rows.loc[by_volume, "basis_multiplier"] * (t_per_m3 * tj_per_t)
             rows.loc[by_volume, "conversion"] = (rows.loc[by_volume, "conversion"].str.replace(", then fuel properties to", ",", regex=False)
                                                  + f" x density {density['value']:g} {density['unit']} ({density['property_id']}, confidence: {density['confidence']})"
                                                  + f" x NCV {ncv['value']:g} {ncv['unit']} ({ncv['property_id']})")
         if by_mass.any():
-            rows.loc[by_mass, "quantity_canonical"] = rows.loc[by_mass, "basis_quantity"] * tj_per_t
+            rows.loc[by_mass, "canonical_multiplier"] = rows.loc[by_mass, "basis_multiplier"] * tj_per_t
             rows.loc[by_mass, "conversion"] = (rows.loc[by_mass, "conversion"].str.replace(", then fuel properties to", ",", regex=False)
                                                + f" x NCV {ncv['value']:g} {ncv['unit']} ({ncv['property_id']})")
+    rows["quantity_canonical"] = rows["quantity"] * rows["canonical_multiplier"]
     rows["conversion"] = rows["conversion"].astype("category")
     rows["canonical_unit"] = rows["canonical_unit"].astype("category")
     return rows

@@ -16,7 +16,8 @@ from carbon.errors import CarbonError
 from carbon.paths import inputs_root
 from carbon import catalog
 from carbon.pipeline import InventoryRequest, org_paths, run_inventory
-from carbon.reconcile import findings_frame, reconcile_organisation
+from carbon.export.excel import export_xlsx
+from carbon.reconcile import findings_frame, reconcile_if_published, reconcile_organisation
 from carbon.report import (render_diff, render_impact, render_reconciliation, render_sets, render_table, summary_frame, to_csv,
                            to_json, write_outputs)
 
@@ -98,6 +99,11 @@ AsOfOption = Annotated[Optional[str], typer.Option(
     "--as-of", help="Use only factors published on or before this date (YYYY-MM-DD). Default: today.")]
 
 
+def _check_xlsx_name(option: str, path: Path) -> None:
+    if path.suffix.lower() != ".xlsx":
+        _fail(f"{option} {path}: expected a file name ending in .xlsx")
+
+
 @app.command()
 def inventory(
     org: OrgOption = None,
@@ -108,6 +114,7 @@ def inventory(
     as_of: AsOfOption = None,
     output_format: Annotated[OutputFormat, typer.Option("--format", help="table: readable; json: the DESIGN.md contract on stdout; csv: one row per year on stdout.")] = OutputFormat.table,
     out: Annotated[Optional[Path], typer.Option(help="Folder for emission_lines.csv and inventory.json. Default: outputs/<organisation>.")] = None,
+    xlsx: Annotated[Optional[Path], typer.Option(help="Also write the auditor workbook (live formulas) to this .xlsx file; see `carbon export xlsx`.")] = None,
 ) -> None:
     """Compute Scope 1/2/3, energy, water, waste and intensities per year.
 
@@ -123,6 +130,8 @@ def inventory(
 
       carbon inventory --ledger my/activity.xlsx --organisation my/organisation.csv --as-of 2025-03-31 --format json
     """
+    if xlsx is not None:
+        _check_xlsx_name("--xlsx", xlsx)
     ledger_file, organisation_file, name = _inputs(org, ledger, organisation)
     request = InventoryRequest(ledger=ledger_file, organisation=organisation_file, organisation_name=name,
                                factors=factors, gwp=gwp.value, as_of=_parse_date(as_of))
@@ -133,8 +142,10 @@ def inventory(
     out_dir = out or Path("outputs") / name
     try:
         written = write_outputs(out_dir, result.document, result.lines)
+        if xlsx is not None:
+            written.append(_run_or_fail(export_xlsx, result, xlsx, _run_or_fail(reconcile_if_published, result)))
     except OSError as error:
-        _fail(f"cannot write outputs to {out_dir}: {error}")
+        _fail(f"cannot write outputs: {error}")
     for warning in result.warnings:
         _console(stderr=True).print(f"warning: {warning}", highlight=False, markup=False)
     if output_format is OutputFormat.json:
@@ -144,7 +155,8 @@ def inventory(
     else:
         console = _console()
         render_table(result.document, console)
-        console.print(f"Wrote {len(result.lines)} emission lines to {written[0]} and the summary to {written[1]}", highlight=False)
+        console.print(f"Wrote {len(result.lines)} emission lines to {written[0]} and the summary to {written[1]}"
+                      + (f"; the auditor workbook to {written[2]}" if xlsx is not None else ""), highlight=False)
 
 
 @app.command("reconcile")
@@ -183,6 +195,49 @@ def reconcile_command(
         render_reconciliation(report, _console())
     if strict and any(f["severity"] == "inconsistent" for f in report["findings"]):
         raise typer.Exit(code=1)
+
+
+export_app = typer.Typer(
+    help="Export an inventory for people outside the engine.\n\nExample: carbon export xlsx --out qfin.xlsx",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("xlsx")
+def export_xlsx_command(
+    out: Annotated[Path, typer.Option(help="The .xlsx file to write (written to a temporary file, then renamed).")],
+    org: OrgOption = None,
+    ledger: LedgerOption = None,
+    organisation: OrganisationOption = None,
+    factors: Annotated[Optional[str], typer.Option(help="Factor set NAME[@VERSION] or folder. Default: latest china-corporate.")] = None,
+    gwp: GwpOption = GwpSet.AR6,
+    as_of: AsOfOption = None,
+) -> None:
+    """Write the auditor workbook: live formulas recompute every figure from activity rows and factors.
+
+    Sheets: Cover (inputs, versions, sha256, notes), Activity, Organisation, Factors (with
+    sources), GWP, Calculation (one formula row per emission line), Summary (SUMIFS and
+    ratios; defined names such as scope1_2025), Reconciliation (when ORG/published exists),
+    Charts. The same inputs and --as-of give a byte-identical file.
+
+    Examples:
+
+      carbon export xlsx --out qfin.xlsx
+
+      carbon export xlsx --org inputs/illustrative-sites --gwp AR5 --as-of 2025-12-31 --out sites.xlsx
+    """
+    _check_xlsx_name("--out", out)
+    ledger_file, organisation_file, name = _inputs(org, ledger, organisation)
+    request = InventoryRequest(ledger=ledger_file, organisation=organisation_file, organisation_name=name,
+                               factors=factors, gwp=gwp.value, as_of=_parse_date(as_of))
+    result = _run_or_fail(run_inventory, request)
+    try:
+        path = _run_or_fail(export_xlsx, result, out, _run_or_fail(reconcile_if_published, result))
+    except OSError as error:
+        _fail(f"cannot write {out}: {error}")
+    _console().print(f"Wrote the auditor workbook to {path}", highlight=False)
 
 
 factors_app = typer.Typer(

@@ -20,24 +20,29 @@ def _sum_by_year(frame: pd.DataFrame, mask: pd.Series, years: list[int], column:
     return frame.loc[mask].groupby("year")[column].sum().reindex(years, fill_value=0.0).astype("float64")
 
 
-def _energy_mwh(rows: pd.DataFrame, years: list[int]) -> dict[str, pd.Series]:
-    """Energy per activity whose canonical unit is an energy unit, in MWh.
+def energy_mwh_multiplier(rows: pd.DataFrame) -> pd.Series:
+    """Per row, the multiplier from `quantity` to MWh of energy used (0 for non-energy rows).
 
     Rows given in an energy unit convert straight to MWh (69.92 MWh stays exactly 69.92, so the
-    totals equal the printed tables); fuel given by volume or mass comes via its canonical TJ.
+    totals equal the printed tables); fuel given by volume or mass goes via its canonical TJ.
+    Certificates are claims on electricity, not energy used: 0.
     """
-    to_mwh_by_unit = {unit: conversion_factor(unit, "MWh") if has_dimension(unit, "[energy]") else np.nan
-                      for unit in rows["unit"].astype(str).unique()}
-    direct = rows["quantity"] * rows["unit"].astype(str).map(to_mwh_by_unit)
-    energy = {}
-    for activity, spec in vocabulary()["activities"].items():
-        # Certificates are claims on electricity, not energy used: never counted as energy.
-        if has_dimension(spec["canonical_unit"], "[energy]") and "instrument_for" not in spec:
-            via_canonical = rows["quantity_canonical"] * conversion_factor(spec["canonical_unit"], "MWh")
-            mwh = direct.where(direct.notna(), via_canonical).rename("energy_mwh")
-            frame = pd.concat([rows[["year"]], mwh], axis=1)
-            energy[activity] = _sum_by_year(frame, rows["activity"] == activity, years, "energy_mwh")
-    return energy
+    energy_activities = {a: spec["canonical_unit"] for a, spec in vocabulary()["activities"].items()
+                         if has_dimension(spec["canonical_unit"], "[energy]") and "instrument_for" not in spec}
+    units = rows["unit"].astype(str)
+    direct = units.map({u: conversion_factor(u, "MWh") if has_dimension(u, "[energy]") else np.nan for u in units.unique()})
+    via_canonical = rows["canonical_multiplier"] * rows["activity"].astype(str).map(
+        {a: conversion_factor(unit, "MWh") for a, unit in energy_activities.items()})
+    multiplier = direct.where(direct.notna(), via_canonical)
+    return multiplier.where(rows["activity"].isin(list(energy_activities)), 0.0).astype("float64")
+
+
+def _energy_mwh(rows: pd.DataFrame, years: list[int]) -> dict[str, pd.Series]:
+    """Energy per energy activity, in MWh."""
+    frame = pd.DataFrame({"year": rows["year"], "energy_mwh": rows["quantity"] * energy_mwh_multiplier(rows)})
+    activities = [a for a, spec in vocabulary()["activities"].items()
+                  if has_dimension(spec["canonical_unit"], "[energy]") and "instrument_for" not in spec]
+    return {a: _sum_by_year(frame, rows["activity"] == a, years, "energy_mwh") for a in activities}
 
 
 def _ratio(numerator: float, denominator: float | None) -> float | None:

@@ -258,7 +258,8 @@ def load_ledger(path: Path) -> tuple[Ledger | None, list[Problem]]:
     rows = table.drop(columns=[c for c in ("year", "period_start", "period_end") if c in table.columns])
     rows.insert(1, "year", year)
     rows["quantity"] = quantity
-    rows["basis_quantity"] = quantity * plan["factor"].astype("float64")
+    rows["basis_multiplier"] = plan["factor"].astype("float64")
+    rows["basis_quantity"] = quantity * rows["basis_multiplier"]
     rows["basis_unit"] = plan["basis_unit"]
     rows["is_canonical"] = plan["canonical"].eq(True)
     rows["conversion"] = plan["conversion"]

@@ -10,9 +10,9 @@ import pandas as pd
 
 from carbon.calculate import attach_key_ids, emission_lines, fuel_to_energy, gwp_values
 from carbon.errors import FactorNotFound, LedgerError, Problem
-from carbon.factors import load_factor_set, not_found_problems, resolve_factor_set, select_factors
+from carbon.factors import FactorSet, load_factor_set, not_found_problems, resolve_factor_set, select_factors
 from carbon.inventory import inventory_document, method_notes, year_summaries
-from carbon.ledger import headcount_warnings, load_ledger, load_organisation
+from carbon.ledger import Organisation, headcount_warnings, load_ledger, load_organisation
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,10 @@ class InventoryResult:
     document: dict
     lines: pd.DataFrame
     warnings: list[str]
+    rows: pd.DataFrame  # validated ledger rows with canonical quantities (for the workbook)
+    organisation: Organisation
+    factor_set: FactorSet
+    request: InventoryRequest
 
 
 def org_paths(org_dir: Path) -> tuple[Path, Path]:
@@ -64,4 +68,5 @@ def run_inventory(request: InventoryRequest) -> InventoryResult:
     notes = method_notes(lines, factor_set, request.gwp, request.as_of) + warnings
     document = inventory_document(request.organisation_name, request.gwp, request.as_of, factor_set,
                                   year_summaries(lines, rows, organisation), notes)
-    return InventoryResult(document=document, lines=lines, warnings=warnings)
+    return InventoryResult(document=document, lines=lines, warnings=warnings, rows=rows, organisation=organisation,
+                           factor_set=factor_set, request=request)

@@ -24,7 +24,7 @@ import pandas as pd
 import yaml
 
 from carbon.errors import ReconcileError
-from carbon.factors import FactorSet, load_factor_set, resolve_factor_set
+from carbon.factors import FactorSet
 from carbon.paths import DATA_DIR
 from carbon.pipeline import InventoryRequest, InventoryResult, run_inventory
 from carbon.units import conversion_factor
@@ -401,8 +401,15 @@ def reconcile_organisation(org_dir: Path, request: InventoryRequest) -> dict:
     """Run the engine on the organisation and reconcile its published tables (org_dir/published)."""
     published = load_published(Path(org_dir) / "published")
     result = run_inventory(request)
-    factor_set = load_factor_set(resolve_factor_set(request.factors))
-    return reconcile(published, result, electricity_factor_range(factor_set))
+    return reconcile(published, result, electricity_factor_range(result.factor_set))
+
+
+def reconcile_if_published(result: InventoryResult) -> dict | None:
+    """The reconciliation of an inventory run, when its organisation folder has published tables."""
+    folder = Path(result.request.ledger).parent / "published"
+    if not any(folder.glob("*.yaml")):
+        return None
+    return reconcile(load_published(folder), result, electricity_factor_range(result.factor_set))
 
 
 def findings_frame(report: dict) -> pd.DataFrame:

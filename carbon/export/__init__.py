@@ -1,0 +1,1 @@
+"""Exports of an inventory for people outside the engine (auditors)."""
