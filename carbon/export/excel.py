@@ -241,6 +241,8 @@ def write_charts(ws, summary_title: str, years: int, letter: dict[str, str]) -> 
         bars.add_data(Reference(ws.parent[summary_title], min_col=column, min_row=1, max_row=years + 1), titles_from_data=True)
     bars.set_categories(Reference(ws.parent[summary_title], min_col=1, min_row=2, max_row=years + 1))
     bars.width, bars.height = 18, 9
+    bars.y_axis.number_format = "#,##0"
+    bars.x_axis.delete = bars.y_axis.delete = False  # openpyxl hides axes in Excel unless told otherwise
     ws.add_chart(bars, "A3")
     line = LineChart()
     line.title, line.y_axis.title = "Intensity (tCO2e per employee, location-based)", "tCO2e / employee"
@@ -248,6 +250,10 @@ def write_charts(ws, summary_title: str, years: int, letter: dict[str, str]) -> 
     line.add_data(Reference(ws.parent[summary_title], min_col=column, min_row=1, max_row=years + 1), titles_from_data=True)
     line.set_categories(Reference(ws.parent[summary_title], min_col=1, min_row=2, max_row=years + 1))
     line.width, line.height = 18, 9
+    line.y_axis.number_format = "0.00"
+    line.x_axis.delete = line.y_axis.delete = False
+    for series in line.series:
+        series.smooth = False  # yearly points: straight segments, no invented curve
     ws.add_chart(line, "A23")
 
 
