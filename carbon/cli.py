@@ -16,10 +16,12 @@ from carbon.errors import CarbonError
 from carbon.paths import inputs_root
 from carbon import catalog
 from carbon.pipeline import InventoryRequest, org_paths, run_inventory
+from carbon.bridge import bridge
 from carbon.export.excel import export_xlsx
 from carbon.reconcile import findings_frame, reconcile_if_published, reconcile_organisation
-from carbon.report import (render_diff, render_impact, render_reconciliation, render_sets, render_table, summary_frame, to_csv,
-                           to_json, write_outputs)
+from carbon.report import (render_bridge, render_diff, render_impact, render_pathway, render_reconciliation, render_scenario,
+                           render_sets, render_table, summary_frame, to_csv, to_json, write_outputs)
+from carbon.scenario import load_scenario_file, parse_set_options, run_pathway, run_scenario, valid_levers_text
 
 app = typer.Typer(
     help=(
@@ -238,6 +240,107 @@ def export_xlsx_command(
     except OSError as error:
         _fail(f"cannot write {out}: {error}")
     _console().print(f"Wrote the auditor workbook to {path}", highlight=False)
+
+
+scenario_app = typer.Typer(
+    help=("What-if scenarios and pathways on a base year.\n\n"
+          "Example: carbon scenario run --set electricity.green_share=0.3\n\n"
+          "Example: carbon scenario pathway inputs/qfin/scenarios/pathway-2030.yaml --to 2030"),
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(scenario_app, name="scenario")
+SetOption = Annotated[Optional[list[str]], typer.Option("--set", help="LEVER=VALUE, repeatable; applied after the file's levers, in order.")]
+
+
+def _base_result(org: Path | None, factors: str | None, gwp: GwpSet, as_of: str | None):
+    ledger_file, organisation_file, name = _inputs(org, None, None)
+    request = InventoryRequest(ledger=ledger_file, organisation=organisation_file, organisation_name=name,
+                               factors=factors, gwp=gwp.value, as_of=_parse_date(as_of))
+    return _run_or_fail(run_inventory, request)
+
+
+@scenario_app.command("run")
+def scenario_run(
+    file: Annotated[Optional[Path], typer.Argument(help="Scenario YAML (base_year, levers). Optional when --set is given.")] = None,
+    set_: SetOption = None,
+    base_year: Annotated[Optional[int], typer.Option(help="Base year. Default: the file's base_year, else the latest ledger year.")] = None,
+    org: OrgOption = None,
+    factors: Annotated[Optional[str], typer.Option(help="Factor set NAME[@VERSION] or folder. Default: latest.")] = None,
+    gwp: GwpOption = GwpSet.AR6,
+    as_of: AsOfOption = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Apply levers to a base year and compare every KPI; each lever's contribution in order.
+
+    Levers: electricity.green_share, electricity.scale, gasoline.scale, fleet.electrify_share
+    (with fleet.efficiency_ratio), water.scale, waste.scale, waste.route, headcount.scale,
+    revenue.scale, grid_factor.scale, factors.vintage, scope3.<category>.scale. An unknown
+    lever or a value out of range exits 2 with the list of levers and ranges.
+
+    Examples:
+
+      carbon scenario run --set electricity.green_share=0.3
+
+      carbon scenario run inputs/qfin/scenarios/fleet-electrification.yaml --format json
+
+      carbon scenario run --set headcount.scale=1.1 --set grid_factor.scale=0.95 --base-year 2024
+    """
+    scenario = _run_or_fail(load_scenario_file, file) if file else {"levers": []}
+    levers = scenario["levers"] + _run_or_fail(parse_set_options, set_ or [])
+    if not levers:
+        _fail("no levers: give a scenario FILE or --set LEVER=VALUE\n" + valid_levers_text())
+    result = _base_result(org, factors, gwp, as_of)
+    year = base_year or scenario.get("base_year") or int(result.rows["year"].max())
+    outcome = _run_or_fail(run_scenario, result, levers, int(year))
+    _print_json(outcome) if output_format is OutputFormat.json else render_scenario(outcome, _console())
+
+
+@scenario_app.command("pathway")
+def scenario_pathway(
+    file: Annotated[Path, typer.Argument(help="Scenario YAML with a pathway: rates, ramps, target.")],
+    to: Annotated[int, typer.Option("--to", help="Last year of the projection.")],
+    org: OrgOption = None,
+    factors: Annotated[Optional[str], typer.Option(help="Factor set NAME[@VERSION] or folder. Default: latest.")] = None,
+    gwp: GwpOption = GwpSet.AR6,
+    as_of: AsOfOption = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Project year by year from the base year under annual rates and lever ramps; compare with a target.
+
+    Rates (annual fractions): electricity, gasoline, water, waste, grid_factor, headcount,
+    revenue. Ramps: a lever's value by year, interpolated linearly. Target: absolute_reduction
+    (reduction below the base year) or intensity (metric and value).
+
+    Example: carbon scenario pathway inputs/qfin/scenarios/pathway-2030.yaml --to 2030
+    """
+    scenario = _run_or_fail(load_scenario_file, file)
+    result = _base_result(org, factors, gwp, as_of)
+    outcome = _run_or_fail(run_pathway, result, scenario, to)
+    _print_json(outcome) if output_format is OutputFormat.json else render_pathway(outcome, _console())
+
+
+@app.command("bridge")
+def bridge_command(
+    from_year: Annotated[int, typer.Argument(metavar="FROM", help="Earlier inventory year.")],
+    to_year: Annotated[int, typer.Argument(metavar="TO", help="Later inventory year.")],
+    view: Annotated[str, typer.Option(help="Scope 2 view: location or market.")] = "location",
+    org: OrgOption = None,
+    factors: Annotated[Optional[str], typer.Option(help="Factor set NAME[@VERSION] or folder. Default: latest.")] = None,
+    gwp: GwpOption = GwpSet.AR6,
+    as_of: AsOfOption = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Why emissions changed between two years: activity per type, emission factors, headcount, boundary.
+
+    Additive LMDI: the parts sum exactly (to floating-point precision) to the change in total
+    emissions, and separately to the change in emissions per employee.
+
+    Example: carbon bridge 2024 2025
+    """
+    result = _base_result(org, factors, gwp, as_of)
+    outcome = _run_or_fail(bridge, result, from_year, to_year, view)
+    _print_json(outcome) if output_format is OutputFormat.json else render_bridge(outcome, _console())
 
 
 factors_app = typer.Typer(

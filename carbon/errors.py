@@ -57,3 +57,7 @@ class FactorSetError(CarbonError):
 
 class ReconcileError(CarbonError):
     """Published tables are missing or malformed."""
+
+
+class ScenarioError(CarbonError):
+    """A lever, scenario file or pathway is invalid."""

@@ -46,6 +46,15 @@ def org_paths(org_dir: Path) -> tuple[Path, Path]:
     return pick("activity"), pick("organisation")
 
 
+def compute_lines(rows: pd.DataFrame, factor_set: FactorSet, gwp: str, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Emission lines for validated, canonical rows: (rows with key ids, lines). Raises FactorNotFound."""
+    rows, keys = attach_key_ids(rows)
+    selected, missing = select_factors(keys, factor_set, as_of)
+    if missing:
+        raise FactorNotFound(not_found_problems(rows, missing), "No emission factor for some rows")
+    return rows, emission_lines(rows, selected, factor_set, gwp)
+
+
 def run_inventory(request: InventoryRequest) -> InventoryResult:
     factor_set = load_factor_set(resolve_factor_set(request.factors))
     gwp_values(factor_set, request.gwp)  # refuse an unknown GWP set before reading the ledger

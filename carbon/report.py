@@ -154,6 +154,71 @@ def render_reconciliation(report: dict, console: Console) -> None:
                   f"{counts['consistent']} consistent (rounding explains any difference; not listed above).", highlight=False)
 
 
+SCENARIO_KPIS = ["scope1", "scope2_location", "scope2_market", "scope3", "total_location", "total_market", "energy_mwh.total",
+                 "water_m3", "employees", "intensity.tco2e_per_employee", "intensity.tco2e_per_employee_market",
+                 "intensity.tco2e_per_rmb_million"]
+
+
+def _signed(value: float | None, digits: int = 2) -> str:
+    return "n/a" if value is None else f"{value:+,.{digits}f}"
+
+
+def render_scenario(result: dict, console: Console) -> None:
+    levers = ", ".join(f"{lever['lever']}={lever['value']}" for lever in result["levers"]) or "none"
+    table = _table(f"Scenario on base year {result['base_year']}: {levers}", ["KPI", "Base", "Scenario", "Change", "Change %"])
+    for key in SCENARIO_KPIS:
+        row = result["comparison"].get(key)
+        if row is None:
+            continue
+        digits = 4 if "intensity" in key else 2
+        pct = "n/a" if row["pct"] is None else f"{row['pct']:+.2f}%"
+        table.add_row(key, _fmt(row["base"], digits), _fmt(row["scenario"], digits), _signed(row["delta"], digits), pct)
+    table.columns[0].justify = "left"
+    console.print(table)
+    if result["contributions"]:
+        steps = _table("Contribution of each lever, in the order applied (sums to the change)",
+                       ["Lever", "Value", "Total location", "Total market", "tCO2e/employee"])
+        for step in result["contributions"]:
+            changes = step["changes"]
+            steps.add_row(step["lever"], str(step["value"]), _signed(changes.get("total_location")), _signed(changes.get("total_market")),
+                          _signed(changes.get("intensity.tco2e_per_employee"), 4))
+        steps.columns[0].justify = "left"
+        console.print(steps)
+
+
+def render_pathway(result: dict, console: Console) -> None:
+    metric = result["metric"]
+    extra = [] if metric in ("total_location", "total_market") else [metric]  # totals already have their own columns
+    table = _table(f"Pathway {result['base_year']}-{result['to']} (target on {metric})",
+                   ["Year", "Total location", "Total market", *extra, "Target", "Gap", "Met"])
+    digits = 4 if "intensity" in metric else 2
+    for year in result["years"]:
+        table.add_row(str(year["year"]), _fmt(year["total_location"]), _fmt(year["total_market"]),
+                      *[_fmt(year[metric], digits) for _ in extra], _fmt(year["target"], digits), _signed(year["gap"], digits),
+                      "yes" if year["met"] else "no")
+    console.print(table)
+    if result["target_value"] is None:
+        console.print("No target given: projection only.")
+    elif result["first_year_met"]:
+        console.print(f"Target met first in {result['first_year_met']}.", highlight=False)
+    else:
+        console.print(f"Target not met by {result['to']}.", highlight=False)
+
+
+def render_bridge(result: dict, console: Console) -> None:
+    for title, block, digits in ((f"{result['kpi']}: {result['from']} -> {result['to']}", result, 2),
+                                 (f"{result['intensity']['kpi']}: {result['from']} -> {result['to']}", result.get("intensity"), 5)
+                                 if result.get("intensity") else (None, None, 0)):
+        if block is None:
+            continue
+        table = _table(title, ["Driver", "Contribution"])
+        for part in block["parts"]:
+            table.add_row(part["driver"], _signed(part["value"], digits))
+        table.add_row("change", _signed(block["change"], digits))
+        table.columns[0].justify = "left"
+        console.print(table)
+
+
 def summary_frame(document: dict) -> pd.DataFrame:
     """One row per year, nested fields flattened with dots (energy_mwh.total, intensity.tco2e_per_employee)."""
     return pd.json_normalize(document["years"], sep=".")

@@ -1,0 +1,402 @@
+"""What-if scenarios and pathways: levers applied to a base year, recomputed by the engine.
+
+A lever changes the base year's activity rows (scale, green certificates, fleet
+electrification, waste route), its factors (grid factor scale, vintage) or its organisation
+metrics (headcount, revenue), or scales a Scope 3 category. Levers apply in the order given;
+after each the inventory year is recomputed, so each lever's contribution is the change it
+made, and the contributions add up to the total change. Lever definitions and ranges are
+data (carbon/data/levers.yaml).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from carbon.calculate import market_of
+from carbon.errors import ScenarioError
+from carbon.factors import SELECTION_KEY, FactorSet
+from carbon.inventory import energy_mwh_multiplier, year_summaries
+from carbon.ledger import Organisation
+from carbon.paths import DATA_DIR
+from carbon.pipeline import InventoryResult, compute_lines
+from carbon.units import vocabulary
+
+
+@lru_cache(maxsize=1)
+def lever_specs() -> dict:
+    with open(DATA_DIR / "levers.yaml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@dataclass(frozen=True)
+class Lever:
+    name: str
+    value: float | str
+
+
+@dataclass(frozen=True)
+class State:
+    """Everything a lever may change, for one base year."""
+
+    rows: pd.DataFrame
+    factor_set: FactorSet
+    metrics: pd.DataFrame
+    category_scale: dict[str, float] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- parsing and validation
+
+def valid_levers_text() -> str:
+    lines = []
+    for name, spec in lever_specs()["levers"].items():
+        if spec["kind"] == "route":
+            allowed = "ROUTE or ROUTE:SHARE, ROUTE one of " + ", ".join(spec["values"])
+        else:
+            allowed = f"{spec['min']} to {spec['max']}"
+        lines.append(f"  {name} = {allowed}: {spec['help']}")
+    return "valid levers:\n" + "\n".join(lines)
+
+
+def _spec_for(name: str) -> dict | None:
+    levers = lever_specs()["levers"]
+    if name in levers:
+        return levers[name]
+    match = re.fullmatch(r"scope3\.(\w+)\.scale", name)
+    if match and match.group(1) in vocabulary()["scope3_categories"]:
+        return levers["scope3.<category>.scale"]
+    return None
+
+
+def parse_lever(name: str, raw) -> Lever:
+    name = str(name).strip()
+    spec = _spec_for(name)
+    if spec is None:
+        raise ScenarioError(f"unknown lever '{name}'\n{valid_levers_text()}")
+    if spec["kind"] == "route":
+        route, _, share = str(raw).partition(":")
+        share_value = _number(name, share or "1", 0, 1)
+        if route not in spec["values"]:
+            raise ScenarioError(f"lever {name}: route '{route}' is not one of {', '.join(spec['values'])}\n{valid_levers_text()}")
+        return Lever(name, f"{route}:{share_value:g}")
+    value = _number(name, raw, spec["min"], spec["max"])
+    if spec["kind"] == "year":
+        if value != int(value):
+            raise ScenarioError(f"lever {name}: expected a year such as 2022, got {raw!r}")
+        value = int(value)
+    return Lever(name, value)
+
+
+def _number(name: str, raw, low: float, high: float) -> float:
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise ScenarioError(f"lever {name}: expected a number from {low} to {high}, got {raw!r}\n{valid_levers_text()}") from None
+    if not (low <= value <= high) or np.isnan(value):
+        raise ScenarioError(f"lever {name}: {raw} is out of range (expected {low} to {high})\n{valid_levers_text()}")
+    return value
+
+
+def parse_set_options(options: list[str]) -> list[Lever]:
+    levers = []
+    for option in options:
+        name, sep, raw = option.partition("=")
+        if not sep:
+            raise ScenarioError(f"--set {option!r}: expected LEVER=VALUE, e.g. --set electricity.green_share=0.3\n{valid_levers_text()}")
+        levers.append(parse_lever(name, raw))
+    return levers
+
+
+def check_requirements(levers: list[Lever]) -> None:
+    names = {lever.name for lever in levers}
+    for lever in levers:
+        required = (_spec_for(lever.name) or {}).get("requires")
+        if required and required not in names:
+            raise ScenarioError(f"lever {lever.name} needs {required} too (state your assumption, e.g. --set {required}=0.3)")
+
+
+def load_scenario_file(path: Path) -> dict:
+    """A scenario YAML: base_year (optional), levers {name: value}, pathway (optional)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"{path}: no such scenario file")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    unknown = set(data) - {"name", "description", "base_year", "levers", "pathway"}
+    if unknown:
+        raise ScenarioError(f"{path}: unknown keys {', '.join(sorted(unknown))} (expected name, description, base_year, levers, pathway)")
+    data["levers"] = [parse_lever(name, value) for name, value in (data.get("levers") or {}).items()]
+    return data
+
+
+# ---------------------------------------------------------------- applying levers
+
+def _recanonicalise(rows: pd.DataFrame) -> pd.DataFrame:
+    rows["basis_quantity"] = rows["quantity"] * rows["basis_multiplier"]
+    rows["quantity_canonical"] = rows["quantity"] * rows["canonical_multiplier"]
+    return rows
+
+
+def _scale_activity(state: State, activity: str, factor: float) -> State:
+    rows = state.rows.copy()
+    mask = rows["activity"] == activity
+    rows.loc[mask, "quantity"] = rows.loc[mask, "quantity"] * factor
+    return replace(state, rows=_recanonicalise(rows))
+
+
+def _added_rows(template: pd.Series, records: list[dict]) -> pd.DataFrame:
+    """Rows a lever adds (certificates, EV charging), built on an existing row's columns."""
+    base = {column: template[column] for column in template.index}
+    base.update(waste_type="", route="", instrument="", vintage="", basis_multiplier=1.0, canonical_multiplier=1.0,
+                is_canonical=True, unit="MWh", canonical_unit="MWh", ledger_row=0, data_quality="scenario")
+    return _recanonicalise(pd.DataFrame([{**base, **record} for record in records]))
+
+
+def _concat(rows: pd.DataFrame, added: pd.DataFrame) -> pd.DataFrame:
+    combined = pd.concat([rows.astype({c: "object" for c in rows.select_dtypes("category")}), added], ignore_index=True)
+    return combined
+
+
+def _green_share(state: State, share: float) -> State:
+    """Certificates so that `share` of each market's electricity is covered (existing ones count)."""
+    rows = state.rows
+    markets = rows["region"].astype(str).map(market_of(state.factor_set))
+    electricity = rows["activity"] == "electricity"
+    instruments = rows["activity"].isin(["green_certificate", "green_power"])
+    records = []
+    for market in sorted(markets[electricity].unique()):
+        consumed = rows.loc[electricity & (markets == market), "quantity_canonical"].sum()
+        held = rows.loc[instruments & (markets == market), "quantity_canonical"].sum()
+        extra = max(0.0, share * consumed - held)
+        if extra > 0:
+            records.append({"record_id": f"scenario:green_share:{market}", "activity": "green_certificate", "region": market,
+                            "quantity": extra, "instrument": "scenario certificate", "site": "scenario",
+                            "source": f"scenario lever electricity.green_share={share:g}", "conversion": "scenario"})
+    if not records:
+        return state
+    return replace(state, rows=_concat(rows, _added_rows(rows[electricity].iloc[0], records)))
+
+
+def _electrify(state: State, share: float, ratio: float) -> State:
+    """Replace `share` of gasoline energy with electricity at `ratio` MWh per MWh replaced."""
+    rows = state.rows.copy()
+    gasoline = rows["activity"] == "gasoline"
+    if not gasoline.any():
+        return state
+    replaced_mwh = rows.loc[gasoline, "quantity"] * energy_mwh_multiplier(rows)[gasoline] * share
+    records = [{"record_id": f"scenario:fleet:{record}", "activity": "electricity", "region": region, "site": site,
+                "quantity": mwh * ratio, "source": f"scenario lever fleet.electrify_share={share:g} at {ratio:g} MWh/MWh",
+                "conversion": "scenario"}
+               for record, region, site, mwh in zip(rows.loc[gasoline, "record_id"], rows.loc[gasoline, "region"],
+                                                     rows.loc[gasoline, "site"], replaced_mwh, strict=True)]
+    rows.loc[gasoline, "quantity"] = rows.loc[gasoline, "quantity"] * (1 - share)
+    rows = _recanonicalise(rows)
+    return replace(state, rows=_concat(rows, _added_rows(rows[gasoline].iloc[0], records)))
+
+
+def _route(state: State, value: str) -> State:
+    """Move a share of non-hazardous waste to another route.
+
+    Company-level rows typed 'non_hazardous' (route unknown) become 'commercial_industrial',
+    the DESNZ type behind the non-hazardous proxy, so the new route has a factor to match.
+    """
+    route, share = value.split(":")
+    share = float(share)
+    rows = state.rows
+    hazard = rows["waste_type"].astype(str).map({k: v["hazard_class"] for k, v in vocabulary()["waste_types"].items()})
+    moving = (rows["activity"] == "waste") & (hazard == "non_hazardous") & (rows["route"] != route)
+    if not moving.any():
+        return state
+    moved = rows[moving].copy()
+    moved["record_id"] = "scenario:route:" + moved["record_id"].astype(str)
+    moved["quantity"] = moved["quantity"] * share
+    moved["route"] = route
+    moved["waste_type"] = moved["waste_type"].astype(str).replace({"non_hazardous": "commercial_industrial"})
+    kept = rows.copy()
+    kept.loc[moving, "quantity"] = kept.loc[moving, "quantity"] * (1 - share)
+    return replace(state, rows=_concat(_recanonicalise(kept), _recanonicalise(moved)))
+
+
+def _scale_metric(state: State, metric: str, factor: float) -> State:
+    metrics = state.metrics.copy()
+    metrics[metric] = metrics[metric] * factor
+    return replace(state, metrics=metrics)
+
+
+def _scale_grid(state: State, factor: float) -> State:
+    factors = state.factor_set.factors.copy()
+    electricity = factors["activity"] == "electricity"
+    factors.loc[electricity, "value_canonical"] = factors.loc[electricity, "value_canonical"] * factor
+    return replace(state, factor_set=replace(state.factor_set, factors=factors))
+
+
+def _vintage(state: State, year: int) -> State:
+    """Keep only data year `year` in every vintaged factor series that has it."""
+    factors = state.factor_set.factors
+    series = [c for c in SELECTION_KEY if c != "data_year"]
+    has_year = factors.assign(hit=factors["data_year"] == year).groupby(series, dropna=False)["hit"].transform("any")
+    keep = ~factors["vintaged"] | ~has_year | (factors["data_year"] == year)
+    if not (has_year & factors["vintaged"]).any():
+        raise ScenarioError(f"lever factors.vintage={year}: {state.factor_set.label} has no factors of data year {year}")
+    return replace(state, factor_set=replace(state.factor_set, factors=factors[keep].copy()))
+
+
+def apply_lever(state: State, lever: Lever, parameters: dict[str, float]) -> State:
+    name, value = lever.name, lever.value
+    if name.endswith(".scale") and name.split(".")[0] in ("electricity", "gasoline", "water", "waste"):
+        return _scale_activity(state, name.split(".")[0], value)
+    if name == "electricity.green_share":
+        return _green_share(state, value)
+    if name == "fleet.electrify_share":
+        return _electrify(state, value, parameters["fleet.efficiency_ratio"])
+    if name == "waste.route":
+        return _route(state, value)
+    if name == "headcount.scale":
+        return _scale_metric(state, "employees", value)
+    if name == "revenue.scale":
+        return _scale_metric(state, "revenue", value)
+    if name == "grid_factor.scale":
+        return _scale_grid(state, value)
+    if name == "factors.vintage":
+        return _vintage(state, value)
+    if name.startswith("scope3."):
+        return replace(state, category_scale={**state.category_scale, name.split(".")[1]: value})
+    raise ScenarioError(f"lever {name} has no implementation")  # pragma: no cover - levers.yaml and this list agree
+
+
+# ---------------------------------------------------------------- evaluation
+
+def evaluate(state: State, year: int, gwp: str, as_of: date) -> dict:
+    """The inventory year (JSON contract keys) for a state."""
+    rows, lines = compute_lines(state.rows.drop(columns=["key_id"], errors="ignore"), state.factor_set, gwp, as_of)
+    for category, factor in state.category_scale.items():
+        mask = (lines["scope"] == 3) & (lines["category"].astype(str) == category)
+        lines.loc[mask, ["emissions_t_gas", "tco2e"]] = lines.loc[mask, ["emissions_t_gas", "tco2e"]] * factor
+    return year_summaries(lines, rows, Organisation(metrics=state.metrics, file="scenario"))[0]
+
+
+def flatten(summary: dict, prefix: str = "") -> dict[str, float | None]:
+    flat = {}
+    for key, value in summary.items():
+        if key == "year":
+            continue
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _changes(before: dict, after: dict) -> dict[str, float | None]:
+    a, b = flatten(before), flatten(after)
+    return {k: (None if a.get(k) is None or b.get(k) is None else b[k] - a[k]) for k in sorted(set(a) | set(b))}
+
+
+def base_state(result: InventoryResult, year: int) -> State:
+    years = sorted(int(y) for y in result.rows["year"].unique())
+    if year not in years:
+        raise ScenarioError(f"base year {year} is not in the ledger (years: {', '.join(map(str, years))})")
+    rows = result.rows[result.rows["year"] == year].copy()
+    return State(rows=rows, factor_set=result.factor_set, metrics=result.organisation.metrics.copy())
+
+
+def _split_parameters(levers: list[Lever]) -> tuple[list[Lever], dict[str, float]]:
+    check_requirements(levers)
+    parameters = {lever.name: lever.value for lever in levers if _spec_for(lever.name)["kind"] == "ratio"}
+    return [lever for lever in levers if lever.name not in parameters], parameters
+
+
+def run_scenario(result: InventoryResult, levers: list[Lever], base_year: int) -> dict:
+    """Base vs scenario for every KPI and each lever's contribution, in the order applied."""
+    applied, parameters = _split_parameters(levers)
+    request = result.request
+    state = base_state(result, base_year)
+    base = evaluate(state, base_year, request.gwp, request.as_of)
+    contributions, previous = [], base
+    for lever in applied:
+        state = apply_lever(state, lever, parameters)
+        current = evaluate(state, base_year, request.gwp, request.as_of)
+        contributions.append({"lever": lever.name, "value": lever.value, "changes": _changes(previous, current)})
+        previous = current
+    comparison = {}
+    for key, before in flatten(base).items():
+        after = flatten(previous).get(key)
+        delta = None if before is None or after is None else after - before
+        comparison[key] = {"base": before, "scenario": after, "delta": delta,
+                           "pct": None if delta is None or not before else delta / before * 100}
+    return {"base_year": base_year, "base": base, "scenario": previous,
+            "levers": [{"lever": lever.name, "value": lever.value} for lever in levers],
+            "parameters": parameters, "contributions": contributions, "comparison": comparison}
+
+
+# ---------------------------------------------------------------- pathways
+
+def _ramp_value(points: dict, year: int) -> float:
+    """Linear interpolation between ramp points {year: value}; flat before the first and after the last."""
+    years = sorted(int(y) for y in points)
+    values = [float(points[y] if y in points else points[str(y)]) for y in years]
+    return float(np.interp(year, years, values))
+
+
+def run_pathway(result: InventoryResult, scenario: dict, to_year: int) -> dict:
+    """Year-by-year projection from the base year under annual rates and lever ramps, against a target."""
+    pathway = scenario.get("pathway") or {}
+    base_year = int(scenario.get("base_year") or max(int(y) for y in result.rows["year"].unique()))
+    if to_year <= base_year:
+        raise ScenarioError(f"--to {to_year}: must be after the base year {base_year}")
+    rate_levers = lever_specs()["pathway_rates"]
+    rates = pathway.get("rates") or {}
+    unknown = set(rates) - set(rate_levers)
+    if unknown:
+        raise ScenarioError(f"pathway rates {', '.join(sorted(unknown))} unknown: use {', '.join(rate_levers)} (annual fractions, e.g. -0.03)")
+    ramps = pathway.get("ramps") or {}
+    target = pathway.get("target") or {}
+    for name in ramps:
+        parse_lever(name, _ramp_value(ramps[name], base_year))  # validates the name and its range
+    static, parameters = _split_parameters(scenario.get("levers", []) + [Lever(n, 0.0) for n in ramps if _spec_for(n)["kind"] == "ratio"])
+    request = result.request
+    base_state_ = base_state(result, base_year)
+    base = evaluate(base_state_, base_year, request.gwp, request.as_of)
+    target_value, metric = _target(target, base)
+    years, first_met = [], None
+    for year in range(base_year, to_year + 1):
+        elapsed = year - base_year
+        levers = list(static)
+        levers += [parse_lever(rate_levers[k], (1 + float(r)) ** elapsed) for k, r in rates.items()]
+        levers += [parse_lever(name, _ramp_value(points, year)) for name, points in ramps.items()]
+        state = base_state_
+        for lever in levers:
+            state = apply_lever(state, lever, parameters)
+        summary = evaluate(state, base_year, request.gwp, request.as_of)
+        value = flatten(summary).get(metric)
+        gap = None if value is None or target_value is None else value - target_value
+        met = gap is not None and gap <= 0
+        if met and first_met is None and year > base_year:
+            first_met = year
+        years.append({"year": year, "total_location": summary["total_location"], "total_market": summary["total_market"],
+                      "tco2e_per_employee": summary["intensity"]["tco2e_per_employee"], metric: value,
+                      "target": target_value, "gap": gap, "met": met})
+    return {"base_year": base_year, "to": to_year, "metric": metric, "target": target, "target_value": target_value,
+            "rates": rates, "ramps": ramps, "years": years, "first_year_met": first_met}
+
+
+def _target(target: dict, base: dict) -> tuple[float | None, str]:
+    if not target:
+        return None, "total_location"
+    kind = target.get("type")
+    if kind == "absolute_reduction":
+        metric = target.get("metric", "total_location")
+        reduction = float(target["reduction"])
+        if not 0 <= reduction <= 1:
+            raise ScenarioError(f"target reduction {reduction}: expected a fraction from 0 to 1 (0.3 = 30% below the base year)")
+        return flatten(base)[metric] * (1 - reduction), metric
+    if kind == "intensity":
+        metric = target.get("metric", "intensity.tco2e_per_employee")
+        return float(target["value"]), metric
+    raise ScenarioError(f"target type {kind!r}: expected absolute_reduction (with reduction) or intensity (with metric and value)")
