@@ -93,7 +93,8 @@ def year_summaries(lines: pd.DataFrame, rows: pd.DataFrame, organisation: Organi
             "energy_mwh": {"total": float(energy_total), **{a: float(s[year]) for a, s in energy.items()}},
             "water_m3": float(water[year]),
             "waste_t": {cls: float(series[year]) for cls, series in waste.items()},
-            "employees": None if employees is None else int(round(employees)),
+            # A whole headcount stays an integer; a scenario's scaled headcount is not rounded.
+            "employees": None if employees is None else (int(employees) if float(employees).is_integer() else employees),
             "revenue_rmb_million": revenue,
             "intensity": {
                 "tco2e_per_employee": _ratio(total_location, employees),
