@@ -133,10 +133,15 @@ def emission_lines(rows: pd.DataFrame, selected: pd.DataFrame, factor_set: Facto
     """One line per (ledger row, selected factor component), with gas mass and CO2e in tonnes."""
     factor_part = selected[["key_id", *FACTOR_RENAMES, "scope", "category", "method", "gas", "factor_id",
                             "value_canonical", "factor_region", "gwp_basis", "selection_note"]].rename(columns=FACTOR_RENAMES)
-    lines = rows.merge(factor_part, on="key_id", how="inner")
+    factor_part = factor_part.sort_values(["key_id", "scope", "category", "method", "gas"], kind="stable")
+    for column in ("factor_id", "factor_unit", "factor_region", "factor_confidence", "factor_source_id", "gwp_basis",
+                   "selection_note", "method", "gas", "category"):
+        factor_part[column] = factor_part[column].astype("category")
+    lines = rows.merge(factor_part, on="key_id", how="inner", sort=False)
     gwp = gwp_values(factor_set, gwp_set)
     # CO2e factors already carry their own GWP basis (e.g. DESNZ on AR5): multiply by 1.
-    lines["gwp"] = lines["gas"].map(gwp).where(lines["gas"] != "CO2e", 1.0)
+    gas = lines["gas"].astype(str) if not isinstance(lines["gas"].dtype, pd.CategoricalDtype) else lines["gas"]
+    lines["gwp"] = gas.map(gwp).astype("float64").where(lines["gas"] != "CO2e", 1.0)
     missing_gwp = lines["gwp"].isna()
     if missing_gwp.any():
         gases = ", ".join(sorted(lines.loc[missing_gwp, "gas"].unique()))
@@ -146,8 +151,10 @@ def emission_lines(rows: pd.DataFrame, selected: pd.DataFrame, factor_set: Facto
     lines["tco2e"] = lines["emissions_t_gas"] * lines["gwp"]
     lines["gwp_set"] = gwp_set
     titles = {sid: factor_set.source_title(sid) for sid in lines["factor_source_id"].unique()}
-    lines["factor_source"] = lines["factor_source_id"].map(titles)
+    lines["factor_source"] = lines["factor_source_id"].map(titles).astype("category")
     lines["factor_set"] = factor_set.name
     lines["factor_set_version"] = factor_set.version
-    return lines[LINE_COLUMNS].sort_values(["year", "ledger_row", "scope", "category", "method", "gas"], kind="stable").reset_index(drop=True)
+    # The merge keeps ledger order and, within a row, the order of `selected` (sorted by
+    # component), so lines are deterministic without re-sorting millions of them.
+    return lines[LINE_COLUMNS].reset_index(drop=True)
 

@@ -143,7 +143,9 @@ def inventory(
         _fail(str(error))
     out_dir = out or Path("outputs") / name
     try:
-        written = write_outputs(out_dir, result.document, result.lines)
+        # A Parquet ledger gets Parquet emission lines: millions of lines write in seconds, not minutes.
+        lines_format = "parquet" if ledger_file.suffix.lower() == ".parquet" or ledger_file.is_dir() else "csv"
+        written = write_outputs(out_dir, result.document, result.lines, lines_format)
         if xlsx is not None:
             written.append(_run_or_fail(export_xlsx, result, xlsx, _run_or_fail(reconcile_if_published, result)))
     except OSError as error:

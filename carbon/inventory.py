@@ -29,10 +29,12 @@ def energy_mwh_multiplier(rows: pd.DataFrame) -> pd.Series:
     """
     energy_activities = {a: spec["canonical_unit"] for a, spec in vocabulary()["activities"].items()
                          if has_dimension(spec["canonical_unit"], "[energy]") and "instrument_for" not in spec}
-    units = rows["unit"].astype(str)
-    direct = units.map({u: conversion_factor(u, "MWh") if has_dimension(u, "[energy]") else np.nan for u in units.unique()})
-    via_canonical = rows["canonical_multiplier"] * rows["activity"].astype(str).map(
-        {a: conversion_factor(unit, "MWh") for a, unit in energy_activities.items()})
+    units = rows["unit"].astype("category")  # map the distinct units, not every row
+    per_unit = {u: conversion_factor(str(u), "MWh") if str(u).strip() and has_dimension(str(u), "[energy]") else np.nan
+                for u in units.cat.categories}
+    direct = units.map(per_unit).astype("float64")
+    to_mwh = {a: conversion_factor(unit, "MWh") for a, unit in energy_activities.items()}
+    via_canonical = rows["canonical_multiplier"] * rows["activity"].astype("category").map(to_mwh).astype("float64")
     multiplier = direct.where(direct.notna(), via_canonical)
     return multiplier.where(rows["activity"].isin(list(energy_activities)), 0.0).astype("float64")
 
@@ -111,8 +113,10 @@ def year_summaries(lines: pd.DataFrame, rows: pd.DataFrame, organisation: Organi
 def method_notes(lines: pd.DataFrame, factor_set: FactorSet, gwp_set: str, as_of: date) -> list[str]:
     """What a reader must know to reproduce the figures: factors chosen, fallbacks, caveats."""
     notes = [f"Factor set {factor_set.label}; GWP {gwp_set} (100-year); factors published on or before {as_of.isoformat()}."]
-    chosen = (lines.groupby(["year", "activity", "method", "factor_region", "factor_data_year"], dropna=False, observed=True)["factor_id"]
-              .agg(lambda ids: ", ".join(sorted(set(ids)))).reset_index())
+    # Group sizes first (fast, vectorised), then join the few factor ids per group.
+    keys = ["year", "activity", "method", "factor_region", "factor_data_year"]
+    used = lines.groupby([*keys, "factor_id"], dropna=False, observed=True).size().reset_index()
+    chosen = used.groupby(keys, dropna=False, observed=True)["factor_id"].agg(lambda ids: ", ".join(sorted(set(map(str, ids))))).reset_index()
     for row in chosen.itertuples(index=False):
         method = f" {row.method}-based" if row.method else ""
         notes.append(f"{row.year} {row.activity}{method}: data year {row.factor_data_year}, region {row.factor_region} ({row.factor_id})")
@@ -125,14 +129,21 @@ def method_notes(lines: pd.DataFrame, factor_set: FactorSet, gwp_set: str, as_of
         notes.append(f"Mixed GWP basis, {year}: {group['tco2e'].sum():.2f} tCO2e on {len(group)} lines come from CO2e factors "
                      f"on {basis}, not {gwp_set} (published in CO2e only, not re-based): {ids}")
     notes += _instrument_notes(lines)
-    density = lines[lines["conversion"].str.contains("density", regex=False)]
+    density = lines[_mentions(lines["conversion"], "density")]
     if not density.empty:
         notes.append(f"Low-confidence conversion: {density['record_id'].nunique()} ledger rows were converted from volume with a gasoline density "
                      "that FACTORS.md marks 'not confirmed' (see the conversion column of the emission lines).")
-    named = lines[lines["conversion"].str.contains("named conversion", regex=False)]
+    named = lines[_mentions(lines["conversion"], "named conversion")]
     if not named.empty:
         notes.append(f"Water given in tonnes was converted to m3 at 1 t/m3 (named conversion water_t_per_m3) on {named['record_id'].nunique()} rows.")
     return notes
+
+
+def _mentions(column: pd.Series, text: str) -> pd.Series:
+    """Rows whose (categorical) text contains `text`, checking each distinct value once."""
+    values = column.astype("category")
+    hits = [category for category in values.cat.categories if text in str(category)]
+    return values.isin(hits)
 
 
 def _instrument_notes(lines: pd.DataFrame) -> list[str]:

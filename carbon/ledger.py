@@ -54,24 +54,59 @@ class Organisation:
 
 # ---------------------------------------------------------------- reading
 
+LEDGER_SUFFIXES = ".csv, .xlsx or .parquet (or a folder of .parquet files)"
+
+
 def read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV or XLSX file as strings, trimmed, with a `_row` column of spreadsheet row numbers."""
+    """Read a ledger or organisation table, trimmed, with a `_row` column of row numbers.
+
+    CSV and XLSX are read as strings (every value is checked as the user typed it). Parquet is
+    read column-wise with its types: dictionary-encoded columns arrive as categoricals and stay
+    so, numbers stay numbers. For Parquet, `_row` is the 1-based data row + 1 (as if a header
+    row preceded it), so messages read the same for every format.
+    """
     path = Path(path)
-    if not path.is_file():
-        raise LedgerError([Problem(str(path), None, None, None, "an existing .csv or .xlsx file")])
+    if not path.exists():
+        raise LedgerError([Problem(str(path), None, None, None, f"an existing {LEDGER_SUFFIXES} file")])
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
             table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         elif suffix in (".xlsx", ".xlsm"):
             table = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+        elif suffix == ".parquet" or path.is_dir():
+            return _read_parquet(path)
         else:
-            raise LedgerError([Problem(str(path), None, None, suffix, "a .csv or .xlsx file")])
+            raise LedgerError([Problem(str(path), None, None, suffix, f"a {LEDGER_SUFFIXES} file")])
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         raise LedgerError([Problem(str(path), None, None, None, f"a readable table ({first_line})")]) from None
     table.columns = [str(column).strip() for column in table.columns]
     table = table.apply(lambda column: column.astype(str).str.strip())
+    table["_row"] = np.arange(len(table), dtype=np.int64) + 2
+    return table
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow.lib
+    import pyarrow.parquet
+
+    try:
+        arrow = pyarrow.parquet.read_table(path)
+    except (pyarrow.lib.ArrowException, OSError) as exc:
+        raise LedgerError([Problem(str(path), None, None, None, f"a readable Parquet file ({exc})")]) from None
+    table = arrow.to_pandas()  # dictionary columns -> pandas Categorical
+    table.columns = [str(column).strip() for column in table.columns]
+    for column in table.columns:
+        series = table[column]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            # Trim the distinct values only; empty strings stand for missing, as in CSV.
+            categories = series.cat.categories.astype(str).str.strip()
+            table[column] = pd.Categorical.from_codes(series.cat.codes, categories=pd.Index(categories).unique(), validate=False) \
+                if categories.is_unique else series.astype(str).str.strip().astype("category")
+            table[column] = table[column].cat.add_categories([""]).fillna("") if "" not in table[column].cat.categories else table[column].fillna("")
+        elif series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+            table[column] = series.fillna("").astype(str).str.strip()
     table["_row"] = np.arange(len(table), dtype=np.int64) + 2
     return table
 
@@ -222,6 +257,14 @@ def _check_instruments(found: Findings) -> None:
                "the generation year of the instrument, e.g. 2024 (or empty)")
 
 
+def _with_categories(column: pd.Series, values: list[str]) -> pd.Series:
+    """A categorical column that can also hold `values` (plain columns are returned as they are)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        missing = [v for v in values if v not in column.cat.categories]
+        return column.cat.add_categories(missing) if missing else column
+    return column
+
+
 def load_ledger(path: Path) -> tuple[Ledger | None, list[Problem]]:
     """Read and validate a ledger.
 
@@ -237,6 +280,8 @@ def load_ledger(path: Path) -> tuple[Ledger | None, list[Problem]]:
     for column in LEDGER_OPTIONAL:
         if column not in table.columns:
             table[column] = ""
+    for column in ("waste_type", "route"):
+        table[column] = _with_categories(table[column], ["", "unspecified"])
     activities = list(vocabulary()["activities"])
     known_activity = table["activity"].isin(activities)
     is_waste = table["activity"] == "waste"

@@ -263,9 +263,16 @@ def write_lines_csv(lines: pd.DataFrame, stream: BinaryIO) -> None:
     pyarrow.csv.write_csv(pyarrow.Table.from_pandas(lines, preserve_index=False), stream)
 
 
-def write_outputs(out_dir: Path, document: dict, lines: pd.DataFrame) -> list[Path]:
-    """emission_lines.csv (one row per line, traceable) and inventory.json (the contract)."""
-    written = [out_dir / "emission_lines.csv", out_dir / "inventory.json"]
-    write_atomically(written[0], lambda stream: write_lines_csv(lines, stream))
+def write_lines_parquet(lines: pd.DataFrame, stream: BinaryIO) -> None:
+    import pyarrow.parquet
+
+    pyarrow.parquet.write_table(pyarrow.Table.from_pandas(lines, preserve_index=False), stream)
+
+
+def write_outputs(out_dir: Path, document: dict, lines: pd.DataFrame, lines_format: str = "csv") -> list[Path]:
+    """emission_lines.csv|.parquet (one row per line, traceable) and inventory.json (the contract)."""
+    written = [out_dir / f"emission_lines.{lines_format}", out_dir / "inventory.json"]
+    writer = write_lines_parquet if lines_format == "parquet" else write_lines_csv
+    write_atomically(written[0], lambda stream: writer(lines, stream))
     write_atomically(written[1], lambda stream: stream.write(to_json(document).encode("utf-8")))
     return written
