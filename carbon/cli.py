@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from carbon import __version__
 from carbon.errors import CarbonError
@@ -101,9 +103,33 @@ AsOfOption = Annotated[Optional[str], typer.Option(
     "--as-of", help="Use only factors published on or before this date (YYYY-MM-DD). Default: today.")]
 
 
+@contextmanager
+def _progress(quiet: bool):
+    """A spinner with the current stage on stderr, only for a person at a terminal."""
+    if quiet or not sys.stdout.isatty():
+        yield lambda stage: None
+        return
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=_console(stderr=True),
+                  transient=True) as bar:
+        task = bar.add_task("starting")
+        yield lambda stage: bar.update(task, description=stage)
+
+
 def _check_xlsx_name(option: str, path: Path) -> None:
     if path.suffix.lower() != ".xlsx":
         _fail(f"{option} {path}: expected a file name ending in .xlsx")
+
+
+def _write_inventory_outputs(out_dir: Path, result, ledger_file: Path, xlsx: Path | None) -> list[Path]:
+    try:
+        # A Parquet ledger gets Parquet emission lines: millions of lines write in seconds, not minutes.
+        lines_format = "parquet" if ledger_file.suffix.lower() == ".parquet" or ledger_file.is_dir() else "csv"
+        written = write_outputs(out_dir, result.document, result.lines, lines_format)
+        if xlsx is not None:
+            written.append(_run_or_fail(export_xlsx, result, xlsx, _run_or_fail(reconcile_if_published, result)))
+    except OSError as error:
+        _fail(f"cannot write outputs: {error}")
+    return written
 
 
 @app.command()
@@ -117,6 +143,7 @@ def inventory(
     output_format: Annotated[OutputFormat, typer.Option("--format", help="table: readable; json: the DESIGN.md contract on stdout; csv: one row per year on stdout.")] = OutputFormat.table,
     out: Annotated[Optional[Path], typer.Option(help="Folder for emission_lines.csv and inventory.json. Default: outputs/<organisation>.")] = None,
     xlsx: Annotated[Optional[Path], typer.Option(help="Also write the auditor workbook (live formulas) to this .xlsx file; see `carbon export xlsx`.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display (it is also off when stdout is not a terminal).")] = False,
 ) -> None:
     """Compute Scope 1/2/3, energy, water, waste and intensities per year.
 
@@ -137,19 +164,14 @@ def inventory(
     ledger_file, organisation_file, name = _inputs(org, ledger, organisation)
     request = InventoryRequest(ledger=ledger_file, organisation=organisation_file, organisation_name=name,
                                factors=factors, gwp=gwp.value, as_of=_parse_date(as_of))
-    try:
-        result = run_inventory(request)
-    except CarbonError as error:
-        _fail(str(error))
-    out_dir = out or Path("outputs") / name
-    try:
-        # A Parquet ledger gets Parquet emission lines: millions of lines write in seconds, not minutes.
-        lines_format = "parquet" if ledger_file.suffix.lower() == ".parquet" or ledger_file.is_dir() else "csv"
-        written = write_outputs(out_dir, result.document, result.lines, lines_format)
-        if xlsx is not None:
-            written.append(_run_or_fail(export_xlsx, result, xlsx, _run_or_fail(reconcile_if_published, result)))
-    except OSError as error:
-        _fail(f"cannot write outputs: {error}")
+    with _progress(quiet) as progress:
+        try:
+            result = run_inventory(request, progress)
+        except CarbonError as error:
+            _fail(str(error))
+        progress("writing outputs")
+        out_dir = out or Path("outputs") / name
+        written = _write_inventory_outputs(out_dir, result, ledger_file, xlsx)
     for warning in result.warnings:
         _console(stderr=True).print(f"warning: {warning}", highlight=False, markup=False)
     if output_format is OutputFormat.json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -55,15 +56,24 @@ def compute_lines(rows: pd.DataFrame, factor_set: FactorSet, gwp: str, as_of: da
     return rows, emission_lines(rows, selected, factor_set, gwp)
 
 
-def run_inventory(request: InventoryRequest) -> InventoryResult:
+def _silent(stage: str) -> None:
+    """Default progress reporter: says nothing."""
+
+
+def run_inventory(request: InventoryRequest, progress: Callable[[str], None] = _silent) -> InventoryResult:
+    """The whole inventory; `progress` is told each stage as it starts (e.g. a terminal spinner)."""
+    progress("loading factor set")
     factor_set = load_factor_set(resolve_factor_set(request.factors))
     gwp_values(factor_set, request.gwp)  # refuse an unknown GWP set before reading the ledger
+    progress(f"reading and validating {request.ledger}")
     ledger, problems = load_ledger(request.ledger)
     organisation, organisation_problems = load_organisation(request.organisation)
     problems += organisation_problems
     factor_problems = []
     if ledger is not None and not ledger.rows.empty:
+        progress(f"converting units of {len(ledger.rows):,} rows")
         rows, keys = attach_key_ids(fuel_to_energy(ledger.rows, factor_set))
+        progress(f"matching factors for {len(keys):,} distinct keys")
         selected, missing = select_factors(keys, factor_set, request.as_of)
         factor_problems = not_found_problems(rows, missing)
     elif ledger is not None and not problems:
@@ -72,7 +82,9 @@ def run_inventory(request: InventoryRequest) -> InventoryResult:
         raise LedgerError(problems + factor_problems, "The inputs have problems; nothing was written")
     if factor_problems:
         raise FactorNotFound(factor_problems, "No emission factor for some ledger rows; nothing was written")
+    progress(f"computing emission lines for {len(rows):,} rows")
     lines = emission_lines(rows, selected, factor_set, request.gwp)
+    progress(f"aggregating {len(lines):,} emission lines")
     warnings = headcount_warnings(ledger, organisation)
     notes = method_notes(lines, factor_set, request.gwp, request.as_of) + warnings
     document = inventory_document(request.organisation_name, request.gwp, request.as_of, factor_set,
