@@ -137,16 +137,20 @@ def run(sizes: list[int], data: Path, sample: int) -> list[dict]:
         with tempfile.TemporaryDirectory() as out:
             engine = measure([sys.executable, "-m", "carbon", "inventory", "--ledger", str(ledger), "--organisation",
                               str(ledger.parent / "organisation.csv"), "--as-of", AS_OF, "--format", "json", "--out", out, "--quiet"])
-        if engine["rc"] != 0:
-            raise SystemExit(f"engine failed on {ledger}: {engine['stderr']}")
+            if engine["rc"] != 0:
+                raise SystemExit(f"engine failed on {ledger}: {engine['stderr']}")
+            inventory = json.loads((Path(out) / "inventory.json").read_text())
         lookup = factor_lookup(ledger)
         floor = numpy_floor(ledger, lookup)
+        # The floor must compute the same thing: its per-year totals against the engine's total_location.
+        agreement = max(abs(floor["totals"][str(y["year"])] - y["total_location"]) / y["total_location"] for y in inventory["years"])
         baseline = per_record_baseline(ledger, lookup, rows, sample)
         results.append({
             "rows": rows, "engine_seconds": engine["seconds"], "engine_rows_per_second": rows / engine["seconds"],
             "engine_peak_mb": engine["peak_mb"], "interpreter_and_import_seconds": startup,
             "floor_seconds": floor["seconds"], "baseline_seconds_extrapolated": baseline["seconds"],
             "baseline_sample_rows": baseline["sample_rows"],
+            "floor_vs_engine_max_relative_difference": agreement,
             "engine_over_floor": engine["seconds"] / floor["seconds"],
             "baseline_over_engine": baseline["seconds"] / engine["seconds"],
         })
@@ -157,7 +161,8 @@ def run(sizes: list[int], data: Path, sample: int) -> list[dict]:
 def print_row(r: dict) -> None:
     print(f"{r['rows']:>12,}  engine {r['engine_seconds']:8.2f} s ({r['engine_rows_per_second']:>11,.0f} rows/s, peak {r['engine_peak_mb']:7,.0f} MB)"
           f"  floor {r['floor_seconds']:6.2f} s  baseline {r['baseline_seconds_extrapolated']:9.1f} s"
-          f"  engine/floor {r['engine_over_floor']:5.1f}x  baseline/engine {r['baseline_over_engine']:6.1f}x", flush=True)
+          f"  engine/floor {r['engine_over_floor']:5.1f}x  baseline/engine {r['baseline_over_engine']:6.1f}x"
+          f"  (floor totals agree to {r['floor_vs_engine_max_relative_difference']:.1e})", flush=True)
 
 
 def main() -> None:
