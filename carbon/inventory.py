@@ -60,7 +60,50 @@ def _metric(organisation: Organisation, year: int, name: str) -> float | None:
     return None if pd.isna(value) else float(value)
 
 
+# Summaries are computed from aggregates: emission lines and ledger rows grouped by what the
+# summary and the method notes need, with sums and counts. The in-memory run aggregates its
+# lines; a chunked run adds up per-chunk aggregates (combine); both then share this code.
+LINE_GROUP = ["year", "scope", "category", "method", "gas", "activity", "factor_id", "factor_region", "factor_data_year",
+              "selection_note", "gwp_basis"]
+LINE_SUMS = ["tco2e", "emissions_t_gas", "quantity_canonical", "used_quantity", "line_count"]
+ROW_GROUP = ["year", "activity", "waste_type", "unit", "canonical_multiplier", "conversion_flag"]
+ROW_SUMS = ["quantity", "quantity_canonical", "row_count"]
+
+
+def conversion_flags(conversion: pd.Series) -> pd.Series:
+    """'density' (fuel volume via a low-confidence density), 'named' (water tonnes as m3) or ''."""
+    values = conversion.astype("category")
+    flag = {c: "density" if "density" in str(c) else "named" if "named conversion" in str(c) else "" for c in values.cat.categories}
+    return values.map(flag).astype("category")
+
+
+def _by_value(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Plain (non-categorical) keys in value order, so later sums add up in the same order
+    whatever the input format's category codes were (CSV and Parquet give identical totals)."""
+    frame = frame.astype({k: "object" for k in keys if isinstance(frame[k].dtype, pd.CategoricalDtype)})
+    return frame.sort_values(keys, key=lambda column: column.astype(str), kind="stable").reset_index(drop=True)
+
+
+def aggregate_lines(lines: pd.DataFrame) -> pd.DataFrame:
+    frame = lines[LINE_GROUP + ["tco2e", "emissions_t_gas", "quantity_canonical"]].assign(
+        used_quantity=lines["quantity_canonical"] * lines["applied_share"], line_count=1)
+    return _by_value(frame.groupby(LINE_GROUP, observed=True, dropna=False)[LINE_SUMS].sum().reset_index(), LINE_GROUP)
+
+
+def aggregate_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    frame = rows[[c for c in ROW_GROUP if c != "conversion_flag"] + ["quantity", "quantity_canonical"]].assign(
+        conversion_flag=conversion_flags(rows["conversion"]), row_count=1)
+    return _by_value(frame.groupby(ROW_GROUP, observed=True, dropna=False)[ROW_SUMS].sum().reset_index(), ROW_GROUP)
+
+
+def combine(parts: list[pd.DataFrame], keys: list[str], sums: list[str]) -> pd.DataFrame:
+    """Add up the aggregates of several chunks (in chunk order, then by key value)."""
+    frame = pd.concat([_by_value(part, keys) for part in parts], ignore_index=True)
+    return _by_value(frame.groupby(keys, dropna=False, sort=False)[sums].sum().reset_index(), keys)
+
+
 def year_summaries(lines: pd.DataFrame, rows: pd.DataFrame, organisation: Organisation) -> list[dict]:
+    """Per-year inventory from aggregated lines and rows (aggregate_lines, aggregate_rows)."""
     years = sorted(int(y) for y in rows["year"].unique())
     scope1 = _sum_by_year(lines, lines["scope"] == 1, years)
     scope2_location = _sum_by_year(lines, (lines["scope"] == 2) & (lines["method"] == "location"), years)
@@ -110,40 +153,32 @@ def year_summaries(lines: pd.DataFrame, rows: pd.DataFrame, organisation: Organi
     return summaries
 
 
-def method_notes(lines: pd.DataFrame, factor_set: FactorSet, gwp_set: str, as_of: date) -> list[str]:
-    """What a reader must know to reproduce the figures: factors chosen, fallbacks, caveats."""
+def method_notes(lines: pd.DataFrame, rows: pd.DataFrame, factor_set: FactorSet, gwp_set: str, as_of: date) -> list[str]:
+    """What a reader must know to reproduce the figures: factors chosen, fallbacks, caveats.
+
+    Takes aggregated lines and rows (aggregate_lines, aggregate_rows)."""
     notes = [f"Factor set {factor_set.label}; GWP {gwp_set} (100-year); factors published on or before {as_of.isoformat()}."]
-    # Group sizes first (fast, vectorised), then join the few factor ids per group.
     keys = ["year", "activity", "method", "factor_region", "factor_data_year"]
-    used = lines.groupby([*keys, "factor_id"], dropna=False, observed=True).size().reset_index()
-    chosen = used.groupby(keys, dropna=False, observed=True)["factor_id"].agg(lambda ids: ", ".join(sorted(set(map(str, ids))))).reset_index()
+    chosen = lines.groupby(keys, dropna=False, observed=True)["factor_id"].agg(lambda ids: ", ".join(sorted(set(map(str, ids))))).reset_index()
     for row in chosen.itertuples(index=False):
         method = f" {row.method}-based" if row.method else ""
         notes.append(f"{row.year} {row.activity}{method}: data year {row.factor_data_year}, region {row.factor_region} ({row.factor_id})")
-    fallbacks = lines[lines["selection_note"] != ""].groupby(["year", "activity", "selection_note"], observed=True).size()
+    fallbacks = lines[lines["selection_note"] != ""].groupby(["year", "activity", "selection_note"], observed=True)["line_count"].sum()
     for (year, activity, note), count in fallbacks.items():
         notes.append(f"Caveat, {year} {activity}: {note} ({count} lines)")
     other_basis = lines[(lines["gas"] == "CO2e") & (lines["gwp_basis"] != gwp_set)]
-    for (year, basis), group in other_basis.groupby(["year", "gwp_basis"]):
+    for (year, basis), group in other_basis.groupby(["year", "gwp_basis"], observed=True):
         ids = ", ".join(sorted(group["factor_id"].astype(str).unique()))
-        notes.append(f"Mixed GWP basis, {year}: {group['tco2e'].sum():.2f} tCO2e on {len(group)} lines come from CO2e factors "
-                     f"on {basis}, not {gwp_set} (published in CO2e only, not re-based): {ids}")
+        notes.append(f"Mixed GWP basis, {year}: {group['tco2e'].sum():.2f} tCO2e on {int(group['line_count'].sum())} lines come from "
+                     f"CO2e factors on {basis}, not {gwp_set} (published in CO2e only, not re-based): {ids}")
     notes += _instrument_notes(lines)
-    density = lines[_mentions(lines["conversion"], "density")]
-    if not density.empty:
-        notes.append(f"Low-confidence conversion: {density['record_id'].nunique()} ledger rows were converted from volume with a gasoline density "
+    flags = rows.groupby("conversion_flag", observed=True)["row_count"].sum()
+    if flags.get("density", 0):
+        notes.append(f"Low-confidence conversion: {int(flags['density'])} ledger rows were converted from volume with a gasoline density "
                      "that FACTORS.md marks 'not confirmed' (see the conversion column of the emission lines).")
-    named = lines[_mentions(lines["conversion"], "named conversion")]
-    if not named.empty:
-        notes.append(f"Water given in tonnes was converted to m3 at 1 t/m3 (named conversion water_t_per_m3) on {named['record_id'].nunique()} rows.")
+    if flags.get("named", 0):
+        notes.append(f"Water given in tonnes was converted to m3 at 1 t/m3 (named conversion water_t_per_m3) on {int(flags['named'])} rows.")
     return notes
-
-
-def _mentions(column: pd.Series, text: str) -> pd.Series:
-    """Rows whose (categorical) text contains `text`, checking each distinct value once."""
-    values = column.astype("category")
-    hits = [category for category in values.cat.categories if text in str(category)]
-    return values.isin(hits)
 
 
 def _instrument_notes(lines: pd.DataFrame) -> list[str]:
@@ -155,12 +190,10 @@ def _instrument_notes(lines: pd.DataFrame) -> list[str]:
     electricity = lines[(lines["activity"] == "electricity") & (lines["method"] == "market")]
     notes = []
     for year, group in instruments.groupby("year"):
-        held = group["quantity_canonical"].sum()
-        used = (group["quantity_canonical"] * group["applied_share"]).sum()
+        held, used = group["quantity_canonical"].sum(), group["used_quantity"].sum()
         consumed = electricity.loc[electricity["year"] == year, "quantity_canonical"].sum()
-        ids = ", ".join(sorted(group["record_id"].astype(str)))
-        note = (f"Instruments, {year}: {held:,.2f} MWh of certificates/green power ({ids}) cover {used:,.2f} of "
-                f"{consumed:,.2f} MWh of electricity in the market-based total")
+        note = (f"Instruments, {year}: {held:,.2f} MWh of certificates/green power ({int(group['line_count'].sum())} instrument rows) "
+                f"cover {used:,.2f} of {consumed:,.2f} MWh of electricity in the market-based total")
         if held - used > 1e-9:
             note += f"; {held - used:,.2f} MWh unused (in excess of consumption in the same year and market; not carried over)"
         notes.append(note)

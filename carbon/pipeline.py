@@ -12,7 +12,7 @@ import pandas as pd
 from carbon.calculate import attach_key_ids, emission_lines, fuel_to_energy, gwp_values
 from carbon.errors import FactorNotFound, LedgerError, Problem
 from carbon.factors import FactorSet, load_factor_set, not_found_problems, resolve_factor_set, select_factors
-from carbon.inventory import inventory_document, method_notes, year_summaries
+from carbon.inventory import aggregate_lines, aggregate_rows, inventory_document, method_notes, year_summaries
 from carbon.ledger import Organisation, headcount_warnings, load_ledger, load_organisation
 
 
@@ -86,8 +86,9 @@ def run_inventory(request: InventoryRequest, progress: Callable[[str], None] = _
     lines = emission_lines(rows, selected, factor_set, request.gwp)
     progress(f"aggregating {len(lines):,} emission lines")
     warnings = headcount_warnings(ledger, organisation)
-    notes = method_notes(lines, factor_set, request.gwp, request.as_of) + warnings
+    lines_total, rows_total = aggregate_lines(lines), aggregate_rows(rows)
+    notes = method_notes(lines_total, rows_total, factor_set, request.gwp, request.as_of) + warnings
     document = inventory_document(request.organisation_name, request.gwp, request.as_of, factor_set,
-                                  year_summaries(lines, rows, organisation), notes)
+                                  year_summaries(lines_total, rows_total, organisation), notes)
     return InventoryResult(document=document, lines=lines, warnings=warnings, rows=rows, organisation=organisation,
                            factor_set=factor_set, request=request)

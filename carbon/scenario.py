@@ -23,7 +23,7 @@ import yaml
 from carbon.calculate import market_of
 from carbon.errors import ScenarioError
 from carbon.factors import SELECTION_KEY, FactorSet
-from carbon.inventory import energy_mwh_multiplier, year_summaries
+from carbon.inventory import aggregate_lines, aggregate_rows, energy_mwh_multiplier, year_summaries
 from carbon.ledger import Organisation
 from carbon.paths import DATA_DIR
 from carbon.pipeline import InventoryResult, compute_lines
@@ -278,7 +278,7 @@ def evaluate(state: State, year: int, gwp: str, as_of: date) -> dict:
     for category, factor in state.category_scale.items():
         mask = (lines["scope"] == 3) & (lines["category"].astype(str) == category)
         lines.loc[mask, ["emissions_t_gas", "tco2e"]] = lines.loc[mask, ["emissions_t_gas", "tco2e"]] * factor
-    return year_summaries(lines, rows, Organisation(metrics=state.metrics, file="scenario"))[0]
+    return year_summaries(aggregate_lines(lines), aggregate_rows(rows), Organisation(metrics=state.metrics, file="scenario"))[0]
 
 
 def flatten(summary: dict, prefix: str = "") -> dict[str, float | None]:
