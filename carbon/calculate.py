@@ -94,7 +94,31 @@ def market_of(factor_set: FactorSet) -> dict[str, str]:
     return markets
 
 
-def instrument_shares(lines: pd.DataFrame, factor_set: FactorSet) -> pd.Series:
+def coverage_totals(rows: pd.DataFrame, factor_set: FactorSet) -> pd.DataFrame:
+    """Per (year, market, covered activity): consumption `demand` and instrument `supply` (MWh).
+
+    A chunked run adds these up over all chunks before computing any line, so an instrument in
+    one chunk covers electricity in another exactly as in a single in-memory run.
+    """
+    covers = {a: spec["instrument_for"] for a, spec in vocabulary()["activities"].items() if "instrument_for" in spec}
+    covered = set(covers.values())
+    relevant = rows[rows["activity"].isin(list(covers) + list(covered))]
+    if relevant.empty:  # demand counts even in a chunk without instruments: totals add up across chunks
+        return pd.DataFrame({"year": pd.Series(dtype="int64"), "market": pd.Series(dtype="object"),
+                             "covered": pd.Series(dtype="object"), "demand": pd.Series(dtype="float64"),
+                             "supply": pd.Series(dtype="float64")})
+    activity = relevant["activity"].astype(str)
+    frame = pd.DataFrame({
+        "year": relevant["year"].to_numpy(),
+        "market": relevant["region"].astype(str).map(market_of(factor_set)).to_numpy(),
+        "covered": activity.map(lambda a: covers.get(a, a)).to_numpy(),
+        "demand": relevant["quantity_canonical"].where(~activity.isin(list(covers)), 0.0).to_numpy(),
+        "supply": relevant["quantity_canonical"].where(activity.isin(list(covers)), 0.0).to_numpy(),
+    })
+    return frame.groupby(["year", "market", "covered"], as_index=False)[["demand", "supply"]].sum()
+
+
+def instrument_shares(lines: pd.DataFrame, factor_set: FactorSet, totals: pd.DataFrame) -> pd.Series:
     """The share of each line's quantity that its factor applies to (1 for most lines).
 
     Per (year, market, covered activity): instruments cover min(instrument MWh, consumption MWh).
@@ -104,20 +128,24 @@ def instrument_shares(lines: pd.DataFrame, factor_set: FactorSet) -> pd.Series:
     emissions negative.
     """
     shares = pd.Series(1.0, index=lines.index)
-    covers = {a: spec["instrument_for"] for a, spec in vocabulary()["activities"].items() if "instrument_for" in spec}
-    if not lines["activity"].isin(list(covers)).any():
+    if totals.empty or not (totals["supply"] > 0).any():
         return shares
-    market = lines["region"].astype(str).map(market_of(factor_set))
-    covered_activity = lines["activity"].astype(str).map(lambda a: covers.get(a, a))
+    covers = {a: spec["instrument_for"] for a, spec in vocabulary()["activities"].items() if "instrument_for" in spec}
     is_instrument = lines["activity"].isin(list(covers))
-    is_market_use = (lines["method"] == "market") & ~is_instrument & covered_activity.isin(set(covers.values()))
-    group = [lines["year"], market, covered_activity]
-    demand = lines["quantity_canonical"].where(is_market_use, 0.0).groupby(group).transform("sum")
-    supply = lines["quantity_canonical"].where(is_instrument, 0.0).groupby(group).transform("sum")
+    is_market_use = (lines["method"] == "market") & ~is_instrument & lines["activity"].isin(set(covers.values()))
+    involved = is_instrument | is_market_use
+    keys = pd.DataFrame({"year": lines.loc[involved, "year"].to_numpy(),
+                         "market": lines.loc[involved, "region"].astype(str).map(market_of(factor_set)).to_numpy(),
+                         "covered": lines.loc[involved, "activity"].astype(str).map(lambda a: covers.get(a, a)).to_numpy()})
+    matched = keys.merge(totals, on=["year", "market", "covered"], how="left")
+    demand = matched["demand"].astype("float64").fillna(0.0).to_numpy()
+    supply = matched["supply"].astype("float64").fillna(0.0).to_numpy()
     covered = np.minimum(demand, supply)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shares[is_market_use] = (1.0 - covered / demand)[is_market_use].fillna(1.0)
-        shares[is_instrument] = (covered / supply)[is_instrument].fillna(0.0)
+    instrument = is_instrument[involved].to_numpy()
+    used = np.divide(covered, supply, out=np.zeros_like(covered), where=supply > 0)            # share of instruments used
+    uncovered = 1.0 - np.divide(covered, demand, out=np.zeros_like(covered), where=demand > 0)  # share left at the residual
+    share = np.where(instrument, used, uncovered)
+    shares[involved] = share
     return shares
 
 
@@ -129,8 +157,12 @@ def gwp_values(factor_set: FactorSet, gwp_set: str) -> dict[str, float]:
     return dict(zip(table["gas"], table["value"]))
 
 
-def emission_lines(rows: pd.DataFrame, selected: pd.DataFrame, factor_set: FactorSet, gwp_set: str) -> pd.DataFrame:
-    """One line per (ledger row, selected factor component), with gas mass and CO2e in tonnes."""
+def emission_lines(rows: pd.DataFrame, selected: pd.DataFrame, factor_set: FactorSet, gwp_set: str,
+                   coverage: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One line per (ledger row, selected factor component), with gas mass and CO2e in tonnes.
+
+    `coverage` (from coverage_totals) is computed from `rows` unless a chunked run passes the
+    totals of the whole ledger."""
     factor_part = selected[["key_id", *FACTOR_RENAMES, "scope", "category", "method", "gas", "factor_id",
                             "value_canonical", "factor_region", "gwp_basis", "selection_note"]].rename(columns=FACTOR_RENAMES)
     factor_part = factor_part.sort_values(["key_id", "scope", "category", "method", "gas"], kind="stable")
@@ -146,7 +178,7 @@ def emission_lines(rows: pd.DataFrame, selected: pd.DataFrame, factor_set: Facto
     if missing_gwp.any():
         gases = ", ".join(sorted(lines.loc[missing_gwp, "gas"].unique()))
         raise FactorSetError(f"{factor_set.label}: GWP set {gwp_set} has no value for {gases}")
-    lines["applied_share"] = instrument_shares(lines, factor_set)
+    lines["applied_share"] = instrument_shares(lines, factor_set, coverage_totals(rows, factor_set) if coverage is None else coverage)
     lines["emissions_t_gas"] = lines["quantity_canonical"] * lines["value_canonical"] * lines["applied_share"]
     lines["tco2e"] = lines["emissions_t_gas"] * lines["gwp"]
     lines["gwp_set"] = gwp_set

@@ -23,6 +23,7 @@ from carbon.export.excel import export_xlsx
 from carbon.reconcile import findings_frame, reconcile_if_published, reconcile_organisation
 from carbon.report import (render_bridge, render_diff, render_impact, render_pathway, render_reconciliation, render_scenario,
                            render_sets, render_table, summary_frame, to_csv, to_json, write_outputs)
+from carbon.streaming import run_inventory_chunked
 from carbon.scenario import load_scenario_file, parse_set_options, run_pathway, run_scenario, valid_levers_text
 
 app = typer.Typer(
@@ -164,24 +165,31 @@ def inventory(
     ledger_file, organisation_file, name = _inputs(org, ledger, organisation)
     request = InventoryRequest(ledger=ledger_file, organisation=organisation_file, organisation_name=name,
                                factors=factors, gwp=gwp.value, as_of=_parse_date(as_of))
+    out_dir = out or Path("outputs") / name
+    chunked = xlsx is None and (ledger_file.suffix.lower() == ".parquet" or ledger_file.is_dir())
     with _progress(quiet) as progress:
         try:
-            result = run_inventory(request, progress)
+            if chunked:  # large Parquet ledgers: bounded memory, lines streamed to emission_lines.parquet
+                document, warnings, written = run_inventory_chunked(request, out_dir, progress)
+            else:
+                result = run_inventory(request, progress)
+                document, warnings = result.document, result.warnings
+                progress("writing outputs")
+                written = _write_inventory_outputs(out_dir, result, ledger_file, xlsx)
         except CarbonError as error:
             _fail(str(error))
-        progress("writing outputs")
-        out_dir = out or Path("outputs") / name
-        written = _write_inventory_outputs(out_dir, result, ledger_file, xlsx)
-    for warning in result.warnings:
+        except OSError as error:
+            _fail(f"cannot write outputs: {error}")
+    for warning in warnings:
         _console(stderr=True).print(f"warning: {warning}", highlight=False, markup=False)
     if output_format is OutputFormat.json:
-        sys.stdout.write(to_json(result.document))
+        sys.stdout.write(to_json(document))
     elif output_format is OutputFormat.csv:
-        sys.stdout.write(to_csv(summary_frame(result.document)))
+        sys.stdout.write(to_csv(summary_frame(document)))
     else:
         console = _console()
-        render_table(result.document, console)
-        console.print(f"Wrote {len(result.lines)} emission lines to {written[0]} and the summary to {written[1]}"
+        render_table(document, console)
+        console.print(f"Wrote the emission lines to {written[0]} and the summary to {written[1]}"
                       + (f"; the auditor workbook to {written[2]}" if xlsx is not None else ""), highlight=False)
 
 

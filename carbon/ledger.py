@@ -95,6 +95,12 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         arrow = pyarrow.parquet.read_table(path)
     except (pyarrow.lib.ArrowException, OSError) as exc:
         raise LedgerError([Problem(str(path), None, None, None, f"a readable Parquet file ({exc})")]) from None
+    return arrow_to_frame(arrow, first_row=2)
+
+
+def arrow_to_frame(arrow, first_row: int) -> pd.DataFrame:
+    """A pyarrow table (or a chunk of one) as a ledger frame: categoricals kept and trimmed,
+    empty strings for missing text, `_row` numbered from `first_row`."""
     table = arrow.to_pandas()  # dictionary columns -> pandas Categorical
     table.columns = [str(column).strip() for column in table.columns]
     for column in table.columns:
@@ -107,7 +113,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
             table[column] = table[column].cat.add_categories([""]).fillna("") if "" not in table[column].cat.categories else table[column].fillna("")
         elif series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
             table[column] = series.fillna("").astype(str).str.strip()
-    table["_row"] = np.arange(len(table), dtype=np.int64) + 2
+    table["_row"] = np.arange(len(table), dtype=np.int64) + first_row
     return table
 
 
@@ -252,9 +258,10 @@ def _check_instruments(found: Findings) -> None:
     is_instrument = table["activity"].isin(kinds)
     found.flag(is_instrument & (table["instrument"] == ""), "instrument",
                f"an instrument id (certificate or contract number) on {' and '.join(kinds)} rows")
-    vintage = _as_number(table["vintage"])
-    found.flag(is_instrument & (table["vintage"] != "") & (vintage.isna() | (vintage % 1 != 0)), "vintage",
-               "the generation year of the instrument, e.g. 2024 (or empty)")
+    if is_instrument.any():
+        vintage = _as_number(table.loc[is_instrument, "vintage"]).reindex(table.index)
+        found.flag(is_instrument & (table["vintage"] != "") & (vintage.isna() | (vintage % 1 != 0)), "vintage",
+                   "the generation year of the instrument, e.g. 2024 (or empty)")
 
 
 def _with_categories(column: pd.Series, values: list[str]) -> pd.Series:
@@ -272,8 +279,12 @@ def load_ledger(path: Path) -> tuple[Ledger | None, list[Problem]]:
     e.g. for missing factors) and every problem found. The caller must refuse to publish
     results while any problem remains.
     """
-    file = str(path)
-    table = read_table(Path(path))
+    return validate_table(read_table(Path(path)), str(path))
+
+
+def validate_table(table: pd.DataFrame, file: str, check_record_ids: bool = True) -> tuple[Ledger | None, list[Problem]]:
+    """Validate a ledger frame (a whole file, or one chunk of a large one: `_row` carries the
+    file's row numbers; a chunked run checks record-id uniqueness across chunks itself)."""
     missing = _missing_columns(table, LEDGER_REQUIRED, file)
     if missing:
         return None, missing
@@ -292,7 +303,8 @@ def load_ledger(path: Path) -> tuple[Ledger | None, list[Problem]]:
 
     found = Findings(table, file)
     year = _check_years(found)
-    _check_record_ids(found)
+    if check_record_ids:
+        _check_record_ids(found)
     found.flag(~known_activity, "activity", f"one of: {', '.join(activities)}")
     found.flag(table["region"] == "", "region", "a region code such as CN, CN-SH, CN-BJ, CN-HA")
     quantity = _check_quantity(found)

@@ -1,0 +1,214 @@
+"""Chunked inventory for large Parquet ledgers: bounded memory, the same results as in memory.
+
+The ledger is read one chunk of rows at a time. Each chunk is validated (row numbers are the
+file's), converted, matched against factors (cached by key: the distinct keys are few),
+computed, written to the emission-lines Parquet file and reduced to aggregates; only the
+aggregates are kept. Checks that need the whole ledger are done across chunks: record-id
+uniqueness (64-bit hashes, values re-read only when a duplicate is found) and instrument
+coverage (a light first pass, only when the ledger holds certificates or green power).
+
+Nothing is published unless every chunk passes: lines go to a temporary file, renamed at the
+end; a problem anywhere deletes it and raises with every problem found.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset
+import pyarrow.parquet
+
+from carbon.calculate import coverage_totals, emission_lines, fuel_to_energy
+from carbon.errors import FactorNotFound, LedgerError, Problem
+from carbon.factors import KEY, load_factor_set, resolve_factor_set, select_factors
+from carbon.inventory import (LINE_GROUP, LINE_SUMS, ROW_GROUP, ROW_SUMS, aggregate_lines, aggregate_rows, combine,
+                              inventory_document, method_notes, year_summaries)
+from carbon.ledger import Organisation, arrow_to_frame, load_organisation, validate_table
+from carbon.pipeline import InventoryRequest
+from carbon.report import write_atomically, to_json
+from carbon.units import vocabulary
+
+CHUNK_ROWS = 1_000_000
+
+
+def _chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    dataset = pyarrow.dataset.dataset(str(path), format="parquet")
+    first_row = 2
+    for batch in dataset.to_batches(batch_size=chunk_rows):
+        if batch.num_rows:
+            yield arrow_to_frame(pa.Table.from_batches([batch]), first_row)
+            first_row += batch.num_rows
+
+
+def _count_rows(path: Path) -> int:
+    return pyarrow.dataset.dataset(str(path), format="parquet").count_rows()
+
+
+def _has_instruments(path: Path) -> bool:
+    kinds = [a for a, spec in vocabulary()["activities"].items() if "instrument_for" in spec]
+    activity = pyarrow.dataset.dataset(str(path), format="parquet").to_table(columns=["activity"])["activity"]
+    return bool(pa.compute.any(pa.compute.is_in(activity.cast(pa.string()), pa.array(kinds))).as_py())
+
+
+class _KeyCache:
+    """Factor selection per distinct key, done once per key across all chunks."""
+
+    def __init__(self, factor_set, as_of):
+        self.factor_set, self.as_of = factor_set, as_of
+        self.keys = pd.DataFrame(columns=[*KEY, "key_id"])
+        self.selected: list[pd.DataFrame] = []
+        self.missing: dict[int, str] = {}
+
+    def attach(self, rows: pd.DataFrame) -> pd.DataFrame:
+        # Group the chunk by key on its categorical codes (fast), then map the few local keys
+        # to global key ids; only keys never seen before go through factor selection.
+        local = rows.groupby(KEY, observed=True, sort=False).ngroup().to_numpy()
+        distinct = rows[KEY].iloc[np.unique(local, return_index=True)[1]]
+        distinct = distinct.astype({k: "object" for k in KEY if k != "year"}).reset_index(drop=True)
+        known = distinct.merge(self.keys, on=KEY, how="left")
+        new = known[known["key_id"].isna()][KEY]
+        if not new.empty:
+            new = new.assign(key_id=np.arange(len(self.keys), len(self.keys) + len(new)))
+            selected, missing = select_factors(new, self.factor_set, self.as_of)
+            self.selected.append(selected)
+            self.missing.update({m["key_id"]: m["expected"] for m in missing})
+            self.keys = pd.concat([self.keys, new], ignore_index=True)
+            known = distinct.merge(self.keys, on=KEY, how="left")
+        return rows.assign(key_id=known["key_id"].to_numpy().astype(np.int64)[local])
+
+    @property
+    def all_selected(self) -> pd.DataFrame:
+        return pd.concat(self.selected, ignore_index=True) if self.selected else pd.DataFrame()
+
+
+STRING_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
+
+
+def _same_schema(table: pa.Table) -> pa.Table:
+    """Text columns as dictionary<int32, string> in every chunk (pandas picks int8 or int16
+    codes by the number of categories), so all chunks share one Parquet schema."""
+    columns = [column.cast(STRING_DICTIONARY) if pa.types.is_dictionary(column.type) or pa.types.is_string(column.type)
+               or pa.types.is_large_string(column.type) else column for column in table.columns]
+    return pa.table(columns, names=table.column_names)
+
+
+def _duplicate_problems(path: Path, file: str, hashes: list[np.ndarray], row_numbers: list[np.ndarray]) -> list[Problem]:
+    all_hashes, all_rows = np.concatenate(hashes), np.concatenate(row_numbers)
+    order = np.argsort(all_hashes, kind="stable")
+    sorted_hashes = all_hashes[order]
+    repeated = np.flatnonzero(sorted_hashes[1:] == sorted_hashes[:-1]) + 1
+    if repeated.size == 0:
+        return []
+    # Re-read the ids (only now, on the error path) to name the values and confirm real duplicates.
+    ids = pyarrow.dataset.dataset(str(path), format="parquet").to_table(columns=["record_id"])["record_id"].to_pylist()
+    problems, first_row_of = [], {}
+    for position in order:
+        row = int(all_rows[position])
+        value = str(ids[row - 2]).strip()
+        if value in first_row_of:
+            problems.append(Problem(file, row, "record_id", value, f"a unique record id (already used on row {first_row_of[value]})"))
+        else:
+            first_row_of[value] = row
+    return problems[:40]
+
+
+def run_inventory_chunked(request: InventoryRequest, out_dir: Path, progress: Callable[[str], None] = lambda stage: None,
+                          chunk_rows: int = CHUNK_ROWS) -> tuple[dict, list[str], list[Path]]:
+    """The inventory of a Parquet ledger in chunks; writes emission_lines.parquet and inventory.json.
+
+    Returns (document, warnings, written paths). Raises LedgerError / FactorNotFound with every
+    problem of every chunk; nothing is written then.
+    """
+    path, file = Path(request.ledger), str(request.ledger)
+    factor_set = load_factor_set(resolve_factor_set(request.factors))
+    organisation, problems = load_organisation(request.organisation)
+    total_rows = _count_rows(path)
+    coverage = None
+    if _has_instruments(path):
+        progress("instrument coverage: first pass")
+        parts = []
+        for frame in _chunks(path, chunk_rows):
+            ledger, _ = validate_table(frame, file, check_record_ids=False)
+            if ledger is not None and not ledger.rows.empty:
+                parts.append(coverage_totals(fuel_to_energy(ledger.rows, factor_set), factor_set))
+        coverage = (pd.concat(parts).groupby(["year", "market", "covered"], as_index=False)[["demand", "supply"]].sum()
+                    if parts else None)
+
+    cache = _KeyCache(factor_set, request.as_of)
+    hashes, row_numbers, line_parts, row_parts, years = [], [], [], [], set()
+    first_rows: dict[int, tuple[int, str, int]] = {}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".emission_lines.parquet.", suffix=".tmp", dir=out_dir)
+    os.close(handle)
+    writer, done = None, 0
+    try:
+        for frame in _chunks(path, chunk_rows):
+            progress(f"chunk at row {done + 1:,} of {total_rows:,}: validating, computing, writing")
+            hashes.append(pd.util.hash_pandas_object(frame["record_id"], index=False).to_numpy())
+            row_numbers.append(frame["_row"].to_numpy())
+            ledger, chunk_problems = validate_table(frame, file, check_record_ids=False)
+            problems += chunk_problems
+            done += len(frame)
+            if ledger is None or ledger.rows.empty:
+                continue
+            rows = cache.attach(fuel_to_energy(ledger.rows, factor_set))
+            unrecorded = set(cache.missing) - set(first_rows)
+            if unrecorded:  # the error path only: where each missing key first appears
+                hit = rows[rows["key_id"].isin(unrecorded)]
+                for key_id, group in hit.groupby("key_id")["ledger_row"]:
+                    first_rows[key_id] = (int(group.min()), str(hit.loc[group.index[0], "region"]), len(group))
+            years |= set(int(y) for y in rows["year"].unique())
+            if problems or cache.missing:
+                continue  # keep validating the rest, publish nothing
+            lines = emission_lines(rows, cache.all_selected, factor_set, request.gwp, coverage)
+            table = _same_schema(pa.Table.from_pandas(lines, preserve_index=False))
+            if writer is None:
+                writer = pyarrow.parquet.ParquetWriter(temporary, table.schema)
+            writer.write_table(table.cast(writer.schema))
+            line_parts.append(aggregate_lines(lines))
+            row_parts.append(aggregate_rows(rows))
+        if writer is not None:
+            writer.close()
+        problems += _duplicate_problems(path, file, hashes, row_numbers)
+        if done == 0 and not problems:
+            problems.append(Problem(file, None, None, None, "at least one activity row"))
+        if problems:
+            raise LedgerError(problems + _missing(cache, first_rows, file), "The inputs have problems; nothing was written")
+        if cache.missing:
+            raise FactorNotFound(_missing(cache, first_rows, file), "No emission factor for some ledger rows; nothing was written")
+        progress("aggregating")
+        lines_total, rows_total = combine(line_parts, LINE_GROUP, LINE_SUMS), combine(row_parts, ROW_GROUP, ROW_SUMS)
+        warnings = _headcount_warnings(years, organisation)
+        notes = method_notes(lines_total, rows_total, factor_set, request.gwp, request.as_of) + warnings
+        document = inventory_document(request.organisation_name, request.gwp, request.as_of, factor_set,
+                                      year_summaries(lines_total, rows_total, organisation), notes)
+        lines_path, json_path = out_dir / "emission_lines.parquet", out_dir / "inventory.json"
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, lines_path)
+        write_atomically(json_path, lambda stream: stream.write(to_json(document).encode("utf-8")))
+        return document, warnings, [lines_path, json_path]
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def _missing(cache: _KeyCache, first_rows: dict, file: str) -> list[Problem]:
+    problems = []
+    for key_id, expected in cache.missing.items():
+        row, region, count = first_rows.get(key_id, (None, None, 0))
+        also = f" ({count - 1} more rows with the same key)" if count > 1 else ""
+        problems.append(Problem(file, row, "region", region, expected + also))
+    return problems
+
+
+def _headcount_warnings(years: set[int], organisation: Organisation | None) -> list[str]:
+    if organisation is None:
+        return []
+    employees = organisation.metrics["employees"].dropna()
+    return [f"{organisation.file}: no employees for year {y}: per-employee intensities for {y} are n/a"
+            for y in sorted(years - set(employees.index))]
