@@ -77,7 +77,7 @@ def generate(n: int, seed: int = 20261122) -> pa.Table:
 
 def write(n: int, path: Path, seed: int = 20261122) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(generate(n, seed), path, row_group_size=1_000_000)
+    pq.write_table(generate(n, seed), path, row_group_size=250_000)  # row groups are the Dask partitions
     organisation = path.parent / "organisation.csv"
     organisation.write_text("year,metric,value,unit,source\n"
                             + "".join(f"{y},employees,{20_000 + 500 * i},person,benchmark generator (synthetic)\n"

@@ -23,6 +23,7 @@ from carbon.export.excel import export_xlsx
 from carbon.reconcile import findings_frame, reconcile_if_published, reconcile_organisation
 from carbon.report import (render_bridge, render_diff, render_impact, render_pathway, render_reconciliation, render_scenario,
                            render_sets, render_table, summary_frame, to_csv, to_json, write_outputs)
+from carbon.distributed import run_inventory_dask
 from carbon.streaming import run_inventory_chunked
 from carbon.scenario import load_scenario_file, parse_set_options, run_pathway, run_scenario, valid_levers_text
 
@@ -47,6 +48,11 @@ class OutputFormat(str, Enum):
     table = "table"
     json = "json"
     csv = "csv"
+
+
+class Engine(str, Enum):
+    pandas = "pandas"
+    dask = "dask"
 
 
 class GwpSet(str, Enum):
@@ -145,6 +151,8 @@ def inventory(
     out: Annotated[Optional[Path], typer.Option(help="Folder for emission_lines.csv and inventory.json. Default: outputs/<organisation>.")] = None,
     xlsx: Annotated[Optional[Path], typer.Option(help="Also write the auditor workbook (live formulas) to this .xlsx file; see `carbon export xlsx`.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display (it is also off when stdout is not a terminal).")] = False,
+    engine: Annotated[Engine, typer.Option(help="pandas (default; Parquet ledgers run in chunks) or dask (a partitioned Parquet ledger on a Dask cluster).")] = Engine.pandas,
+    scheduler: Annotated[Optional[str], typer.Option(help="With --engine dask: a running scheduler, e.g. tcp://10.0.0.5:8786. Default: a local cluster.")] = None,
 ) -> None:
     """Compute Scope 1/2/3, energy, water, waste and intensities per year.
 
@@ -166,10 +174,15 @@ def inventory(
     request = InventoryRequest(ledger=ledger_file, organisation=organisation_file, organisation_name=name,
                                factors=factors, gwp=gwp.value, as_of=_parse_date(as_of))
     out_dir = out or Path("outputs") / name
-    chunked = xlsx is None and (ledger_file.suffix.lower() == ".parquet" or ledger_file.is_dir())
+    parquet = ledger_file.suffix.lower() == ".parquet" or ledger_file.is_dir()
+    if engine is Engine.dask and (not parquet or xlsx is not None):
+        _fail("--engine dask reads a Parquet ledger (a file or a folder of .parquet files) and writes no workbook")
+    chunked = xlsx is None and parquet
     with _progress(quiet) as progress:
         try:
-            if chunked:  # large Parquet ledgers: bounded memory, lines streamed to emission_lines.parquet
+            if engine is Engine.dask:
+                document, warnings, written = run_inventory_dask(request, out_dir, scheduler, progress)
+            elif chunked:  # large Parquet ledgers: bounded memory, lines streamed to emission_lines.parquet
                 document, warnings, written = run_inventory_chunked(request, out_dir, progress)
             else:
                 result = run_inventory(request, progress)

@@ -66,21 +66,19 @@ class _KeyCache:
         self.missing: dict[int, str] = {}
 
     def attach(self, rows: pd.DataFrame) -> pd.DataFrame:
-        # Group the chunk by key on its categorical codes (fast), then map the few local keys
-        # to global key ids; only keys never seen before go through factor selection.
-        local = rows.groupby(KEY, observed=True, sort=False).ngroup().to_numpy()
-        distinct = rows[KEY].iloc[np.unique(local, return_index=True)[1]]
-        distinct = distinct.astype({k: "object" for k in KEY if k != "year"}).reset_index(drop=True)
-        known = distinct.merge(self.keys, on=KEY, how="left")
-        new = known[known["key_id"].isna()][KEY]
+        """Select factors for keys never seen before, then give every row its global key id."""
+        self.add(distinct_keys(rows)[KEY])
+        return assign_key_ids(rows, self.keys)
+
+    def add(self, keys: pd.DataFrame) -> None:
+        known = keys.merge(self.keys, on=KEY, how="left")
+        new = known[known["key_id"].isna()][KEY].drop_duplicates()
         if not new.empty:
             new = new.assign(key_id=np.arange(len(self.keys), len(self.keys) + len(new)))
             selected, missing = select_factors(new, self.factor_set, self.as_of)
             self.selected.append(selected)
             self.missing.update({m["key_id"]: m["expected"] for m in missing})
             self.keys = pd.concat([self.keys, new], ignore_index=True)
-            known = distinct.merge(self.keys, on=KEY, how="left")
-        return rows.assign(key_id=known["key_id"].to_numpy().astype(np.int64)[local])
 
     @property
     def all_selected(self) -> pd.DataFrame:
@@ -183,11 +181,7 @@ def run_inventory_chunked(request: InventoryRequest, out_dir: Path, progress: Ca
         if cache.missing:
             raise FactorNotFound(_missing(cache, first_rows, file), "No emission factor for some ledger rows; nothing was written")
         progress("aggregating")
-        lines_total, rows_total = combine(line_parts, LINE_GROUP, LINE_SUMS), combine(row_parts, ROW_GROUP, ROW_SUMS)
-        warnings = _headcount_warnings(years, organisation)
-        notes = method_notes(lines_total, rows_total, factor_set, request.gwp, request.as_of) + warnings
-        document = inventory_document(request.organisation_name, request.gwp, request.as_of, factor_set,
-                                      year_summaries(lines_total, rows_total, organisation), notes)
+        document, warnings = finish(request, factor_set, organisation, line_parts, row_parts, years)
         lines_path, json_path = out_dir / "emission_lines.parquet", out_dir / "inventory.json"
         os.chmod(temporary, 0o644)
         os.replace(temporary, lines_path)
@@ -195,6 +189,33 @@ def run_inventory_chunked(request: InventoryRequest, out_dir: Path, progress: Ca
         return document, warnings, [lines_path, json_path]
     finally:
         Path(temporary).unlink(missing_ok=True)
+
+
+def finish(request: InventoryRequest, factor_set, organisation, line_parts: list[pd.DataFrame], row_parts: list[pd.DataFrame],
+           years: set[int]) -> tuple[dict, list[str]]:
+    """The inventory document from per-chunk (or per-partition) aggregates."""
+    lines_total, rows_total = combine(line_parts, LINE_GROUP, LINE_SUMS), combine(row_parts, ROW_GROUP, ROW_SUMS)
+    warnings = _headcount_warnings(years, organisation)
+    notes = method_notes(lines_total, rows_total, factor_set, request.gwp, request.as_of) + warnings
+    document = inventory_document(request.organisation_name, request.gwp, request.as_of, factor_set,
+                                  year_summaries(lines_total, rows_total, organisation), notes)
+    return document, warnings
+
+
+def assign_key_ids(rows: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    """Global key ids for a chunk's rows: group on categorical codes, map the few local keys."""
+    local = rows.groupby(KEY, observed=True, sort=False).ngroup().to_numpy()
+    distinct = rows[KEY].iloc[np.unique(local, return_index=True)[1]]
+    distinct = distinct.astype({k: "object" for k in KEY if k != "year"}).reset_index(drop=True)
+    known = distinct.merge(keys, on=KEY, how="left")
+    return rows.assign(key_id=known["key_id"].to_numpy().astype(np.int64)[local])
+
+
+def distinct_keys(rows: pd.DataFrame) -> pd.DataFrame:
+    """The chunk's distinct keys with the first row and number of rows of each (for messages)."""
+    grouped = rows[KEY].assign(ledger_row=rows["ledger_row"].to_numpy())
+    keys = grouped.groupby(KEY, observed=True, sort=False).agg(first_row=("ledger_row", "min"), rows=("ledger_row", "size")).reset_index()
+    return keys.astype({k: "object" for k in KEY if k != "year"})
 
 
 def _missing(cache: _KeyCache, first_rows: dict, file: str) -> list[Problem]:

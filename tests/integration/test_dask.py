@@ -1,0 +1,60 @@
+"""--engine dask against the pandas engine on the same partitioned ledger: same totals, same errors.
+
+A real dask.distributed LocalCluster (2 worker processes) runs in these tests.
+"""
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from carbon.distributed import partitions, run_inventory_dask
+from carbon.errors import LedgerError
+from carbon.pipeline import InventoryRequest, run_inventory
+from tests.conftest import AS_OF
+from tests.integration.test_chunked import flat, write_ledger
+
+pytest.importorskip("distributed", reason="dask[distributed] is in the test extras: pip install '.[test]'")
+
+ROWS = [(("electricity", "kWh", "", "", "CN-SH"), 50_000.0, 2024), (("electricity", "MWh", "", "", "CN-HA"), 30.0, 2024),
+        (("gasoline", "L", "", "", "CN-BJ"), 400.0, 2024), (("water", "t", "", "", "CN"), 900.0, 2025),
+        (("waste", "kg", "paper_board", "recycling", "CN-SH"), 800.0, 2025), (("green_certificate", "MWh", "", "", "CN"), 20.0, 2024),
+        (("electricity", "thousand kWh", "", "", "CN"), 12.0, 2025), (("waste", "t", "non_hazardous", "", "CN"), 3.0, 2022)]
+
+
+def partitioned(folder, rows, duplicate_first=False):
+    """The ledger split over three files with row groups of two rows: six partitions."""
+    ledger, organisation = write_ledger(folder, rows, duplicate_first)
+    table = pq.read_table(ledger)
+    parts = folder / "ledger"
+    parts.mkdir()
+    for index, start in enumerate(range(0, len(table), 3)):
+        pq.write_table(table.slice(start, 3), parts / f"part-{index}.parquet", row_group_size=2)
+    return parts, organisation, ledger
+
+
+def test_dask_equals_pandas(tmp_path):
+    folder, organisation, single = partitioned(tmp_path, ROWS)
+    assert len(partitions(folder)) == 5  # files of 3, 3 and 2 rows, row groups of 2
+    request = InventoryRequest(folder, organisation, "fixture", as_of=AS_OF)
+    pandas_result = run_inventory(InventoryRequest(single, organisation, "fixture", as_of=AS_OF))
+    pandas_document = pandas_result.document
+    dask_document, _, written = run_inventory_dask(request, tmp_path / "out")
+    assert dask_document["notes"] == pandas_document["notes"]
+    for a, b in zip(dask_document["years"], pandas_document["years"], strict=True):
+        for key, value in flat(b).items():
+            assert flat(a)[key] == (pytest.approx(value, rel=1e-9, abs=1e-12) if isinstance(value, float) else value), key
+    lines = pd.read_parquet(written[0])  # the folder of per-partition line files
+    assert len(lines) == len(pandas_result.lines)
+    assert lines["tco2e"].sum() == pytest.approx(pandas_result.lines["tco2e"].sum(), rel=1e-12)
+
+
+def test_dask_reports_the_same_errors(tmp_path):
+    rows = ROWS[:2] + [(("water", "kWh", "", "", "CN"), 2.0, 2024), (("gasoline", "L", "", "", "CN"), -1.0, 2024)] + ROWS[2:4]
+    folder, organisation, single = partitioned(tmp_path, rows, duplicate_first=True)
+    with pytest.raises(LedgerError) as pandas_error:
+        run_inventory(InventoryRequest(single, organisation, "fixture", as_of=AS_OF))
+    with pytest.raises(LedgerError) as dask_error:
+        run_inventory_dask(InventoryRequest(folder, organisation, "fixture", as_of=AS_OF), tmp_path / "out")
+    where = lambda error: {(p.row, p.column) for p in error.value.problems}  # noqa: E731
+    assert where(dask_error) == where(pandas_error) == {(4, "unit"), (5, "quantity"), (7, "record_id")}
+    assert not (tmp_path / "out" / "inventory.json").exists() and not (tmp_path / "out" / "emission_lines").exists()
