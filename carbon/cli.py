@@ -106,6 +106,8 @@ OrgOption = Annotated[Optional[Path], typer.Option(
 LedgerOption = Annotated[Optional[Path], typer.Option(help="Activity ledger file (.csv or .xlsx); use with --organisation instead of --org.")]
 OrganisationOption = Annotated[Optional[Path], typer.Option(help="Organisation metrics file (.csv or .xlsx): employees, revenue per year.")]
 GwpOption = Annotated[GwpSet, typer.Option(help="GWP set for per-gas factors (100-year).")]
+FactorsOption = Annotated[Optional[str], typer.Option(
+    help="Factor set: NAME[@VERSION] from factors/, or a folder with manifest.yaml. Default: the latest china-corporate.")]
 AsOfOption = Annotated[Optional[str], typer.Option(
     "--as-of", help="Use only factors published on or before this date (YYYY-MM-DD). Default: today.")]
 
@@ -144,7 +146,7 @@ def inventory(
     org: OrgOption = None,
     ledger: LedgerOption = None,
     organisation: OrganisationOption = None,
-    factors: Annotated[Optional[str], typer.Option(help="Factor set: NAME[@VERSION] from factors/, or a folder with manifest.yaml. Default: latest china-corporate.")] = None,
+    factors: FactorsOption = None,
     gwp: GwpOption = GwpSet.AR6,
     as_of: AsOfOption = None,
     output_format: Annotated[OutputFormat, typer.Option("--format", help="table: readable; json: the DESIGN.md contract on stdout; csv: one row per year on stdout.")] = OutputFormat.table,
@@ -209,7 +211,7 @@ def inventory(
 @app.command("reconcile")
 def reconcile_command(
     org: OrgOption = None,
-    factors: Annotated[Optional[str], typer.Option(help="Factor set for the engine's own inventory (implied-factor comparison). Default: latest.")] = None,
+    factors: FactorsOption = None,
     as_of: AsOfOption = None,
     output_format: Annotated[OutputFormat, typer.Option("--format", help="table: flagged findings by document; json: every check; csv: one row per check.")] = OutputFormat.table,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any finding is inconsistent (for CI of a report draft).")] = False,
@@ -258,7 +260,7 @@ def export_xlsx_command(
     org: OrgOption = None,
     ledger: LedgerOption = None,
     organisation: OrganisationOption = None,
-    factors: Annotated[Optional[str], typer.Option(help="Factor set NAME[@VERSION] or folder. Default: latest china-corporate.")] = None,
+    factors: FactorsOption = None,
     gwp: GwpOption = GwpSet.AR6,
     as_of: AsOfOption = None,
 ) -> None:
@@ -311,7 +313,7 @@ def scenario_run(
     set_: SetOption = None,
     base_year: Annotated[Optional[int], typer.Option(help="Base year. Default: the file's base_year, else the latest ledger year.")] = None,
     org: OrgOption = None,
-    factors: Annotated[Optional[str], typer.Option(help="Factor set NAME[@VERSION] or folder. Default: latest.")] = None,
+    factors: FactorsOption = None,
     gwp: GwpOption = GwpSet.AR6,
     as_of: AsOfOption = None,
     output_format: FormatOption = OutputFormat.table,
@@ -346,7 +348,7 @@ def scenario_pathway(
     file: Annotated[Path, typer.Argument(help="Scenario YAML with a pathway: rates, ramps, target.")],
     to: Annotated[int, typer.Option("--to", help="Last year of the projection.")],
     org: OrgOption = None,
-    factors: Annotated[Optional[str], typer.Option(help="Factor set NAME[@VERSION] or folder. Default: latest.")] = None,
+    factors: FactorsOption = None,
     gwp: GwpOption = GwpSet.AR6,
     as_of: AsOfOption = None,
     output_format: FormatOption = OutputFormat.table,
@@ -371,7 +373,7 @@ def bridge_command(
     to_year: Annotated[int, typer.Argument(metavar="TO", help="Later inventory year.")],
     view: Annotated[str, typer.Option(help="Scope 2 view: location or market.")] = "location",
     org: OrgOption = None,
-    factors: Annotated[Optional[str], typer.Option(help="Factor set NAME[@VERSION] or folder. Default: latest.")] = None,
+    factors: FactorsOption = None,
     gwp: GwpOption = GwpSet.AR6,
     as_of: AsOfOption = None,
     output_format: FormatOption = OutputFormat.table,

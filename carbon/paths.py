@@ -6,7 +6,10 @@ folders; a built wheel carries copies under `carbon/_bundled/` (see pyproject.to
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
+
+import yaml
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"
@@ -25,3 +28,10 @@ def factors_root() -> Path:
 
 def inputs_root() -> Path:
     return bundled_root() / "inputs"
+
+
+@lru_cache(maxsize=None)
+def data_file(name: str) -> dict:
+    """A YAML data file shipped with the package (carbon/data/NAME), read once."""
+    with open(DATA_DIR / name, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)

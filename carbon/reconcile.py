@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +24,7 @@ import yaml
 
 from carbon.errors import ReconcileError
 from carbon.factors import FactorSet
-from carbon.paths import DATA_DIR
+from carbon.paths import data_file
 from carbon.pipeline import InventoryRequest, InventoryResult, run_inventory
 from carbon.units import conversion_factor
 
@@ -37,10 +36,8 @@ COMMA_DECIMAL = re.compile(r"^\d{1,3}(,\d{3})*,\d{2}$")
 EPS = 1e-9
 
 
-@lru_cache(maxsize=1)
 def rules() -> dict:
-    with open(DATA_DIR / "identities.yaml", encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return data_file("identities.yaml")
 
 
 # ---------------------------------------------------------------- intervals

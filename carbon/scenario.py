@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -25,15 +24,13 @@ from carbon.errors import ScenarioError
 from carbon.factors import SELECTION_KEY, FactorSet
 from carbon.inventory import aggregate_lines, aggregate_rows, energy_mwh_multiplier, year_summaries
 from carbon.ledger import Organisation
-from carbon.paths import DATA_DIR
+from carbon.paths import data_file
 from carbon.pipeline import InventoryResult, compute_lines
 from carbon.units import vocabulary
 
 
-@lru_cache(maxsize=1)
 def lever_specs() -> dict:
-    with open(DATA_DIR / "levers.yaml", encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return data_file("levers.yaml")
 
 
 @dataclass(frozen=True)

@@ -10,20 +10,16 @@ import re
 from functools import lru_cache
 
 import pint
-import yaml
 
 from carbon.errors import UnitError
-from carbon.paths import DATA_DIR
+from carbon.paths import DATA_DIR, data_file
 
 REGISTRY = pint.UnitRegistry()
 REGISTRY.load_definitions(str(DATA_DIR / "units.txt"))
 
 
-@lru_cache(maxsize=1)
 def vocabulary() -> dict:
-    """Controlled vocabularies (activities, waste types, metrics, banned units) from data."""
-    with open(DATA_DIR / "vocabulary.yaml", encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return data_file("vocabulary.yaml")
 
 
 _WORD = re.compile(r"[A-Za-z_]+")
