@@ -100,19 +100,21 @@ def _duplicate_problems(path: Path, file: str, hashes: list[np.ndarray], row_num
     all_hashes, all_rows = np.concatenate(hashes), np.concatenate(row_numbers)
     order = np.argsort(all_hashes, kind="stable")
     sorted_hashes = all_hashes[order]
-    repeated = np.flatnonzero(sorted_hashes[1:] == sorted_hashes[:-1]) + 1
-    if repeated.size == 0:
+    repeated = sorted_hashes[1:] == sorted_hashes[:-1]
+    if not repeated.any():
         return []
+    # Only rows whose hash occurs more than once are looked at, in row order.
+    candidates = np.isin(all_hashes, sorted_hashes[1:][repeated])
+    rows_to_check = np.sort(all_rows[candidates])
     # Re-read the ids (only now, on the error path) to name the values and confirm real duplicates.
-    ids = pyarrow.dataset.dataset(str(path), format="parquet").to_table(columns=["record_id"])["record_id"].to_pylist()
+    ids = pyarrow.dataset.dataset(str(path), format="parquet").to_table(columns=["record_id"])["record_id"]
     problems, first_row_of = [], {}
-    for position in order:
-        row = int(all_rows[position])
-        value = str(ids[row - 2]).strip()
+    for row in rows_to_check:
+        value = str(ids[int(row) - 2].as_py()).strip()
         if value in first_row_of:
-            problems.append(Problem(file, row, "record_id", value, f"a unique record id (already used on row {first_row_of[value]})"))
+            problems.append(Problem(file, int(row), "record_id", value, f"a unique record id (already used on row {first_row_of[value]})"))
         else:
-            first_row_of[value] = row
+            first_row_of[value] = int(row)
     return problems[:40]
 
 
