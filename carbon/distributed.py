@@ -29,12 +29,12 @@ import pyarrow.parquet
 
 from carbon.calculate import coverage_totals, emission_lines, fuel_to_energy
 from carbon.errors import CarbonError, FactorNotFound, LedgerError, Problem
-from carbon.factors import KEY, FactorSet, load_factor_set, resolve_factor_set, select_factors
+from carbon.factors import KEY, FactorSet, key_stats, load_factor_set, missing_factor_problems, resolve_factor_set, select_factors
 from carbon.inventory import aggregate_lines, aggregate_rows
 from carbon.ledger import arrow_to_frame, load_organisation, validate_table
 from carbon.pipeline import InventoryRequest
-from carbon.report import to_json, write_atomically
-from carbon.streaming import _duplicate_problems, _same_schema, assign_key_ids, distinct_keys, finish
+from carbon.report import publish, to_json, write_atomically
+from carbon.streaming import _duplicate_problems, _same_schema, assign_key_ids, finish
 
 
 def partitions(path: Path) -> list[tuple[str, int, int]]:
@@ -64,7 +64,7 @@ def scan_partition(part, label: str, factor_set: FactorSet) -> dict:
             "rows": frame["_row"].to_numpy(), "keys": None, "coverage": None, "years": set()}
     if ledger is not None and not ledger.rows.empty:
         rows = fuel_to_energy(ledger.rows, factor_set)
-        scan.update(keys=distinct_keys(rows), coverage=coverage_totals(rows, factor_set),
+        scan.update(keys=key_stats(rows), coverage=coverage_totals(rows, factor_set),
                     years={int(y) for y in rows["year"].unique()})
     return scan
 
@@ -112,9 +112,7 @@ def run_inventory_dask(request: InventoryRequest, out_dir: Path, scheduler: str 
                 if found else pd.DataFrame(columns=[*KEY, "first_row", "rows"]))
         keys["key_id"] = np.arange(len(keys))
         selected, missing = select_factors(keys[[*KEY, "key_id"]], factor_set, request.as_of)
-        missing_problems = [Problem(label, int(keys.at[m["key_id"], "first_row"]), "region", keys.at[m["key_id"], "region"],
-                                    m["expected"] + (f" ({keys.at[m['key_id'], 'rows'] - 1} more rows with the same key)"
-                                                     if keys.at[m["key_id"], "rows"] > 1 else "")) for m in missing]
+        missing_problems = missing_factor_problems({m["key_id"]: m["expected"] for m in missing}, keys, label)
         if not found and not problems:
             problems.append(Problem(label, None, None, None, "at least one activity row"))
         if problems:
@@ -139,7 +137,7 @@ def run_inventory_dask(request: InventoryRequest, out_dir: Path, scheduler: str 
             lines_dir = out_dir / "emission_lines"
             if lines_dir.exists():
                 shutil.rmtree(lines_dir)
-            staging.rename(lines_dir)
+            publish(staging, lines_dir)
         finally:
             if staging.exists():
                 shutil.rmtree(staging)

@@ -324,13 +324,20 @@ def _unmatched(keys: pd.DataFrame, selected: pd.DataFrame, chains: pd.DataFrame,
     return missing
 
 
-def not_found_problems(rows: pd.DataFrame, missing: list[dict]) -> list[Problem]:
-    """Turn unmatched keys into Problems naming the ledger rows that carry them."""
+def key_stats(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per distinct key of `rows`: the first ledger row, the number of rows and the region (for messages)."""
+    grouped = rows[KEY].assign(ledger_row=rows["ledger_row"].to_numpy())
+    stats = grouped.groupby(KEY, observed=True, sort=False).agg(first_row=("ledger_row", "min"), rows=("ledger_row", "size")).reset_index()
+    return stats.astype({k: "object" for k in KEY if k != "year"})
+
+
+def missing_factor_problems(missing: dict[int, str], stats: pd.DataFrame, file: str) -> list[Problem]:
+    """One Problem per key without a factor, at its first ledger row. `stats` is key_stats output
+    with a key_id column."""
+    by_id = stats.set_index("key_id")
     problems = []
-    for item in missing:
-        hit = rows.loc[rows["key_id"] == item["key_id"], ["ledger_file", "ledger_row", "region"]]
-        others = hit["ledger_row"].iloc[1:11].tolist()
-        also = f" (also rows {', '.join(map(str, others))}{' ...' if len(hit) > 11 else ''})" if others else ""
-        problems.append(Problem(hit["ledger_file"].iloc[0], int(hit["ledger_row"].iloc[0]), "region",
-                                hit["region"].iloc[0], item["expected"] + also))
+    for key_id, expected in missing.items():
+        first_row, count, region = by_id.at[key_id, "first_row"], by_id.at[key_id, "rows"], by_id.at[key_id, "region"]
+        also = f" ({count - 1} more rows with the same key)" if count > 1 else ""
+        problems.append(Problem(file, int(first_row), "region", str(region), expected + also))
     return problems

@@ -364,8 +364,8 @@ def load_organisation(path: Path) -> tuple[Organisation | None, list[Problem]]:
     return Organisation(metrics=wide, file=file), []
 
 
-def headcount_warnings(ledger: Ledger, organisation: Organisation) -> list[str]:
+def headcount_warnings(years: set[int], organisation: Organisation) -> list[str]:
     """Years with activity but no headcount: intensities become n/a (a warning, not an error)."""
     employees = organisation.metrics["employees"].dropna()
-    years = sorted(set(ledger.rows["year"].unique()) - set(employees.index))
-    return [f"{organisation.file}: no employees for year {y}: per-employee intensities for {y} are n/a" for y in years]
+    return [f"{organisation.file}: no employees for year {y}: per-employee intensities for {y} are n/a"
+            for y in sorted(set(years) - set(employees.index))]

@@ -11,7 +11,7 @@ import pandas as pd
 
 from carbon.calculate import attach_key_ids, emission_lines, fuel_to_energy, gwp_values
 from carbon.errors import FactorNotFound, LedgerError, Problem
-from carbon.factors import FactorSet, load_factor_set, not_found_problems, resolve_factor_set, select_factors
+from carbon.factors import KEY, FactorSet, key_stats, load_factor_set, missing_factor_problems, resolve_factor_set, select_factors
 from carbon.inventory import aggregate_lines, aggregate_rows, inventory_document, method_notes, year_summaries
 from carbon.ledger import Organisation, headcount_warnings, load_ledger, load_organisation
 
@@ -47,12 +47,20 @@ def org_paths(org_dir: Path) -> tuple[Path, Path]:
     return pick("activity"), pick("organisation")
 
 
+def _missing_problems(rows: pd.DataFrame, missing: list[dict]) -> list[Problem]:
+    if not missing:
+        return []
+    unmatched = rows[rows["key_id"].isin([m["key_id"] for m in missing])]
+    stats = key_stats(unmatched).merge(unmatched[[*KEY, "key_id"]].astype({k: "object" for k in KEY if k != "year"}).drop_duplicates(), on=KEY)
+    return missing_factor_problems({m["key_id"]: m["expected"] for m in missing}, stats, str(rows["ledger_file"].iloc[0]))
+
+
 def compute_lines(rows: pd.DataFrame, factor_set: FactorSet, gwp: str, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Emission lines for validated, canonical rows: (rows with key ids, lines). Raises FactorNotFound."""
     rows, keys = attach_key_ids(rows)
     selected, missing = select_factors(keys, factor_set, as_of)
     if missing:
-        raise FactorNotFound(not_found_problems(rows, missing), "No emission factor for some rows")
+        raise FactorNotFound(_missing_problems(rows, missing), "No emission factor for some rows")
     return rows, emission_lines(rows, selected, factor_set, gwp)
 
 
@@ -75,7 +83,7 @@ def run_inventory(request: InventoryRequest, progress: Callable[[str], None] = _
         rows, keys = attach_key_ids(fuel_to_energy(ledger.rows, factor_set))
         progress(f"matching factors for {len(keys):,} distinct keys")
         selected, missing = select_factors(keys, factor_set, request.as_of)
-        factor_problems = not_found_problems(rows, missing)
+        factor_problems = _missing_problems(rows, missing)
     elif ledger is not None and not problems:
         problems.append(Problem(ledger.file, None, None, None, "at least one activity row below the header"))
     if problems:
@@ -85,7 +93,7 @@ def run_inventory(request: InventoryRequest, progress: Callable[[str], None] = _
     progress(f"computing emission lines for {len(rows):,} rows")
     lines = emission_lines(rows, selected, factor_set, request.gwp)
     progress(f"aggregating {len(lines):,} emission lines")
-    warnings = headcount_warnings(ledger, organisation)
+    warnings = headcount_warnings(set(int(y) for y in rows["year"].unique()), organisation)
     lines_total, rows_total = aggregate_lines(lines), aggregate_rows(rows)
     notes = method_notes(lines_total, rows_total, factor_set, request.gwp, request.as_of) + warnings
     document = inventory_document(request.organisation_name, request.gwp, request.as_of, factor_set,

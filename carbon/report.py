@@ -240,6 +240,13 @@ def _current_umask() -> int:
     return mask
 
 
+def publish(temporary: Path, path: Path) -> None:
+    """Give a finished temporary file or folder the usual permissions (mkstemp/mkdtemp make it
+    private) and rename it into place."""
+    os.chmod(temporary, (0o777 if temporary.is_dir() else 0o666) & ~_current_umask())
+    os.replace(temporary, path)
+
+
 def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """Write through `write` into a temporary file beside `path`, then rename.
 
@@ -250,8 +257,7 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             write(stream)
-        os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp makes 0600; give the usual permissions
-        os.replace(temporary, path)
+        publish(Path(temporary), path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

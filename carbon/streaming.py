@@ -26,12 +26,12 @@ import pyarrow.parquet
 
 from carbon.calculate import coverage_totals, emission_lines, fuel_to_energy
 from carbon.errors import FactorNotFound, LedgerError, Problem
-from carbon.factors import KEY, load_factor_set, resolve_factor_set, select_factors
+from carbon.factors import KEY, key_stats, load_factor_set, missing_factor_problems, resolve_factor_set, select_factors
 from carbon.inventory import (LINE_GROUP, LINE_SUMS, ROW_GROUP, ROW_SUMS, aggregate_lines, aggregate_rows, combine,
                               inventory_document, method_notes, year_summaries)
-from carbon.ledger import Organisation, arrow_to_frame, load_organisation, validate_table
+from carbon.ledger import arrow_to_frame, headcount_warnings, load_organisation, validate_table
 from carbon.pipeline import InventoryRequest
-from carbon.report import write_atomically, to_json
+from carbon.report import publish, to_json, write_atomically
 from carbon.units import vocabulary
 
 CHUNK_ROWS = 1_000_000
@@ -64,11 +64,20 @@ class _KeyCache:
         self.keys = pd.DataFrame(columns=[*KEY, "key_id"])
         self.selected: list[pd.DataFrame] = []
         self.missing: dict[int, str] = {}
+        self.stats: list[pd.DataFrame] = []  # key_stats of every chunk, for messages
 
     def attach(self, rows: pd.DataFrame) -> pd.DataFrame:
         """Select factors for keys never seen before, then give every row its global key id."""
-        self.add(distinct_keys(rows)[KEY])
+        stats = key_stats(rows)
+        self.add(stats[KEY])
+        self.stats.append(stats)
         return assign_key_ids(rows, self.keys)
+
+    def missing_problems(self, file: str) -> list[Problem]:
+        if not self.missing:
+            return []
+        stats = pd.concat(self.stats).groupby(KEY, sort=False).agg(first_row=("first_row", "min"), rows=("rows", "sum")).reset_index()
+        return missing_factor_problems(self.missing, stats.merge(self.keys, on=KEY), file)
 
     def add(self, keys: pd.DataFrame) -> None:
         known = keys.merge(self.keys, on=KEY, how="left")
@@ -142,7 +151,6 @@ def run_inventory_chunked(request: InventoryRequest, out_dir: Path, progress: Ca
 
     cache = _KeyCache(factor_set, request.as_of)
     hashes, row_numbers, line_parts, row_parts, years = [], [], [], [], set()
-    first_rows: dict[int, tuple[int, str, int]] = {}
     out_dir.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".emission_lines.parquet.", suffix=".tmp", dir=out_dir)
     os.close(handle)
@@ -158,11 +166,6 @@ def run_inventory_chunked(request: InventoryRequest, out_dir: Path, progress: Ca
             if ledger is None or ledger.rows.empty:
                 continue
             rows = cache.attach(fuel_to_energy(ledger.rows, factor_set))
-            unrecorded = set(cache.missing) - set(first_rows)
-            if unrecorded:  # the error path only: where each missing key first appears
-                hit = rows[rows["key_id"].isin(unrecorded)]
-                for key_id, group in hit.groupby("key_id")["ledger_row"]:
-                    first_rows[key_id] = (int(group.min()), str(hit.loc[group.index[0], "region"]), len(group))
             years |= set(int(y) for y in rows["year"].unique())
             if problems or cache.missing:
                 continue  # keep validating the rest, publish nothing
@@ -179,14 +182,13 @@ def run_inventory_chunked(request: InventoryRequest, out_dir: Path, progress: Ca
         if done == 0 and not problems:
             problems.append(Problem(file, None, None, None, "at least one activity row"))
         if problems:
-            raise LedgerError(problems + _missing(cache, first_rows, file), "The inputs have problems; nothing was written")
+            raise LedgerError(problems + cache.missing_problems(file), "The inputs have problems; nothing was written")
         if cache.missing:
-            raise FactorNotFound(_missing(cache, first_rows, file), "No emission factor for some ledger rows; nothing was written")
+            raise FactorNotFound(cache.missing_problems(file), "No emission factor for some ledger rows; nothing was written")
         progress("aggregating")
         document, warnings = finish(request, factor_set, organisation, line_parts, row_parts, years)
         lines_path, json_path = out_dir / "emission_lines.parquet", out_dir / "inventory.json"
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, lines_path)
+        publish(Path(temporary), lines_path)
         write_atomically(json_path, lambda stream: stream.write(to_json(document).encode("utf-8")))
         return document, warnings, [lines_path, json_path]
     finally:
@@ -197,7 +199,7 @@ def finish(request: InventoryRequest, factor_set, organisation, line_parts: list
            years: set[int]) -> tuple[dict, list[str]]:
     """The inventory document from per-chunk (or per-partition) aggregates."""
     lines_total, rows_total = combine(line_parts, LINE_GROUP, LINE_SUMS), combine(row_parts, ROW_GROUP, ROW_SUMS)
-    warnings = _headcount_warnings(years, organisation)
+    warnings = headcount_warnings(years, organisation)
     notes = method_notes(lines_total, rows_total, factor_set, request.gwp, request.as_of) + warnings
     document = inventory_document(request.organisation_name, request.gwp, request.as_of, factor_set,
                                   year_summaries(lines_total, rows_total, organisation), notes)
@@ -211,27 +213,3 @@ def assign_key_ids(rows: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
     distinct = distinct.astype({k: "object" for k in KEY if k != "year"}).reset_index(drop=True)
     known = distinct.merge(keys, on=KEY, how="left")
     return rows.assign(key_id=known["key_id"].to_numpy().astype(np.int64)[local])
-
-
-def distinct_keys(rows: pd.DataFrame) -> pd.DataFrame:
-    """The chunk's distinct keys with the first row and number of rows of each (for messages)."""
-    grouped = rows[KEY].assign(ledger_row=rows["ledger_row"].to_numpy())
-    keys = grouped.groupby(KEY, observed=True, sort=False).agg(first_row=("ledger_row", "min"), rows=("ledger_row", "size")).reset_index()
-    return keys.astype({k: "object" for k in KEY if k != "year"})
-
-
-def _missing(cache: _KeyCache, first_rows: dict, file: str) -> list[Problem]:
-    problems = []
-    for key_id, expected in cache.missing.items():
-        row, region, count = first_rows.get(key_id, (None, None, 0))
-        also = f" ({count - 1} more rows with the same key)" if count > 1 else ""
-        problems.append(Problem(file, row, "region", region, expected + also))
-    return problems
-
-
-def _headcount_warnings(years: set[int], organisation: Organisation | None) -> list[str]:
-    if organisation is None:
-        return []
-    employees = organisation.metrics["employees"].dropna()
-    return [f"{organisation.file}: no employees for year {y}: per-employee intensities for {y} are n/a"
-            for y in sorted(years - set(employees.index))]
