@@ -13,8 +13,16 @@ import numpy as np
 import pandas as pd
 
 from carbon.errors import FactorSetError
-from carbon.factors import FactorSet, available_sets, load_factor_set, resolve_factor_set
+from carbon.factors import (
+    FactorSet,
+    available_sets,
+    load_factor_set,
+    resolve_factor_set,
+)
 from carbon.pipeline import InventoryRequest, run_inventory
+from carbon.scenario import lever_specs
+from carbon.suggest import did_you_mean
+from carbon.units import vocabulary
 
 # Columns that describe a factor (everything but bookkeeping added at load).
 DESCRIBING = ["factor_id", "activity", "region", "data_year", "gas", "value", "unit", "scope", "category", "method",
@@ -65,7 +73,9 @@ def show_factor(factor_id: str, spec: str | None = None) -> dict:
             details["factor_set"] = factor_set.label
             details["source"] = {"id": row["source_id"], **factor_set.manifest["sources"][row["source_id"]]}
             return details
-    raise FactorSetError(f"no factor '{factor_id}' in {', '.join(specs)} (see `carbon factors list`, or the factor_id column of emission_lines.csv)")
+    known = sorted({str(i) for candidate in specs for i in load_factor_set(resolve_factor_set(candidate)).factors["factor_id"]})
+    raise FactorSetError(f"no factor '{factor_id}' in {', '.join(specs)}{did_you_mean(factor_id, known)} "
+                         "(`carbon vocab factors` lists every factor id; so does the factor_id column of emission_lines.csv)")
 
 
 def _indexed(factor_set: FactorSet) -> pd.DataFrame:
@@ -131,3 +141,47 @@ def impact(request: InventoryRequest, candidate: str, baseline: str) -> dict:
     return {"organisation": after["organisation"], "gwp": after["gwp"], "as_of": after["as_of"],
             "baseline": baseline, "candidate": candidate, "years": years,
             "notes_baseline": before["notes"], "notes_candidate": after["notes"]}
+
+
+# ---------------------------------------------------------------- vocabulary
+
+VOCABULARY_TOPICS = ("activities", "units", "metrics", "regions", "waste", "factors", "levers")
+
+
+def vocabulary_listing(topic: str, factor_set: FactorSet) -> list[dict]:
+    """What a ledger, organisation file or scenario may say, as rows (the CLI's `carbon vocab`)."""
+    vocab = vocabulary()
+    dimensions = vocab["dimensions"]
+    if topic == "activities":
+        return [{"activity": name, "canonical_unit": spec["canonical_unit"],
+                 "units": " or ".join(dimensions[d] for d in spec["accepts"]),
+                 "needs": ", ".join(spec.get("requires", []) + (["instrument"] if "instrument_for" in spec else []))}
+                for name, spec in vocab["activities"].items()]
+    if topic == "units":
+        from carbon.units import parse_unit
+
+        return [{"unit": unit, "dimension": str(parse_unit(unit).dimensionality)} for unit in vocab["unit_examples"]]
+    if topic == "metrics":
+        return [{"metric": name, "unit": spec["unit"], "min": spec["min"], "max": spec["max"], "meaning": spec["description"]}
+                for name, spec in vocab["metrics"].items()]
+    if topic == "regions":
+        regions = factor_set.regions
+        return [{"region": r, "level": level, "name": name, "parent": parent}
+                for r, level, name, parent in zip(regions["region"], regions["level"], regions["name"], regions["parent"])]
+    if topic == "waste":
+        factors = factor_set.factors
+        waste = factors[factors["waste_type"] != ""]
+        pairs = waste.groupby(["waste_type", "route"])["data_year"].agg(["min", "max"]).reset_index()
+        hazard = {k: v["hazard_class"] for k, v in vocab["waste_types"].items()}
+        return [{"waste_type": t, "route": r, "hazard_class": hazard.get(t, "?"), "data_years": f"{lo}-{hi}"}
+                for t, r, lo, hi in pairs.itertuples(index=False)]
+    if topic == "factors":
+        factors = factor_set.factors.sort_values("factor_id")
+        return [{"factor_id": f, "activity": a, "region": r, "data_year": int(y), "gas": g, "method": m}
+                for f, a, r, y, g, m in zip(factors["factor_id"], factors["activity"], factors["region"],
+                                             factors["data_year"], factors["gas"], factors["method"])]
+    if topic == "levers":
+        return [{"lever": name, "kind": spec["kind"],
+                 "range": ", ".join(spec["values"]) if "values" in spec else f"{spec['min']} to {spec['max']}",
+                 "meaning": spec["help"]} for name, spec in lever_specs()["levers"].items()]
+    raise FactorSetError(f"unknown topic '{topic}': expected one of {', '.join(VOCABULARY_TOPICS)}{did_you_mean(topic, VOCABULARY_TOPICS)}")

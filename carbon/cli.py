@@ -1,47 +1,123 @@
-"""The `carbon` command: parse options, call the library, render. No accounting logic lives here."""
+"""The `carbon` command: parse options, call the library, render. No accounting logic lives here.
+
+Exit codes: 0 success; 1 findings under --strict; 2 bad input or options (a message naming the
+file, row or key and what was expected; no traceback); 3 a bug in carbon-inventory (one line;
+the traceback only with --debug).
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 from contextlib import contextmanager
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
+import click
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from typer.core import TyperGroup
 
-from carbon import __version__
-from carbon.errors import CarbonError
-from carbon.paths import inputs_root
-from carbon import catalog
-from carbon.pipeline import InventoryRequest, org_paths, run_inventory
+from carbon import __version__, catalog
 from carbon.bridge import bridge
-from carbon.export.excel import export_xlsx
-from carbon.reconcile import findings_frame, reconcile_if_published, reconcile_organisation
-from carbon.report import (render_bridge, render_diff, render_impact, render_pathway, render_reconciliation, render_scenario,
-                           render_sets, render_table, summary_frame, to_csv, to_json, write_outputs)
-from carbon.distributed import run_inventory_dask
-from carbon.streaming import run_inventory_chunked
-from carbon.scenario import load_scenario_file, parse_set_options, run_pathway, run_scenario, valid_levers_text
-
-app = typer.Typer(
-    help=(
-        "GHG and resource inventory from an activity ledger and cited, versioned emission factors.\n\n"
-        "Example: carbon inventory                      (the bundled Qfin example, 2021-2025)\n\n"
-        "Example: carbon inventory --format json > inventory.json"
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
+from carbon.errors import CarbonError
+from carbon.factors import load_factor_set, resolve_factor_set
+from carbon.outputs import to_csv, to_json
+from carbon.paths import inputs_root, user_guide
+from carbon.pipeline import InventoryRequest, org_paths, run_inventory
+from carbon.reconcile import (
+    findings_frame,
+    reconcile_if_published,
+    reconcile_organisation,
 )
+from carbon.report import (
+    bridge_frame,
+    diff_frame,
+    factor_frame,
+    impact_frame,
+    pathway_frame,
+    render_bridge,
+    render_diff,
+    render_impact,
+    render_pathway,
+    render_reconciliation,
+    render_rows,
+    render_scenario,
+    render_sets,
+    render_table,
+    scenario_frame,
+    sets_frame,
+    summary_frame,
+)
+from carbon.run import run_and_publish
+from carbon.scenario import (
+    load_scenario_file,
+    parse_set_options,
+    run_pathway,
+    run_scenario,
+    valid_levers_text,
+)
+
+README = "README.md, printed by `carbon guide`"
+EXIT_BAD_INPUT, EXIT_BUG = 2, 3
 
 
 def _console(stderr: bool = False) -> Console:
     # Made per call so the terminal width (or COLUMNS) is read when output happens.
     return Console(stderr=stderr)
+
+
+# The command-line framework's own ways out (help, usage errors, --version): not ours to catch.
+# typer >= 0.29 carries its own copy of click, older versions use click itself: accept both.
+_FRAMEWORK_EXITS = tuple({typer.Exit, typer.Abort, getattr(typer, "TyperException", typer.Exit),
+                          click.exceptions.Exit, click.exceptions.Abort, click.ClickException})
+
+
+class GuardedGroup(TyperGroup):
+    """Every command runs inside this: bad input is exit 2 with a message, a bug exit 3 with one
+    line (the traceback with --debug or CARBON_DEBUG=1), never a bare traceback."""
+
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except _FRAMEWORK_EXITS:
+            raise
+        except CarbonError as error:
+            _fail(str(error))
+        except BrokenPipeError:  # `carbon ... | head`: the reader left; nothing more to say
+            sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush at exit
+            raise typer.Exit(0) from None
+        except Exception as error:  # noqa: BLE001 - the last resort: anything else is our bug
+            if ctx.params.get("debug") or os.environ.get("CARBON_DEBUG"):
+                traceback.print_exc()
+            detail = str(error).splitlines()[0][:200] if str(error) else ""
+            _console(stderr=True).print(
+                f"internal error: {error.__class__.__name__}{': ' + detail if detail else ''} - this is a bug in "
+                f"carbon-inventory {__version__}, not in your input; run again with `carbon --debug ...` for the "
+                "traceback and report it", highlight=False, markup=False, soft_wrap=True)
+            raise typer.Exit(EXIT_BUG) from None
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+app = typer.Typer(
+    cls=GuardedGroup,
+    help=(
+        "GHG and resource inventory from an activity ledger and cited, versioned emission factors.\n\n"
+        "Example: carbon inventory                      (the bundled Qfin example, 2021-2025)\n\n"
+        "Example: carbon inventory --format json > inventory.json\n\n"
+        "Example: carbon vocab activities               (what a ledger may say)\n\n"
+        f"Exit codes: 0 success, 1 findings under --strict, 2 bad input or options, 3 a bug. Guide: {README}"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings=CONTEXT,
+)
 
 
 class OutputFormat(str, Enum):
@@ -68,28 +144,36 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error (exit 3).")] = False,
+) -> None:
     """GHG and resource inventory from an activity ledger and cited, versioned emission factors."""
 
 
 def _fail(message: str) -> None:
     _console(stderr=True).print(f"error: {message}", highlight=False, markup=False, soft_wrap=True)
-    raise typer.Exit(code=2)
+    raise typer.Exit(code=EXIT_BAD_INPUT)
 
 
 def _parse_date(text: str | None) -> date:
+    """--as-of: a date as YYYY-MM-DD, not after today (factors cannot be published in the future)."""
     if text is None:
         return date.today()
     try:
-        return datetime.strptime(text, "%Y-%m-%d").date()
+        parsed = datetime.strptime(text.strip(), "%Y-%m-%d").date()
     except ValueError:
         _fail(f"--as-of {text!r}: expected a date as YYYY-MM-DD, e.g. 2025-03-31")
+    if parsed > date.today():
+        _fail(f"--as-of {text}: expected a date not after today ({date.today().isoformat()}): "
+              "no factor can have been published after today")
+    return parsed
 
 
 def _inputs(org: Path | None, ledger: Path | None, organisation: Path | None) -> tuple[Path, Path, str]:
     if (ledger is None) != (organisation is None):
         _fail("--ledger and --organisation go together: give both, or neither and use --org DIR")
-    if ledger is not None:
+    if ledger is not None and organisation is not None:
         if org is not None:
             _fail("give either --org DIR or --ledger FILE --organisation FILE, not both")
         return ledger, organisation, ledger.stem if ledger.stem != "activity" else ledger.parent.name
@@ -100,16 +184,27 @@ def _inputs(org: Path | None, ledger: Path | None, organisation: Path | None) ->
     return activity_file, organisation_file, org.name
 
 
+def _request(org: Path | None, ledger: Path | None, organisation: Path | None, factors: str | None, gwp: GwpSet,
+             as_of: str | None) -> InventoryRequest:
+    ledger_file, organisation_file, name = _inputs(org, ledger, organisation)
+    return InventoryRequest(ledger=ledger_file, organisation=organisation_file, organisation_name=name,
+                            factors=factors, gwp=gwp.value, as_of=_parse_date(as_of))
+
+
 # Options shared by every command that runs an inventory.
 OrgOption = Annotated[Optional[Path], typer.Option(
-    help="Organisation folder with activity.csv|.xlsx and organisation.csv|.xlsx. Default: the bundled inputs/qfin.")]
-LedgerOption = Annotated[Optional[Path], typer.Option(help="Activity ledger file (.csv or .xlsx); use with --organisation instead of --org.")]
+    help="Organisation folder with activity.csv|.xlsx|.parquet and organisation.csv|.xlsx. Default: the bundled inputs/qfin.")]
+LedgerOption = Annotated[Optional[Path], typer.Option(
+    help="Activity ledger file (.csv, .xlsx, .parquet or a folder of .parquet files); use with --organisation instead of --org.")]
 OrganisationOption = Annotated[Optional[Path], typer.Option(help="Organisation metrics file (.csv or .xlsx): employees, revenue per year.")]
 GwpOption = Annotated[GwpSet, typer.Option(help="GWP set for per-gas factors (100-year).")]
 FactorsOption = Annotated[Optional[str], typer.Option(
-    help="Factor set: NAME[@VERSION] from factors/, or a folder with manifest.yaml. Default: the latest china-corporate.")]
+    help="Factor set: NAME[@VERSION] from factors/, or a folder with manifest.yaml. "
+         "Default: the latest china-corporate version released by --as-of.")]
 AsOfOption = Annotated[Optional[str], typer.Option(
-    "--as-of", help="Use only factors published on or before this date (YYYY-MM-DD). Default: today.")]
+    "--as-of", help="Use only factors published on or before this date (YYYY-MM-DD, not after today), and by "
+                    "default the factor-set version released by then. Default: today.")]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (readable), json, or csv (one row per figure).")]
 
 
 @contextmanager
@@ -124,21 +219,14 @@ def _progress(quiet: bool):
         yield lambda stage: bar.update(task, description=stage)
 
 
-def _check_xlsx_name(option: str, path: Path) -> None:
-    if path.suffix.lower() != ".xlsx":
-        _fail(f"{option} {path}: expected a file name ending in .xlsx")
-
-
-def _write_inventory_outputs(out_dir: Path, result, ledger_file: Path, xlsx: Path | None) -> list[Path]:
-    try:
-        # A Parquet ledger gets Parquet emission lines: millions of lines write in seconds, not minutes.
-        lines_format = "parquet" if ledger_file.suffix.lower() == ".parquet" or ledger_file.is_dir() else "csv"
-        written = write_outputs(out_dir, result.document, result.lines, lines_format)
-        if xlsx is not None:
-            written.append(_run_or_fail(export_xlsx, result, xlsx, _run_or_fail(reconcile_if_published, result)))
-    except OSError as error:
-        _fail(f"cannot write outputs: {error}")
-    return written
+def _emit(data, output_format: OutputFormat, frame, render) -> None:
+    """One result in the chosen format: JSON, CSV (formula prefixes neutralised) or a table."""
+    if output_format is OutputFormat.json:
+        sys.stdout.write(to_json(data))
+    elif output_format is OutputFormat.csv:
+        sys.stdout.write(to_csv(frame(data)))
+    else:
+        render(data, _console())
 
 
 @app.command()
@@ -149,8 +237,8 @@ def inventory(
     factors: FactorsOption = None,
     gwp: GwpOption = GwpSet.AR6,
     as_of: AsOfOption = None,
-    output_format: Annotated[OutputFormat, typer.Option("--format", help="table: readable; json: the DESIGN.md contract on stdout; csv: one row per year on stdout.")] = OutputFormat.table,
-    out: Annotated[Optional[Path], typer.Option(help="Folder for emission_lines.csv and inventory.json. Default: outputs/<organisation>.")] = None,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="table: readable; json: the inventory contract (README) on stdout; csv: one row per year on stdout.")] = OutputFormat.table,
+    out: Annotated[Optional[Path], typer.Option(help="Folder for the outputs (emission lines, inventory.json, manifest.json), published together. Default: outputs/<organisation>.")] = None,
     xlsx: Annotated[Optional[Path], typer.Option(help="Also write the auditor workbook (live formulas) to this .xlsx file; see `carbon export xlsx`.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display (it is also off when stdout is not a terminal).")] = False,
     engine: Annotated[Engine, typer.Option(help="pandas (default; Parquet ledgers run in chunks) or dask (a partitioned Parquet ledger on a Dask cluster).")] = Engine.pandas,
@@ -158,9 +246,10 @@ def inventory(
 ) -> None:
     """Compute Scope 1/2/3, energy, water, waste and intensities per year.
 
-    Writes every emission line (traceable to its ledger row and factor source) to
-    OUT/emission_lines.csv and the summary to OUT/inventory.json. Bad input exits 2 with
-    every problem listed, and writes nothing.
+    Publishes every emission line (traceable to its ledger row and factor source), the summary
+    (inventory.json) and a manifest of both with their sha256 in OUT, as one set: a reader sees
+    the previous run or this one, never a mix. Bad input exits 2 with every problem listed, and
+    changes nothing.
 
     Examples:
 
@@ -170,42 +259,24 @@ def inventory(
 
       carbon inventory --ledger my/activity.xlsx --organisation my/organisation.csv --as-of 2025-03-31 --format json
     """
-    if xlsx is not None:
-        _check_xlsx_name("--xlsx", xlsx)
-    ledger_file, organisation_file, name = _inputs(org, ledger, organisation)
-    request = InventoryRequest(ledger=ledger_file, organisation=organisation_file, organisation_name=name,
-                               factors=factors, gwp=gwp.value, as_of=_parse_date(as_of))
-    out_dir = out or Path("outputs") / name
-    parquet = ledger_file.suffix.lower() == ".parquet" or ledger_file.is_dir()
-    if engine is Engine.dask and (not parquet or xlsx is not None):
-        _fail("--engine dask reads a Parquet ledger (a file or a folder of .parquet files) and writes no workbook")
-    chunked = xlsx is None and parquet
+    request = _request(org, ledger, organisation, factors, gwp, as_of)
+    out_dir = out or Path("outputs") / request.organisation_name
     with _progress(quiet) as progress:
-        try:
-            if engine is Engine.dask:
-                document, warnings, written = run_inventory_dask(request, out_dir, scheduler, progress)
-            elif chunked:  # large Parquet ledgers: bounded memory, lines streamed to emission_lines.parquet
-                document, warnings, written = run_inventory_chunked(request, out_dir, progress)
-            else:
-                result = run_inventory(request, progress)
-                document, warnings = result.document, result.warnings
-                progress("writing outputs")
-                written = _write_inventory_outputs(out_dir, result, ledger_file, xlsx)
-        except CarbonError as error:
-            _fail(str(error))
-        except OSError as error:
-            _fail(f"cannot write outputs: {error}")
-    for warning in warnings:
+        published = run_and_publish(request, out_dir, engine.value, scheduler, xlsx, progress)
+    for warning in published.warnings:
         _console(stderr=True).print(f"warning: {warning}", highlight=False, markup=False)
     if output_format is OutputFormat.json:
-        sys.stdout.write(to_json(document))
+        sys.stdout.write(to_json(published.document))
     elif output_format is OutputFormat.csv:
-        sys.stdout.write(to_csv(summary_frame(document)))
+        sys.stdout.write(to_csv(summary_frame(published.document)))
     else:
         console = _console()
-        render_table(document, console)
-        console.print(f"Wrote the emission lines to {written[0]} and the summary to {written[1]}"
-                      + (f"; the auditor workbook to {written[2]}" if xlsx is not None else ""), highlight=False)
+        render_table(published.document, console)
+        lines = next(path for name, path in published.files.items() if name.startswith("emission_lines"))
+        console.print(f"Published the emission lines ({lines}), the summary ({published.files['inventory.json']}) and their "
+                      f"manifest ({published.files['manifest.json']}) as one set"
+                      + (f"; the auditor workbook to {published.workbook}" if published.workbook else ""),
+                      highlight=False, soft_wrap=True)
 
 
 @app.command("reconcile")
@@ -232,16 +303,9 @@ def reconcile_command(
 
       carbon reconcile --strict          (exit 1 if anything is inconsistent)
     """
-    ledger_file, organisation_file, name = _inputs(org, None, None)
-    request = InventoryRequest(ledger=ledger_file, organisation=organisation_file, organisation_name=name,
-                               factors=factors, as_of=_parse_date(as_of))
-    report = _run_or_fail(reconcile_organisation, ledger_file.parent, request)
-    if output_format is OutputFormat.json:
-        _print_json(report)
-    elif output_format is OutputFormat.csv:
-        sys.stdout.write(to_csv(findings_frame(report)))
-    else:
-        render_reconciliation(report, _console())
+    request = _request(org, None, None, factors, GwpSet.AR6, as_of)
+    report = reconcile_organisation(Path(request.ledger).parent, request)
+    _emit(report, output_format, findings_frame, render_reconciliation)
     if strict and any(f["severity"] == "inconsistent" for f in report["findings"]):
         raise typer.Exit(code=1)
 
@@ -277,34 +341,29 @@ def export_xlsx_command(
 
       carbon export xlsx --org inputs/illustrative-sites --gwp AR5 --as-of 2025-12-31 --out sites.xlsx
     """
-    _check_xlsx_name("--out", out)
-    ledger_file, organisation_file, name = _inputs(org, ledger, organisation)
-    request = InventoryRequest(ledger=ledger_file, organisation=organisation_file, organisation_name=name,
-                               factors=factors, gwp=gwp.value, as_of=_parse_date(as_of))
-    result = _run_or_fail(run_inventory, request)
+    from carbon.errors import OutputError
+    from carbon.export.excel import export_xlsx
+
+    if out.suffix.lower() != ".xlsx":
+        _fail(f"--out {out}: expected a file name ending in .xlsx")
+    result = run_inventory(_request(org, ledger, organisation, factors, gwp, as_of))
     try:
-        path = _run_or_fail(export_xlsx, result, out, _run_or_fail(reconcile_if_published, result))
+        path = export_xlsx(result, out, reconcile_if_published(result))
     except OSError as error:
-        _fail(f"cannot write {out}: {error}")
+        raise OutputError(f"cannot write {out}: {error.strerror or error}") from None
     _console().print(f"Wrote the auditor workbook to {path}", highlight=False)
 
 
 scenario_app = typer.Typer(
     help=("What-if scenarios and pathways on a base year.\n\n"
           "Example: carbon scenario run --set electricity.green_share=0.3\n\n"
-          "Example: carbon scenario pathway inputs/qfin/scenarios/pathway-2030.yaml --to 2030"),
+          "Example: carbon scenario pathway inputs/qfin/scenarios/pathway-2030.yaml --to 2030\n\n"
+          "Example: carbon vocab levers                  (every lever with its range)"),
     no_args_is_help=True,
     rich_markup_mode=None,
 )
 app.add_typer(scenario_app, name="scenario")
 SetOption = Annotated[Optional[list[str]], typer.Option("--set", help="LEVER=VALUE, repeatable; applied after the file's levers, in order.")]
-
-
-def _base_result(org: Path | None, factors: str | None, gwp: GwpSet, as_of: str | None):
-    ledger_file, organisation_file, name = _inputs(org, None, None)
-    request = InventoryRequest(ledger=ledger_file, organisation=organisation_file, organisation_name=name,
-                               factors=factors, gwp=gwp.value, as_of=_parse_date(as_of))
-    return _run_or_fail(run_inventory, request)
 
 
 @scenario_app.command("run")
@@ -320,10 +379,11 @@ def scenario_run(
 ) -> None:
     """Apply levers to a base year and compare every KPI; each lever's contribution in order.
 
-    Levers: electricity.green_share, electricity.scale, gasoline.scale, fleet.electrify_share
-    (with fleet.efficiency_ratio), water.scale, waste.scale, waste.route, headcount.scale,
-    revenue.scale, grid_factor.scale, factors.vintage, scope3.<category>.scale. An unknown
-    lever or a value out of range exits 2 with the list of levers and ranges.
+    Levers (`carbon vocab levers` lists them with ranges): electricity.green_share,
+    electricity.scale, gasoline.scale, fleet.electrify_share (with fleet.efficiency_ratio),
+    water.scale, waste.scale, waste.route, headcount.scale, revenue.scale, grid_factor.scale,
+    factors.vintage, scope3.<category>.scale. An unknown lever or a value out of range exits 2
+    with the list of levers and ranges.
 
     Examples:
 
@@ -333,20 +393,20 @@ def scenario_run(
 
       carbon scenario run --set headcount.scale=1.1 --set grid_factor.scale=0.95 --base-year 2024
     """
-    scenario = _run_or_fail(load_scenario_file, file) if file else {"levers": []}
-    levers = scenario["levers"] + _run_or_fail(parse_set_options, set_ or [])
+    scenario = load_scenario_file(file) if file else {"levers": []}
+    levers = scenario["levers"] + parse_set_options(set_ or [])
     if not levers:
         _fail("no levers: give a scenario FILE or --set LEVER=VALUE\n" + valid_levers_text())
-    result = _base_result(org, factors, gwp, as_of)
+    result = run_inventory(_request(org, None, None, factors, gwp, as_of))
     year = base_year or scenario.get("base_year") or int(result.rows["year"].max())
-    outcome = _run_or_fail(run_scenario, result, levers, int(year))
-    _print_json(outcome) if output_format is OutputFormat.json else render_scenario(outcome, _console())
+    outcome = run_scenario(result, levers, int(year))
+    _emit(outcome, output_format, scenario_frame, render_scenario)
 
 
 @scenario_app.command("pathway")
 def scenario_pathway(
     file: Annotated[Path, typer.Argument(help="Scenario YAML with a pathway: rates, ramps, target.")],
-    to: Annotated[int, typer.Option("--to", help="Last year of the projection.")],
+    to: Annotated[int, typer.Option("--to", help="Last year of the projection (after the base year, at most 2100).")],
     org: OrgOption = None,
     factors: FactorsOption = None,
     gwp: GwpOption = GwpSet.AR6,
@@ -361,17 +421,22 @@ def scenario_pathway(
 
     Example: carbon scenario pathway inputs/qfin/scenarios/pathway-2030.yaml --to 2030
     """
-    scenario = _run_or_fail(load_scenario_file, file)
-    result = _base_result(org, factors, gwp, as_of)
-    outcome = _run_or_fail(run_pathway, result, scenario, to)
-    _print_json(outcome) if output_format is OutputFormat.json else render_pathway(outcome, _console())
+    scenario = load_scenario_file(file)
+    result = run_inventory(_request(org, None, None, factors, gwp, as_of))
+    outcome = run_pathway(result, scenario, to)
+    _emit(outcome, output_format, pathway_frame, render_pathway)
+
+
+class View(str, Enum):
+    location = "location"
+    market = "market"
 
 
 @app.command("bridge")
 def bridge_command(
     from_year: Annotated[int, typer.Argument(metavar="FROM", help="Earlier inventory year.")],
     to_year: Annotated[int, typer.Argument(metavar="TO", help="Later inventory year.")],
-    view: Annotated[str, typer.Option(help="Scope 2 view: location or market.")] = "location",
+    view: Annotated[View, typer.Option(help="Scope 2 view: location or market.")] = View.location,
     org: OrgOption = None,
     factors: FactorsOption = None,
     gwp: GwpOption = GwpSet.AR6,
@@ -385,49 +450,49 @@ def bridge_command(
 
     Example: carbon bridge 2024 2025
     """
-    result = _base_result(org, factors, gwp, as_of)
-    outcome = _run_or_fail(bridge, result, from_year, to_year, view)
-    _print_json(outcome) if output_format is OutputFormat.json else render_bridge(outcome, _console())
+    result = run_inventory(_request(org, None, None, factors, gwp, as_of))
+    outcome = bridge(result, from_year, to_year, view.value)
+    _emit(outcome, output_format, bridge_frame, render_bridge)
 
 
 factors_app = typer.Typer(
     help=(
         "Inspect the versioned factor sets: list them, show one factor with its source, diff two versions, "
         "and measure what adopting a version changes.\n\n"
-        "Example: carbon factors diff china-corporate@2025.1 china-corporate@2026.1"
+        "Example: carbon factors diff china-corporate@2025.1 china-corporate@2026.1\n\n"
+        "Example: carbon vocab factors                 (every factor id)"
     ),
     no_args_is_help=True,
     rich_markup_mode=None,
 )
 app.add_typer(factors_app, name="factors")
 
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (readable) or json.")]
-
-
-def _run_or_fail(function, *args):
-    try:
-        return function(*args)
-    except CarbonError as error:
-        _fail(str(error))
-
-
-def _print_json(data) -> None:
-    sys.stdout.write(to_json(data))
-
 
 @factors_app.command("list")
-def factors_list(output_format: FormatOption = OutputFormat.table) -> None:
+def factors_list(
+    ids: Annotated[bool, typer.Option("--ids", help="List every factor id of the set given by --factors (default: the latest) instead.")] = False,
+    factors: FactorsOption = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
     """List factor sets and versions with factor counts, data years and publication dates.
 
-    Example: carbon factors list --format json
+    Examples:
+
+      carbon factors list --format json
+
+      carbon factors list --ids --factors china-corporate@2025.1
     """
-    sets = _run_or_fail(catalog.list_sets)
-    _print_json({"factor_sets": sets}) if output_format is OutputFormat.json else render_sets(sets, _console())
+    if ids:
+        vocab(topic="factors", factors=factors, output_format=output_format)
+        return
+    sets = catalog.list_sets()
+    _emit({"factor_sets": sets}, output_format, lambda data: sets_frame(data["factor_sets"]),
+          lambda data, console: render_sets(data["factor_sets"], console))
 
 
 @factors_app.command("show")
 def factors_show(
-    factor_id: Annotated[str, typer.Argument(help="A factor_id, e.g. mee.elec.cn-sh.2023.location (see the factor_id column of emission_lines.csv).")],
+    factor_id: Annotated[str, typer.Argument(help="A factor_id, e.g. mee.elec.cn-sh.2023.location (`carbon vocab factors` lists them).")],
     factors: Annotated[Optional[str], typer.Option(help="Look only in this set NAME[@VERSION] or folder. Default: every set, newest first.")] = None,
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
@@ -435,16 +500,16 @@ def factors_show(
 
     Example: carbon factors show mee.elec.cn-sh.2023.location
     """
-    details = _run_or_fail(catalog.show_factor, factor_id, factors)
-    if output_format is OutputFormat.json:
-        _print_json(details)
-        return
-    console = _console()
-    for key, value in details.items():
-        if key != "source":
-            console.print(f"{key:>12}: {value}", highlight=False, markup=False)
-    for key, value in details["source"].items():
-        console.print(f"{'source.' + key:>16}: {value}", highlight=False, markup=False)
+    details = catalog.show_factor(factor_id, factors)
+
+    def render(data: dict, console: Console) -> None:
+        for key, value in data.items():
+            if key != "source":
+                console.print(f"{key:>12}: {value}", highlight=False, markup=False)
+        for key, value in data["source"].items():
+            console.print(f"{'source.' + key:>16}: {value}", highlight=False, markup=False)
+
+    _emit(details, output_format, factor_frame, render)
 
 
 @factors_app.command("diff")
@@ -457,8 +522,7 @@ def factors_diff(
 
     Example: carbon factors diff china-corporate@2025.1 china-corporate@2026.1
     """
-    difference = _run_or_fail(catalog.diff_sets, old, new)
-    _print_json(difference) if output_format is OutputFormat.json else render_diff(difference, _console())
+    _emit(catalog.diff_sets(old, new), output_format, diff_frame, render_diff)
 
 
 @factors_app.command("impact")
@@ -478,12 +542,53 @@ def factors_impact(
 
     Example: carbon factors impact china-corporate@2026.1      (against 2025.1)
     """
-    ledger_file, organisation_file, name = _inputs(org, ledger, organisation)
-    request = InventoryRequest(ledger=ledger_file, organisation=organisation_file, organisation_name=name,
-                               gwp=gwp.value, as_of=_parse_date(as_of))
-    baseline = baseline or _run_or_fail(catalog.previous_version, candidate)
-    result = _run_or_fail(catalog.impact, request, candidate, baseline)
-    _print_json(result) if output_format is OutputFormat.json else render_impact(result, _console())
+    request = _request(org, ledger, organisation, None, gwp, as_of)
+    baseline = baseline or catalog.previous_version(candidate)
+    _emit(catalog.impact(request, candidate, baseline), output_format, impact_frame, render_impact)
+
+
+class Topic(str, Enum):
+    activities = "activities"
+    units = "units"
+    metrics = "metrics"
+    regions = "regions"
+    waste = "waste"
+    factors = "factors"
+    levers = "levers"
+
+
+@app.command("vocab")
+def vocab(
+    topic: Annotated[Topic, typer.Argument(help="What to list.")] = Topic.activities,
+    factors: FactorsOption = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """What inputs may say: activities and their units, unit spellings, organisation metrics,
+    regions, waste type x route pairs with factors, factor ids, scenario levers.
+
+    Examples:
+
+      carbon vocab activities
+
+      carbon vocab waste                 (the waste type and route pairs that have a factor)
+
+      carbon vocab regions --format csv
+    """
+    topic_name = topic.value if isinstance(topic, Topic) else str(topic)
+    factor_set = load_factor_set(resolve_factor_set(factors))
+    rows = catalog.vocabulary_listing(topic_name, factor_set)
+    title = f"{topic_name} ({factor_set.label})" if topic_name in ("regions", "waste", "factors") else topic_name
+    _emit({"topic": topic_name, "factor_set": factor_set.label, "rows": rows}, output_format,
+          lambda data: pd.DataFrame(data["rows"]), lambda data, console: render_rows(title, data["rows"], console))
+
+
+@app.command("guide")
+def guide() -> None:
+    """Print the user guide (the README): formats, options, methodology and limits.
+
+    Example: carbon guide | less
+    """
+    sys.stdout.write(user_guide())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,8 +17,6 @@ access to the ledger path and the output folder.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,24 +25,31 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet
 
+from carbon import readers
 from carbon.calculate import coverage_totals, emission_lines, fuel_to_energy
 from carbon.errors import CarbonError, FactorNotFound, LedgerError, Problem
-from carbon.factors import KEY, FactorSet, key_stats, load_factor_set, missing_factor_problems, resolve_factor_set, select_factors
+from carbon.factors import (
+    KEY,
+    FactorSet,
+    key_stats,
+    load_factor_set,
+    missing_factor_problems,
+    resolve_factor_set,
+    select_factors,
+)
 from carbon.inventory import aggregate_lines, aggregate_rows
-from carbon.ledger import arrow_to_frame, load_organisation, validate_table
+from carbon.ledger import load_organisation, validate_table
+from carbon.outputs import OutputSet, to_json, write_atomically
 from carbon.pipeline import InventoryRequest
-from carbon.report import publish, to_json, write_atomically
+from carbon.readers import arrow_to_frame
 from carbon.streaming import _duplicate_problems, _same_schema, assign_key_ids, finish
 
 
 def partitions(path: Path) -> list[tuple[str, int, int]]:
-    """(file, row group, first row number) for every row group, rows numbered across files."""
-    path = Path(path)
-    files = sorted(path.glob("**/*.parquet")) if path.is_dir() else [path]
-    if not files:
-        raise LedgerError([Problem(str(path), None, None, None, "a Parquet file or a folder of .parquet files")])
+    """(file, row group, first row number) for every row group, rows numbered across files.
+    The files were opened and checked by readers.open_parquet first."""
     parts, first_row = [], 2
-    for file in files:
+    for file in readers.parquet_files(Path(path)):
         metadata = pyarrow.parquet.ParquetFile(file).metadata
         for group in range(metadata.num_row_groups):
             parts.append((str(file), group, first_row))
@@ -54,7 +59,11 @@ def partitions(path: Path) -> list[tuple[str, int, int]]:
 
 def _read(part: tuple[str, int, int]) -> pd.DataFrame:
     file, group, first_row = part
-    return arrow_to_frame(pyarrow.parquet.ParquetFile(file).read_row_group(group), first_row)
+    try:
+        arrow = pyarrow.parquet.ParquetFile(file).read_row_group(group)
+    except Exception as error:  # noqa: BLE001 - a corrupt page in a file whose footer reads
+        raise LedgerError([Problem(file, None, None, None, f"a readable Parquet file ({str(error)[:160]})")]) from None
+    return arrow_to_frame(arrow, first_row)
 
 
 def scan_partition(part, label: str, factor_set: FactorSet) -> dict:
@@ -81,23 +90,35 @@ def compute_partition(part, index: int, label: str, factor_set: FactorSet, keys:
     return aggregate_lines(lines), aggregate_rows(rows)
 
 
+# Seconds to wait for a scheduler given with --scheduler before saying it cannot be reached.
+CONNECT_TIMEOUT = 10
+
+
 def _client(scheduler: str | None):
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise CarbonError("--engine dask needs Dask: pip install 'carbon-inventory[dask]' (dask[distributed])") from None
     if scheduler:
-        return Client(scheduler), None
+        if "://" not in scheduler or not scheduler.split("://", 1)[1]:
+            raise CarbonError(f"--scheduler {scheduler!r}: expected a scheduler address such as tcp://10.0.0.5:8786")
+        try:
+            return Client(scheduler, timeout=CONNECT_TIMEOUT), None
+        except Exception as error:  # noqa: BLE001 - any connection failure: the scheduler cannot be reached
+            raise CarbonError(f"--scheduler {scheduler}: cannot reach the Dask scheduler within {CONNECT_TIMEOUT} s "
+                              f"({error.__class__.__name__}: {str(error)[:160]}); is it running, and is the address right?") from None
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     return Client(cluster), cluster
 
 
-def run_inventory_dask(request: InventoryRequest, out_dir: Path, scheduler: str | None = None,
-                       progress: Callable[[str], None] = lambda stage: None) -> tuple[dict, list[str], list[Path]]:
-    """The inventory on Dask; writes emission_lines/ (one Parquet file per partition) and inventory.json."""
+def run_inventory_dask(request: InventoryRequest, outputs: OutputSet, scheduler: str | None = None,
+                       progress: Callable[[str], None] = lambda stage: None) -> tuple[dict, list[str]]:
+    """The inventory on Dask: emission_lines/ (one Parquet file per partition) and inventory.json
+    are written into the output set (published by the caller)."""
     label = str(request.ledger)
-    factor_set = load_factor_set(resolve_factor_set(request.factors))
+    factor_set = load_factor_set(resolve_factor_set(request.factors, as_of=request.as_of))
     organisation, problems = load_organisation(request.organisation)
+    dataset = readers.open_parquet(Path(request.ledger), readers.table_schema("ledger"))
     parts = partitions(request.ledger)
     progress(f"starting Dask ({scheduler or 'local cluster'}) for {len(parts)} partitions")
     client, cluster = _client(scheduler)
@@ -106,13 +127,14 @@ def run_inventory_dask(request: InventoryRequest, out_dir: Path, scheduler: str 
         progress(f"scanning {len(parts)} partitions")
         scans = client.gather(client.map(scan_partition, parts, label=label, factor_set=shared, pure=False))
         problems += [p for scan in scans for p in scan["problems"]]
-        problems += _duplicate_problems(Path(request.ledger), label, [s["hashes"] for s in scans], [s["rows"] for s in scans])
+        if scans:
+            problems += _duplicate_problems(dataset, label, [s["hashes"] for s in scans], [s["rows"] for s in scans])
         found = [s["keys"] for s in scans if s["keys"] is not None]
         keys = (pd.concat(found).groupby(KEY, sort=False).agg(first_row=("first_row", "min"), rows=("rows", "sum")).reset_index()
                 if found else pd.DataFrame(columns=[*KEY, "first_row", "rows"]))
         keys["key_id"] = np.arange(len(keys))
         selected, missing = select_factors(keys[[*KEY, "key_id"]], factor_set, request.as_of)
-        missing_problems = missing_factor_problems({m["key_id"]: m["expected"] for m in missing}, keys, label)
+        missing_problems = missing_factor_problems({m["key_id"]: m for m in missing}, keys, label)
         if not found and not problems:
             problems.append(Problem(label, None, None, None, "at least one activity row"))
         if problems:
@@ -121,29 +143,20 @@ def run_inventory_dask(request: InventoryRequest, out_dir: Path, scheduler: str 
             raise FactorNotFound(missing_problems, "No emission factor for some ledger rows; nothing was written")
         coverage = pd.concat([s["coverage"] for s in scans if s["coverage"] is not None]).groupby(
             ["year", "market", "covered"], as_index=False)[["demand", "supply"]].sum()
-        out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".emission_lines.", dir=out_dir))
-        try:
-            progress(f"computing {len(parts)} partitions")
-            shared_keys, shared_selected = client.scatter(keys[[*KEY, "key_id"]], broadcast=True), client.scatter(selected, broadcast=True)
-            results = client.gather(client.map(compute_partition, parts, range(len(parts)), label=label, factor_set=shared,
-                                               keys=shared_keys, selected=shared_selected, coverage=coverage, gwp=request.gwp,
-                                               lines_dir=str(staging), pure=False))
-            progress("aggregating")
-            line_parts = [lines for lines, _ in results if not lines.empty]
-            row_parts = [rows for _, rows in results if not rows.empty]
-            years = set().union(*(s["years"] for s in scans))
-            document, warnings = finish(request, factor_set, organisation, line_parts, row_parts, years)
-            lines_dir = out_dir / "emission_lines"
-            if lines_dir.exists():
-                shutil.rmtree(lines_dir)
-            publish(staging, lines_dir)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging)
-        json_path = out_dir / "inventory.json"
-        write_atomically(json_path, lambda stream: stream.write(to_json(document).encode("utf-8")))
-        return document, warnings, [lines_dir, json_path]
+        lines_dir = outputs.path("emission_lines")
+        lines_dir.mkdir()
+        progress(f"computing {len(parts)} partitions")
+        shared_keys, shared_selected = client.scatter(keys[[*KEY, "key_id"]], broadcast=True), client.scatter(selected, broadcast=True)
+        results = client.gather(client.map(compute_partition, parts, range(len(parts)), label=label, factor_set=shared,
+                                           keys=shared_keys, selected=shared_selected, coverage=coverage, gwp=request.gwp,
+                                           lines_dir=str(lines_dir), pure=False))
+        progress("aggregating")
+        line_parts = [lines for lines, _ in results if not lines.empty]
+        row_parts = [rows for _, rows in results if not rows.empty]
+        years = set().union(*(s["years"] for s in scans))
+        document, warnings = finish(request, factor_set, organisation, line_parts, row_parts, years)
+        write_atomically(outputs.path("inventory.json"), lambda stream: stream.write(to_json(document).encode("utf-8")))
+        return document, warnings
     finally:
         client.close()
         if cluster is not None:

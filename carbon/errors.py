@@ -1,4 +1,5 @@
-"""Errors the engine raises. The CLI turns every CarbonError into a message and exit code 2."""
+"""Errors the engine raises. The CLI turns every CarbonError into a message and exit code 2;
+anything else that escapes is a bug (exit 3)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ class Problem:
     column: str | None
     value: str | None
     expected: str
+    key: str | None = None  # a key path in a YAML file, e.g. "levers.electricity.scale"
 
     def __str__(self) -> str:
         where = [self.file]
@@ -21,8 +23,19 @@ class Problem:
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column '{self.column}'")
-        found = "" if self.value is None else f": found {self.value!r}"
+        if self.key is not None:
+            where.append(f"key '{self.key}'")
+        found = "" if self.value is None else f": found {_shown(self.value)}"
         return f"{', '.join(where)}{found}; expected {self.expected}"
+
+
+# Values are echoed back to the user; a hostile file must not flood the terminal.
+MAX_SHOWN = 80
+
+
+def _shown(value: str) -> str:
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN else f"{text[:MAX_SHOWN]}... ({len(value):,} characters)"
 
 
 class CarbonError(Exception):
@@ -61,3 +74,11 @@ class ReconcileError(CarbonError):
 
 class ScenarioError(CarbonError):
     """A lever, scenario file or pathway is invalid."""
+
+
+class InputFileError(InputProblems):
+    """A YAML or manifest file is unreadable or does not follow its model."""
+
+
+class OutputError(CarbonError):
+    """Outputs could not be written (the previous outputs are left as they were)."""

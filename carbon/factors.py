@@ -15,16 +15,19 @@ Selection rules (each choice is recorded on the selected row and summarised in r
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from carbon.errors import FactorSetError, Problem, UnitError
+from carbon.errors import FactorSetError, InputFileError, Problem, UnitError
+from carbon.models.files import FactorManifest, ManifestTable
+from carbon.models.loading import load_model
 from carbon.paths import factors_root
+from carbon.suggest import did_you_mean
 from carbon.units import conversion_factor, vocabulary
 
 FACTOR_COLUMNS = ["factor_id", "activity", "region", "data_year", "gas", "value", "unit", "scope", "category",
@@ -81,20 +84,44 @@ def available_sets(root: Path | None = None) -> dict[str, list[str]]:
     return {name: sorted(versions, key=_version_key) for name, versions in found.items()}
 
 
-def resolve_factor_set(spec: str | None, default_name: str = "china-corporate") -> Path:
-    """A folder path, or NAME[@VERSION] under the bundled factors folder (latest version by default)."""
+def release_dates(name: str) -> dict[str, date]:
+    """{version: released} of a bundled set (versions whose manifest cannot be read are left out)."""
+    dates = {}
+    for version in available_sets().get(name, []):
+        try:
+            dates[version] = _manifest(factors_root() / name / version / "manifest.yaml").released
+        except FactorSetError:
+            continue
+    return dates
+
+
+def resolve_factor_set(spec: str | None, default_name: str = "china-corporate", as_of: date | None = None) -> Path:
+    """A folder path, or NAME[@VERSION] under the bundled factors folder.
+
+    Without a version: the latest version released on or before `as_of` (today when not
+    given), so `--as-of 2025-03-31` reproduces the release a team had then. When no version
+    was released by then, the earliest one (its factors still filtered by publication date;
+    the method notes say so)."""
     spec = spec or default_name
     as_path = Path(spec)
     if (as_path / "manifest.yaml").is_file():
         return as_path
+    if as_path.is_dir() or "/" in spec or "\\" in spec:
+        raise FactorSetError(f"--factors {spec}: expected a folder holding manifest.yaml, or NAME[@VERSION] "
+                             f"such as {default_name}@{(available_sets().get(default_name) or ['VERSION'])[-1]}")
     name, _, version = spec.partition("@")
     sets = available_sets()
     if name not in sets:
         known = ", ".join(f"{n} ({', '.join(v)})" for n, v in sets.items()) or "none"
-        raise FactorSetError(f"factor set '{spec}' not found: expected a folder with manifest.yaml or one of: {known}")
-    version = version or sets[name][-1]
-    if version not in sets[name]:
-        raise FactorSetError(f"factor set '{name}' has no version '{version}': available {', '.join(sets[name])}")
+        raise FactorSetError(f"factor set '{spec}' not found: expected a folder with manifest.yaml or one of: {known}"
+                             f"{did_you_mean(name, sets)}")
+    if version and version not in sets[name]:
+        raise FactorSetError(f"factor set '{name}' has no version '{version}': available {', '.join(sets[name])}"
+                             f"{did_you_mean(version, sets[name])}")
+    if not version:
+        released = release_dates(name)
+        by_then = [v for v in sets[name] if v in released and released[v] <= (as_of or date.today())]
+        version = by_then[-1] if by_then else sets[name][0]
     return factors_root() / name / version
 
 
@@ -143,12 +170,6 @@ def _table_problems(kind: str, table: pd.DataFrame, file: str, sources: dict) ->
     return problems
 
 
-def _source_problems(manifest_path: Path, sources: dict) -> list[Problem]:
-    required = ("publisher", "title", "published", "url", "locator")
-    return [Problem(str(manifest_path), None, f"sources.{sid}", None, f"a '{field}' entry")
-            for sid, source in sources.items() for field in required if field not in (source or {})]
-
-
 def _cross_table_problems(factors: pd.DataFrame, gwp: pd.DataFrame, regions: pd.DataFrame) -> list[Problem]:
     problems = _rows_where(factors, factors["factor_id"].duplicated(keep=False), "factor_id", "a factor_id used only once")
     problems += _rows_where(factors, factors.duplicated(SELECTION_KEY, keep=False), "factor_id",
@@ -157,6 +178,22 @@ def _cross_table_problems(factors: pd.DataFrame, gwp: pd.DataFrame, regions: pd.
     problems += _rows_where(gwp, gwp.duplicated(["gwp_set", "gas"], keep=False), "gas", "one value per (gwp_set, gas)")
     problems += _rows_where(regions, (regions["parent"] != "") & ~regions["parent"].isin(regions["region"]), "parent",
                             "a parent that is itself listed in regions.csv")
+    return problems + _region_cycles(regions)
+
+
+def _region_cycles(regions: pd.DataFrame) -> list[Problem]:
+    """A region whose parent chain comes back to itself would make every fallback loop."""
+    parent = dict(zip(regions["region"], regions["parent"]))
+    problems = []
+    for region, first_parent, file, line in zip(regions["region"], regions["parent"], regions["_file"], regions["_line"]):
+        seen, current = [region], first_parent
+        while current and current in parent and current not in seen:
+            seen.append(current)
+            current = parent[current]
+        if current == region:
+            chain = " -> ".join([*seen, current])
+            problems.append(Problem(file, int(line), "parent", first_parent,
+                                    f"a parent chain that ends without returning to a region (cycle: {chain})"))
     return problems
 
 
@@ -181,39 +218,105 @@ def _canonical_factor_values(factors: pd.DataFrame) -> tuple[pd.Series, list[Pro
     return factors["value"].astype("float64") * multiplier, problems
 
 
+# A factor table is a few thousand rows; anything much larger is not a factor table.
+MAX_TABLE_BYTES = 50_000_000
+
+
+def _manifest(path: Path) -> FactorManifest:
+    try:
+        return load_model(path, FactorManifest, "factor-set manifest")
+    except InputFileError as error:
+        raise FactorSetError(str(error)) from None
+
+
+def _table_path(folder: Path, entry: ManifestTable) -> Path:
+    """The table's file, which must stay inside the set's folder (symlinks included)."""
+    path = (folder / entry.file).resolve()
+    if not path.is_relative_to(folder.resolve()):
+        raise FactorSetError(f"{folder / 'manifest.yaml'}, key 'tables': found {entry.file!r}; "
+                             "expected a file inside the factor set's folder")
+    return path
+
+
+def _read_factor_table(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """One CSV table as text, or the problem that keeps it from being read."""
+    file = str(path)
+    if path.stat().st_size > MAX_TABLE_BYTES:
+        return None, [Problem(file, None, None, None, f"a table of at most {MAX_TABLE_BYTES:,} bytes")]
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        return None, [Problem(file, line, None, repr(data[error.start:error.start + 4]), "UTF-8 text")]
+    if not text.strip():
+        return None, [Problem(file, 1, None, None, "a header row naming the columns (the file is empty)")]
+    try:
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, ValueError) as error:
+        return None, [Problem(file, None, None, None, f"a readable CSV table ({str(error).splitlines()[0][:160]})")]
+    table.columns = [str(c).strip() for c in table.columns]
+    ragged = table.isna().any(axis=1)  # a row cut short: pandas fills the missing cells with NaN
+    table["_file"] = file
+    table["_line"] = np.arange(len(table)) + 2
+    problems = _rows_where(table.fillna(""), ragged, table.columns[0], "a value (or an empty field) for every column")
+    return table.fillna(""), problems
+
+
+def _value_problems(kind: str, table: pd.DataFrame, entry: ManifestTable) -> list[Problem]:
+    """Values must be finite; factors may be negative only where the manifest names why."""
+    if "value" not in table:
+        return []
+    value = pd.to_numeric(table["value"], errors="coerce")
+    problems = _rows_where(table, value.notna() & ~np.isfinite(value), "value", "a finite number")
+    if kind == "factors" and entry.negative_values_reason is None:
+        problems += _rows_where(table, value < 0, "value", "a value of zero or more (a table of negative factors, "
+                                "such as removals, says why in the manifest: negative_values_reason)")
+    elif kind in ("gwp", "fuel_properties"):
+        problems += _rows_where(table, value <= 0, "value", "a positive number")
+    return problems
+
+
 def load_factor_set(folder: Path) -> FactorSet:
     """Load and verify a factor set folder.
 
-    Files whose sha256 differs from the manifest are refused first (all of them named); then
-    every schema problem in every table is collected and reported together.
+    The manifest must follow its model (table files inside the folder, sha256 of each);
+    files whose sha256 differs are refused first (all of them named); then every schema
+    problem in every table is collected and reported together.
     """
     folder = Path(folder)
     manifest_path = folder / "manifest.yaml"
     if not manifest_path.is_file():
         raise FactorSetError(f"{folder}: no manifest.yaml")
-    manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
-    entries = manifest.get("tables", [])
-    unknown_kinds = [f"{e.get('file')} has unknown kind '{e.get('kind')}'" for e in entries if e.get("kind") not in TABLE_COLUMNS]
-    missing_kinds = [kind for kind in TABLE_COLUMNS if kind not in {e.get("kind") for e in entries}]
-    if unknown_kinds or missing_kinds:
-        raise FactorSetError(f"{manifest_path}: " + "; ".join(unknown_kinds + [f"no table of kind {k}" for k in missing_kinds])
+    model = _manifest(manifest_path)
+    manifest = model.model_dump(mode="json")
+    entries = model.tables
+    missing_kinds = [kind for kind in TABLE_COLUMNS if kind not in {e.kind for e in entries}]
+    if missing_kinds:
+        raise FactorSetError(f"{manifest_path}: " + "; ".join(f"no table of kind {k}" for k in missing_kinds)
                              + f" (kinds: {', '.join(TABLE_COLUMNS)})")
-    mismatches = _hash_mismatches(folder, entries)
+    paths = [_table_path(folder, entry) for entry in entries]
+    mismatches = _hash_mismatches(folder, manifest["tables"])
     if mismatches:
         raise FactorSetError("\n".join(mismatches) + "\nA table was changed after the set was released: restore it, or publish a new version.")
-    sources = manifest.get("sources", {})
+    sources = manifest["sources"]
     tables: dict[str, list[pd.DataFrame]] = {kind: [] for kind in TABLE_COLUMNS}
-    problems = _source_problems(manifest_path, sources)
-    for entry in entries:
-        table = pd.read_csv(folder / entry["file"], dtype=str, keep_default_na=False)
-        table["_file"] = str(folder / entry["file"])
-        table["_line"] = np.arange(len(table)) + 2
-        problems += _table_problems(entry["kind"], table, str(folder / entry["file"]), sources)
-        # Guideline defaults (IPCC 2006) have no vintage series: they are never "stale".
-        table["vintaged"] = bool(entry.get("vintaged", True))
-        tables[entry["kind"]].append(table)
-    if any(p.row == 1 for p in problems):  # wrong columns: row checks would only add noise
-        raise _schema_error(problems)
+    problems: list[Problem] = []
+    for entry, path in zip(entries, paths, strict=True):
+        table, read_problems = _read_factor_table(path)
+        problems += read_problems
+        if table is None:
+            continue
+        problems += _table_problems(entry.kind, table, str(path), sources)
+        if not any(p.row == 1 for p in problems):
+            problems += _value_problems(entry.kind, table, entry)
+        table["vintaged"] = entry.vintaged
+        tables[entry.kind].append(table)
+    unreadable = len([p for p in problems if p.row in (None, 1)]) > 0
+    empty = [kind for kind, parts in tables.items() if not parts]
+    if unreadable or empty:  # wrong columns or unreadable files: row checks would only add noise
+        raise _schema_error(problems + [Problem(str(manifest_path), None, None, None, f"a readable table of kind {k}")
+                                        for k in empty if not problems])
     factors, gwp, fuel, regions = (pd.concat(tables[k], ignore_index=True) for k in ("factors", "gwp", "fuel_properties", "regions"))
     problems += _cross_table_problems(factors, gwp, regions)
     factors["data_year"] = pd.to_numeric(factors["data_year"], errors="coerce").fillna(0).astype("int64")
@@ -226,7 +329,7 @@ def load_factor_set(folder: Path) -> FactorSet:
         raise _schema_error(problems)
     gwp["value"] = gwp["value"].astype("float64")
     fuel["value"] = fuel["value"].astype("float64")
-    return FactorSet(name=manifest["name"], version=str(manifest["version"]), path=folder, manifest=manifest,
+    return FactorSet(name=model.name, version=model.version, path=folder, manifest=manifest,
                      factors=factors, gwp=gwp, fuel_properties=fuel, regions=regions)
 
 
@@ -302,9 +405,11 @@ def select_factors(keys: pd.DataFrame, factor_set: FactorSet, as_of: date) -> tu
 
 
 def _unmatched(keys: pd.DataFrame, selected: pd.DataFrame, chains: pd.DataFrame, factor_set: FactorSet, as_of: date) -> list[dict]:
-    """Keys with no factor at all, or an electricity key missing a required method."""
+    """Keys with no factor at all, or an electricity key missing a required method; each says
+    which column to blame (region, or the waste type and route) and what would work."""
     vocab = vocabulary()["activities"]
-    known_regions = set(factor_set.regions["region"])
+    regions = list(factor_set.regions["region"])
+    factors = factor_set.factors
     missing = []
     methods_found = selected.groupby("key_id")["method"].agg(set).to_dict()
     for key in keys.itertuples(index=False):
@@ -312,15 +417,26 @@ def _unmatched(keys: pd.DataFrame, selected: pd.DataFrame, chains: pd.DataFrame,
         required = set(vocab[key.activity].get("required_methods", []))
         if found is not None and required <= found:
             continue
-        if key.region not in known_regions:
-            expected = f"a region listed in {factor_set.label} regions.csv, such as CN, CN-SH, CN-BJ, CN-HA"
+        if key.region not in set(regions):
+            missing.append({"key_id": key.key_id, "column": "region", "value": key.region,
+                            "expected": f"a region listed in {factor_set.label} regions.csv, such as CN, CN-SH, CN-BJ, CN-HA"
+                                        f"{did_you_mean(key.region, regions)} (see `carbon vocab regions`)"})
+            continue
+        tried = " -> ".join(chains.loc[chains["region"] == key.region, "candidate"])
+        lacking = f"{' and '.join(sorted(required - (found or set())))}-based " if found else ""
+        column, value = "region", key.region
+        pairs = factors.loc[factors["activity"] == key.activity, ["waste_type", "route"]].drop_duplicates()
+        if key.waste_type and not ((pairs["waste_type"] == key.waste_type) & (pairs["route"] == key.route)).any():
+            column, value = "route", f"{key.waste_type} / {key.route}"
+            routes = sorted(pairs.loc[pairs["waste_type"] == key.waste_type, "route"])
+            expected = (f"a waste type and route with a factor in {factor_set.label}: for {key.waste_type}, route "
+                        f"{' or '.join(routes) if routes else '(none: no factor for this waste type)'} "
+                        "(see `carbon vocab waste`)")
         else:
-            tried = " -> ".join(chains.loc[chains["region"] == key.region, "candidate"])
-            lacking = f"{' and '.join(sorted(required - (found or set())))}-based " if found else ""
-            detail = f" ({key.waste_type}, {key.route})" if key.activity == "waste" else ""
+            detail = f" ({key.waste_type}, {key.route})" if key.waste_type else ""
             expected = (f"an emission factor: no {lacking}{key.activity}{detail} factor for {key.year} in {factor_set.label} "
                         f"after trying regions {tried}, any data year, published on or before {as_of.isoformat()}")
-        missing.append({"key_id": key.key_id, "expected": expected})
+        missing.append({"key_id": key.key_id, "column": column, "value": value, "expected": expected})
     return missing
 
 
@@ -331,13 +447,13 @@ def key_stats(rows: pd.DataFrame) -> pd.DataFrame:
     return stats.astype({k: "object" for k in KEY if k != "year"})
 
 
-def missing_factor_problems(missing: dict[int, str], stats: pd.DataFrame, file: str) -> list[Problem]:
-    """One Problem per key without a factor, at its first ledger row. `stats` is key_stats output
-    with a key_id column."""
+def missing_factor_problems(missing: dict[int, dict], stats: pd.DataFrame, file: str) -> list[Problem]:
+    """One Problem per key without a factor, at its first ledger row. `missing` maps key ids to
+    _unmatched entries; `stats` is key_stats output with a key_id column."""
     by_id = stats.set_index("key_id")
     problems = []
-    for key_id, expected in missing.items():
-        first_row, count, region = by_id.at[key_id, "first_row"], by_id.at[key_id, "rows"], by_id.at[key_id, "region"]
+    for key_id, entry in missing.items():
+        first_row, count = by_id.at[key_id, "first_row"], by_id.at[key_id, "rows"]
         also = f" ({count - 1} more rows with the same key)" if count > 1 else ""
-        problems.append(Problem(file, int(first_row), "region", str(region), expected + also))
+        problems.append(Problem(file, int(first_row), entry["column"], str(entry["value"]), entry["expected"] + also))
     return problems

@@ -158,6 +158,10 @@ def method_notes(lines: pd.DataFrame, rows: pd.DataFrame, factor_set: FactorSet,
 
     Takes aggregated lines and rows (aggregate_lines, aggregate_rows)."""
     notes = [f"Factor set {factor_set.label}; GWP {gwp_set} (100-year); factors published on or before {as_of.isoformat()}."]
+    released = str(factor_set.manifest.get("released") or "")
+    if released and released > as_of.isoformat():
+        notes.append(f"Factor set {factor_set.label} was released on {released}, after the as-of date, and no earlier version "
+                     f"exists: only its factors published on or before {as_of.isoformat()} are used.")
     keys = ["year", "activity", "method", "factor_region", "factor_data_year"]
     chosen = lines.groupby(keys, dropna=False, observed=True)["factor_id"].agg(lambda ids: ", ".join(sorted(set(map(str, ids))))).reset_index()
     for row in chosen.itertuples(index=False):

@@ -15,15 +15,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from carbon import readers
 from carbon.errors import LedgerError, Problem, UnitError
+from carbon.suggest import did_you_mean
 from carbon.units import conversion_factor, has_dimension, vocabulary
 
-LEDGER_REQUIRED = ["record_id", "region", "activity", "quantity", "unit", "source"]
-LEDGER_OPTIONAL = ["site", "waste_type", "route", "instrument", "vintage", "data_quality"]
-ORGANISATION_REQUIRED = ["year", "metric", "value", "unit", "source"]
-
-# Enough rows per check for the user to see the pattern without drowning in a huge file.
-MAX_ROWS_PER_CHECK = 20
+MAX_ROWS_PER_CHECK = readers.MAX_ROWS_PER_CHECK
+# Distinct bad values that get their own message (with a "did you mean"); the rest are counted.
+MAX_DISTINCT_MESSAGES = 20
 
 # Ledger rows in these dimensions stay in these units until the factor set's fuel properties
 # (density, net calorific value) take them to energy; see calculate.fuel_to_energy.
@@ -52,71 +51,6 @@ class Organisation:
     file: str
 
 
-# ---------------------------------------------------------------- reading
-
-LEDGER_SUFFIXES = ".csv, .xlsx or .parquet (or a folder of .parquet files)"
-
-
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a ledger or organisation table, trimmed, with a `_row` column of row numbers.
-
-    CSV and XLSX are read as strings (every value is checked as the user typed it). Parquet is
-    read column-wise with its types: dictionary-encoded columns arrive as categoricals and stay
-    so, numbers stay numbers. For Parquet, `_row` is the 1-based data row + 1 (as if a header
-    row preceded it), so messages read the same for every format.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise LedgerError([Problem(str(path), None, None, None, f"an existing {LEDGER_SUFFIXES} file")])
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        elif suffix in (".xlsx", ".xlsm"):
-            table = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
-        elif suffix == ".parquet" or path.is_dir():
-            return _read_parquet(path)
-        else:
-            raise LedgerError([Problem(str(path), None, None, suffix, f"a {LEDGER_SUFFIXES} file")])
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
-        first_line = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-        raise LedgerError([Problem(str(path), None, None, None, f"a readable table ({first_line})")]) from None
-    table.columns = [str(column).strip() for column in table.columns]
-    table = table.apply(lambda column: column.astype(str).str.strip())
-    table["_row"] = np.arange(len(table), dtype=np.int64) + 2
-    return table
-
-
-def _read_parquet(path: Path) -> pd.DataFrame:
-    import pyarrow.lib
-    import pyarrow.parquet
-
-    try:
-        arrow = pyarrow.parquet.read_table(path)
-    except (pyarrow.lib.ArrowException, OSError) as exc:
-        raise LedgerError([Problem(str(path), None, None, None, f"a readable Parquet file ({exc})")]) from None
-    return arrow_to_frame(arrow, first_row=2)
-
-
-def arrow_to_frame(arrow, first_row: int) -> pd.DataFrame:
-    """A pyarrow table (or a chunk of one) as a ledger frame: categoricals kept and trimmed,
-    empty strings for missing text, `_row` numbered from `first_row`."""
-    table = arrow.to_pandas()  # dictionary columns -> pandas Categorical
-    table.columns = [str(column).strip() for column in table.columns]
-    for column in table.columns:
-        series = table[column]
-        if isinstance(series.dtype, pd.CategoricalDtype):
-            # Trim the distinct values only; empty strings stand for missing, as in CSV.
-            categories = series.cat.categories.astype(str).str.strip()
-            table[column] = pd.Categorical.from_codes(series.cat.codes, categories=pd.Index(categories).unique(), validate=False) \
-                if categories.is_unique else series.astype(str).str.strip().astype("category")
-            table[column] = table[column].cat.add_categories([""]).fillna("") if "" not in table[column].cat.categories else table[column].fillna("")
-        elif series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-            table[column] = series.fillna("").astype(str).str.strip()
-    table["_row"] = np.arange(len(table), dtype=np.int64) + first_row
-    return table
-
-
 def _problems_at(table: pd.DataFrame, mask: pd.Series, column: str, expected: str, file: str) -> list[Problem]:
     """One Problem per offending row (capped), naming the row, the column and the value."""
     bad = table.loc[mask, ["_row", column]]
@@ -140,14 +74,37 @@ class Findings:
         self.problems += _problems_at(self.table, mask, column, expected, self.file)
 
 
-def _missing_columns(table: pd.DataFrame, required: list[str], file: str) -> list[Problem]:
-    present = ", ".join(c for c in table.columns if c != "_row")
-    return [Problem(file, 1, name, None, f"a column named '{name}' in the header (found: {present})")
-            for name in required if name not in table.columns]
+    def flag_values(self, column: str, candidates: pd.Series, allowed: list[str], what: str) -> None:
+        """Rows whose `column` is not in `allowed` (among `candidates`), one message per distinct
+        value with the nearest allowed name."""
+        values = self.table[column]
+        bad = candidates & ~values.isin(allowed)
+        if not bad.any():
+            return
+        distinct = pd.unique(values[bad].astype(str))
+        listing = ", ".join(allowed)
+        for value in distinct[:MAX_DISTINCT_MESSAGES]:
+            self.flag(bad & (values == value), column, f"{what}: {listing}{did_you_mean(value, allowed)}")
+        if len(distinct) > MAX_DISTINCT_MESSAGES:
+            rest = bad & ~values.isin(list(distinct[:MAX_DISTINCT_MESSAGES]))
+            self.flag(rest, column, f"{what}: {listing}")
 
 
 def _as_number(column: pd.Series) -> pd.Series:
-    return pd.to_numeric(column, errors="coerce").astype("float64")
+    if column.dtype.kind in "iuf":
+        return column.astype("float64")
+    return pd.to_numeric(column.astype(str), errors="coerce").astype("float64")
+
+
+def _check_text(found: Findings, schema) -> None:
+    """Required text present, and no control characters in any text column."""
+    for column in schema.non_empty:
+        if column in found.table.columns and found.table[column].dtype.kind not in "iuf":
+            found.flag(found.table[column].astype(str) == "", column, f"a non-empty {column.replace('_', ' ')}")
+    text_columns = [c for c in found.table.columns if c not in ("_row", *schema.numeric)]
+    problems, bad = readers.control_character_problems(found.table, text_columns, found.file)
+    found.problems += problems
+    found.bad |= bad
 
 
 # ---------------------------------------------------------------- ledger checks
@@ -177,14 +134,19 @@ def _check_years(found: Findings) -> pd.Series:
 
 def _check_record_ids(found: Findings) -> None:
     table = found.table
-    ids = table["record_id"]
-    found.flag(ids == "", "record_id", "a non-empty record id")
+    ids = table["record_id"].astype(str)
     repeated = ids.duplicated(keep="first") & (ids != "")
-    if repeated.any():
-        first_row = table.drop_duplicates("record_id").set_index("record_id")["_row"]
-        for first in sorted(set(first_row[ids[repeated]])):
-            same = repeated & (ids == table.loc[table["_row"] == first, "record_id"].iloc[0])
-            found.flag(same, "record_id", f"a unique record id (already used on row {int(first)})")
+    if not repeated.any():
+        return
+    first_row = table["_row"].groupby(ids.to_numpy(), sort=False).transform("min")
+    found.bad |= repeated
+    hits = table.loc[repeated, ["_row"]].assign(id=ids[repeated], first=first_row[repeated])
+    for row, value, first in hits.head(MAX_ROWS_PER_CHECK).itertuples(index=False):
+        found.problems.append(Problem(found.file, int(row), "record_id", value,
+                                      f"a unique record id (already used on row {int(first)})"))
+    if len(hits) > MAX_ROWS_PER_CHECK:
+        found.problems.append(Problem(found.file, None, "record_id", None,
+                                      f"unique record ids (and {len(hits) - MAX_ROWS_PER_CHECK} more repeated rows)"))
 
 
 def _check_quantity(found: Findings) -> pd.Series:
@@ -196,6 +158,13 @@ def _check_quantity(found: Findings) -> pd.Series:
     return quantity
 
 
+def _check_magnitude(found: Findings, basis_quantity: pd.Series, schema) -> None:
+    """Quantities beyond any real inventory (a slip of units or digits) are refused."""
+    limit = schema.max_canonical_quantity
+    found.flag(np.isfinite(basis_quantity) & (basis_quantity.abs() >= limit), "quantity",
+               f"less than {limit:.0e} in the activity's canonical unit (MWh, t, m**3): check the digits and the unit")
+
+
 def _unit_plan(activity: str, unit: str) -> dict:
     """How one (activity, unit) pair reaches canonical units, or why it cannot."""
     spec = vocabulary()["activities"][activity]
@@ -203,7 +172,7 @@ def _unit_plan(activity: str, unit: str) -> dict:
     try:
         accepted = [dim for dim in spec["accepts"] if has_dimension(unit, dim)]
     except UnitError as exc:
-        return {"error": f"a unit pint understands: {exc}"}
+        return {"error": str(exc)}
     if not accepted:
         wanted = " or ".join(names[d] for d in spec["accepts"])
         return {"error": f"{wanted} for activity '{activity}'"}
@@ -228,6 +197,7 @@ def _unit_plan(activity: str, unit: str) -> dict:
 def _check_units(found: Findings, known_activity: pd.Series) -> pd.DataFrame:
     """Parse each distinct (activity, unit) once; return per-row multiplier and basis unit."""
     table = found.table
+    known_activity = known_activity & (table["unit"].astype(str) != "")  # an empty unit is reported once, as empty
     pairs = table.loc[known_activity, ["activity", "unit"]].drop_duplicates()
     plans = pd.DataFrame(
         [{"activity": a, "unit": u, **_unit_plan(a, u)} for a, u in pairs.itertuples(index=False)],
@@ -245,10 +215,10 @@ def _check_waste_attributes(found: Findings) -> None:
     table = found.table
     is_waste = table["activity"] == "waste"
     waste_type = table["waste_type"]
-    found.flag(is_waste & (waste_type == ""), "waste_type", f"a waste type for waste rows, one of: {', '.join(vocab['waste_types'])}")
-    found.flag(is_waste & (waste_type != "") & ~waste_type.isin(list(vocab["waste_types"])), "waste_type",
-               f"one of: {', '.join(vocab['waste_types'])}")
-    found.flag(is_waste & ~table["route"].isin(vocab["waste_routes"]), "route", f"one of: {', '.join(vocab['waste_routes'])}")
+    types = list(vocab["waste_types"])
+    found.flag(is_waste & (waste_type == ""), "waste_type", f"a waste type for waste rows, one of: {', '.join(types)}")
+    found.flag_values("waste_type", is_waste & (waste_type != ""), types, "one of")
+    found.flag_values("route", is_waste, list(vocab["waste_routes"]), "one of")
 
 
 def _check_instruments(found: Findings) -> None:
@@ -279,16 +249,28 @@ def load_ledger(path: Path) -> tuple[Ledger | None, list[Problem]]:
     e.g. for missing factors) and every problem found. The caller must refuse to publish
     results while any problem remains.
     """
-    return validate_table(read_table(Path(path)), str(path))
+    try:
+        table = readers.read_table(Path(path), readers.table_schema("ledger"))
+    except LedgerError as error:
+        return None, error.problems
+    return validate_table(table, str(path))
+
+
+def _missing_columns(table: pd.DataFrame, schema, file: str) -> list[Problem]:
+    """Required columns absent from a frame (a chunk of a file whose header was checked already)."""
+    present = ", ".join(c for c in table.columns if c != "_row")
+    return [Problem(file, 1, name, None, f"a column named '{name}' in the header (found: {present})")
+            for name in schema.required if name not in table.columns]
 
 
 def validate_table(table: pd.DataFrame, file: str, check_record_ids: bool = True) -> tuple[Ledger | None, list[Problem]]:
     """Validate a ledger frame (a whole file, or one chunk of a large one: `_row` carries the
     file's row numbers; a chunked run checks record-id uniqueness across chunks itself)."""
-    missing = _missing_columns(table, LEDGER_REQUIRED, file)
+    schema = readers.table_schema("ledger")
+    missing = _missing_columns(table, schema, file)
     if missing:
         return None, missing
-    for column in LEDGER_OPTIONAL:
+    for column in schema.optional:
         if column not in table.columns:
             table[column] = ""
     for column in ("waste_type", "route"):
@@ -302,13 +284,14 @@ def validate_table(table: pd.DataFrame, file: str, check_record_ids: bool = True
     table.loc[~is_waste, ["waste_type", "route"]] = ""
 
     found = Findings(table, file)
+    _check_text(found, schema)
     year = _check_years(found)
     if check_record_ids:
         _check_record_ids(found)
-    found.flag(~known_activity, "activity", f"one of: {', '.join(activities)}")
-    found.flag(table["region"] == "", "region", "a region code such as CN, CN-SH, CN-BJ, CN-HA")
+    found.flag_values("activity", table["activity"].astype(str) != "", activities, "one of")
     quantity = _check_quantity(found)
     plan = _check_units(found, known_activity)
+    _check_magnitude(found, quantity * plan["factor"].astype("float64"), schema)
     _check_waste_attributes(found)
     _check_instruments(found)
 
@@ -330,35 +313,44 @@ def validate_table(table: pd.DataFrame, file: str, check_record_ids: bool = True
 # ---------------------------------------------------------------- organisation
 
 def load_organisation(path: Path) -> tuple[Organisation | None, list[Problem]]:
-    """Read and validate organisation metrics; values are converted to each metric's unit."""
+    """Read and validate organisation metrics; values are converted to each metric's unit and
+    must lie within the metric's bounds (vocabulary.yaml)."""
     file = str(path)
-    table = read_table(Path(path))
-    missing = _missing_columns(table, ORGANISATION_REQUIRED, file)
-    if missing:
-        return None, missing
+    schema = readers.table_schema("organisation")
+    try:
+        table = readers.read_table(Path(path), schema)
+    except LedgerError as error:
+        return None, error.problems
+    found = Findings(table, file)
+    _check_text(found, schema)
     metrics = vocabulary()["metrics"]
     names = vocabulary()["dimensions"]
     year = _as_number(table["year"])
-    problems = _problems_at(table, year.isna() | (year % 1 != 0), "year", "a four-digit year such as 2024", file)
+    found.flag(year.isna() | (year % 1 != 0) | (year < 1990) | (year > 2100), "year", "a four-digit year from 1990 to 2100")
     known = table["metric"].isin(list(metrics))
-    problems += _problems_at(table, ~known, "metric", f"one of: {', '.join(metrics)}", file)
+    found.flag_values("metric", table["metric"].astype(str) != "", list(metrics), "one of")
     value = _as_number(table["value"])
-    problems += _problems_at(table, value.isna(), "value", "a plain number (no thousands separators)", file)
-    problems += _problems_at(table, value < 0, "value", "a value of zero or more", file)
+    not_number = value.isna() | ~np.isfinite(value.fillna(0))
+    found.flag(not_number, "value", "a plain finite number (no thousands separators)")
     factor = pd.Series(np.nan, index=table.index)
-    for (metric, unit) in table.loc[known, ["metric", "unit"]].drop_duplicates().itertuples(index=False):
+    for (metric, unit) in table.loc[known & (table["unit"] != ""), ["metric", "unit"]].drop_duplicates().itertuples(index=False):
         target = metrics[metric]["unit"]
         mask = known & (table["metric"] == metric) & (table["unit"] == unit)
         try:
             factor[mask] = conversion_factor(unit, target)
-        except UnitError:
+        except UnitError as error:
             wanted = next((text for dim, text in names.items() if has_dimension(target, dim)), target)
-            problems += _problems_at(table, mask, "unit", f"{wanted} for metric '{metric}'", file)
+            found.flag(mask, "unit", f"{wanted} for metric '{metric}' ({error})")
+    canonical = value * factor
+    for metric, spec in metrics.items():
+        outside = known & (table["metric"] == metric) & ~not_number & factor.notna() & \
+            ((canonical < spec["min"]) | (canonical > spec["max"]))
+        found.flag(outside, "value", f"a {metric} value from {spec['min']:g} to {spec['max']:g} {spec['unit']}")
     duplicated = table.duplicated(["year", "metric"], keep="first") & known
-    problems += _problems_at(table, duplicated, "metric", "one value per (year, metric); this year and metric appear earlier", file)
-    if problems:
-        return None, problems
-    table["canonical"] = value * factor
+    found.flag(duplicated, "metric", "one value per (year, metric); this year and metric appear earlier")
+    if found.problems:
+        return None, found.problems
+    table["canonical"] = canonical
     table["year"] = year.astype("int64")
     wide = table.pivot(index="year", columns="metric", values="canonical").reindex(columns=list(metrics))
     return Organisation(metrics=wide, file=file), []

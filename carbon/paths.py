@@ -35,3 +35,16 @@ def data_file(name: str) -> dict:
     """A YAML data file shipped with the package (carbon/data/NAME), read once."""
     with open(DATA_DIR / name, encoding="utf-8") as handle:
         return yaml.safe_load(handle)
+
+
+def user_guide() -> str:
+    """The README: from a source checkout, else from the installed package's metadata."""
+    readme = PACKAGE_DIR.parent / "README.md"
+    if (PACKAGE_DIR.parent / "pyproject.toml").is_file() and readme.is_file():
+        return readme.read_text(encoding="utf-8")
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        return str(metadata("carbon-inventory").get_payload())  # type: ignore[attr-defined]
+    except PackageNotFoundError:
+        return "The guide is README.md in the carbon-inventory source.\n"

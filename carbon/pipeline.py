@@ -11,9 +11,28 @@ import pandas as pd
 
 from carbon.calculate import attach_key_ids, emission_lines, fuel_to_energy, gwp_values
 from carbon.errors import FactorNotFound, LedgerError, Problem
-from carbon.factors import KEY, FactorSet, key_stats, load_factor_set, missing_factor_problems, resolve_factor_set, select_factors
-from carbon.inventory import aggregate_lines, aggregate_rows, inventory_document, method_notes, year_summaries
-from carbon.ledger import Organisation, headcount_warnings, load_ledger, load_organisation
+from carbon.factors import (
+    KEY,
+    FactorSet,
+    key_stats,
+    load_factor_set,
+    missing_factor_problems,
+    resolve_factor_set,
+    select_factors,
+)
+from carbon.inventory import (
+    aggregate_lines,
+    aggregate_rows,
+    inventory_document,
+    method_notes,
+    year_summaries,
+)
+from carbon.ledger import (
+    Organisation,
+    headcount_warnings,
+    load_ledger,
+    load_organisation,
+)
 
 
 @dataclass(frozen=True)
@@ -38,13 +57,18 @@ class InventoryResult:
 
 
 def org_paths(org_dir: Path) -> tuple[Path, Path]:
-    """The ledger and organisation files of an organisation folder (CSV preferred, else XLSX)."""
-    def pick(stem: str) -> Path:
-        for suffix in (".csv", ".xlsx"):
-            if (org_dir / f"{stem}{suffix}").is_file():
+    """The ledger and organisation files of an organisation folder (CSV preferred, else XLSX,
+    else a Parquet ledger)."""
+    def pick(stem: str, suffixes: tuple[str, ...]) -> Path:
+        for suffix in suffixes:
+            if (org_dir / f"{stem}{suffix}").exists():
                 return org_dir / f"{stem}{suffix}"
         return org_dir / f"{stem}.csv"
-    return pick("activity"), pick("organisation")
+    return pick("activity", (".csv", ".xlsx", ".parquet")), pick("organisation", (".csv", ".xlsx"))
+
+
+def is_parquet(ledger: Path) -> bool:
+    return Path(ledger).suffix.lower() == ".parquet" or Path(ledger).is_dir()
 
 
 def _missing_problems(rows: pd.DataFrame, missing: list[dict]) -> list[Problem]:
@@ -52,7 +76,7 @@ def _missing_problems(rows: pd.DataFrame, missing: list[dict]) -> list[Problem]:
         return []
     unmatched = rows[rows["key_id"].isin([m["key_id"] for m in missing])]
     stats = key_stats(unmatched).merge(unmatched[[*KEY, "key_id"]].astype({k: "object" for k in KEY if k != "year"}).drop_duplicates(), on=KEY)
-    return missing_factor_problems({m["key_id"]: m["expected"] for m in missing}, stats, str(rows["ledger_file"].iloc[0]))
+    return missing_factor_problems({m["key_id"]: m for m in missing}, stats, str(rows["ledger_file"].iloc[0]))
 
 
 def compute_lines(rows: pd.DataFrame, factor_set: FactorSet, gwp: str, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -71,7 +95,7 @@ def _silent(stage: str) -> None:
 def run_inventory(request: InventoryRequest, progress: Callable[[str], None] = _silent) -> InventoryResult:
     """The whole inventory; `progress` is told each stage as it starts (e.g. a terminal spinner)."""
     progress("loading factor set")
-    factor_set = load_factor_set(resolve_factor_set(request.factors))
+    factor_set = load_factor_set(resolve_factor_set(request.factors, as_of=request.as_of))
     gwp_values(factor_set, request.gwp)  # refuse an unknown GWP set before reading the ledger
     progress(f"reading and validating {request.ledger}")
     ledger, problems = load_ledger(request.ledger)

@@ -20,12 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from carbon.errors import ReconcileError
+from carbon.errors import InputFileError, Problem, ReconcileError
 from carbon.factors import FactorSet
+from carbon.models.files import PublishedFile
+from carbon.models.loading import load_model
 from carbon.paths import data_file
 from carbon.pipeline import InventoryRequest, InventoryResult, run_inventory
+from carbon.suggest import did_you_mean
 from carbon.units import conversion_factor
 
 SEVERITIES = ("inconsistent", "rounding_method", "note", "consistent")
@@ -107,17 +109,18 @@ def load_published(folder: Path) -> pd.DataFrame:
     exact_units = set(rules()["exact_units"])
     rows, problems = [], []
     for path in files:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        document = data["document"]
-        for index, figure in enumerate(data["figures"], start=1):
-            where = f"{path}, figure {index}"
-            if not isinstance(figure.get("printed"), str):
-                problems.append(f"{where}: printed {figure.get('printed')!r} must be a quoted string, exactly as printed")
+        try:
+            data = load_model(path, PublishedFile, "published-table")
+        except InputFileError as error:
+            problems += error.problems
+            continue
+        document = data.document
+        for index, figure in enumerate(data.figures, start=1):
+            if figure.kpi not in known and not figure.kpi.startswith("employees."):
+                problems.append(Problem(str(path), None, None, figure.kpi, f"a known KPI key{did_you_mean(figure.kpi, known)}",
+                                        key=f"figures[{index}].kpi"))
                 continue
-            if figure.get("kpi") not in known and not str(figure.get("kpi", "")).startswith("employees."):
-                problems.append(f"{where}: unknown kpi {figure.get('kpi')!r}")
-                continue
-            rows.append({"document": document["id"], "title": document["title"], "seed": document.get("seed", ""), **figure})
+            rows.append({"document": document.id, "title": document.title, "seed": document.seed, **figure.model_dump()})
     if problems:
         raise ReconcileError("published tables have problems:\n" + "\n".join(f"  - {p}" for p in problems))
     table = pd.DataFrame(rows)
@@ -220,8 +223,8 @@ def check_ratios(table: pd.DataFrame) -> list[dict]:
             numerators = same[same["kpi"] == rule["numerator"]]
             numerators = numerators.sort_values("section", key=lambda s: s != ratio["section"])
             headcount = _headcount(usable, ratio["document"], ratio["year"])
-            if numerators.empty or headcount is None:
-                continue
+            if numerators.empty or headcount is None or headcount["low"] <= 0:
+                continue  # no headcount printed, or one of zero: the ratio cannot be checked
             numerator = numerators.iloc[0]
             expected = Interval(numerator["low"], numerator["high"]) / Interval(headcount["low"], headcount["high"])
             severity = verdict(expected, ratio)
@@ -311,6 +314,8 @@ def check_implied_factors(table: pd.DataFrame, result: InventoryResult, electric
             if emissions.empty or activity.empty:
                 continue
             e, a = emissions.iloc[0], activity.iloc[0]
+            if a["low"] <= 0:
+                continue  # zero activity printed: no factor is implied
             implied = Interval(e["low"], e["high"]) / Interval(a["low"], a["high"])
             implied_by_year.setdefault(int(year), implied)
             library = _library_factors(result, rule["engine_activity"], int(year))

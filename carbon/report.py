@@ -1,18 +1,8 @@
-"""Rendering results: terminal tables, JSON, CSV; and writing output files atomically."""
+"""Rendering results for people: terminal tables (JSON and CSV live in carbon/outputs.py)."""
 
 from __future__ import annotations
 
-import io
-import json
-import os
-import tempfile
-from collections.abc import Callable
-from pathlib import Path
-from typing import BinaryIO
-
 import pandas as pd
-import pyarrow
-import pyarrow.csv
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -24,15 +14,63 @@ def _fmt(value: float | None, digits: int = 2) -> str:
     return "n/a" if value is None else f"{value:,.{digits}f}"
 
 
-def _table(title: str, headers: list[str]) -> Table:
-    # Two-line headers and no vertical rules keep each table inside an 80-column terminal.
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    for header in headers:
-        table.add_column(header, justify="right")
-    return table
+class Grid:
+    """A table of figures that never cuts a figure: number columns keep their full width and,
+    when the terminal is too narrow, the table is printed in parts that each repeat the
+    first column. Text columns (labels, messages) are left-aligned and wrap instead."""
+
+    def __init__(self, title: str, headers: list[str], text: tuple[int, ...] = ()):
+        self.title, self.headers, self.text = title, headers, set(text)
+        self.rows: list[list[str]] = []
+
+    def add_row(self, *cells: str) -> None:
+        self.rows.append([str(c) for c in cells])
+
+    def width(self, column: int) -> int:
+        """What a column needs: its longest figure (text columns: a readable minimum)."""
+        words = max((len(w) for w in self.headers[column].split()), default=0)
+        if column in self.text:
+            return max(words, min(24, max((len(r[column]) for r in self.rows), default=0)))
+        return max([words, *(len(r[column]) for r in self.rows)])
+
+    def parts(self, available: int) -> list[list[int]]:
+        """Column groups that fit `available` characters, each starting with the first column."""
+        widths = [self.width(i) + 2 for i in range(len(self.headers))]
+        groups, current, used = [], [0], widths[0]
+        for column in range(1, len(self.headers)):
+            if used + widths[column] > available and len(current) > 1:
+                groups.append(current)
+                current, used = [0], widths[0]
+            current.append(column)
+            used += widths[column]
+        return [*groups, current]
+
+    def table(self, columns: list[int], title: str) -> Table:
+        # No vertical rules and headers that wrap keep tables inside an 80-column terminal.
+        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+        for i in columns:
+            if i in self.text:
+                table.add_column(self.headers[i], justify="left", overflow="fold", ratio=1 if i == columns[-1] else None)
+            else:
+                # min_width keeps every figure whole; only the header may wrap, at its spaces.
+                table.add_column(self.headers[i], justify="right", overflow="fold", min_width=self.width(i))
+        for row in self.rows:
+            table.add_row(*(row[i] for i in columns))
+        return table
 
 
-def _emissions_table(document: dict) -> Table:
+def show(grid: Grid, console: Console) -> None:
+    parts = grid.parts(console.width)
+    for number, columns in enumerate(parts, start=1):
+        title = grid.title if len(parts) == 1 else f"{grid.title} (part {number} of {len(parts)})"
+        console.print(grid.table(columns, title))
+
+
+def _table(title: str, headers: list[str], text: tuple[int, ...] = ()) -> Grid:
+    return Grid(title, headers, text)
+
+
+def _emissions_table(document: dict) -> Grid:
     table = _table(f"Emissions, {document['organisation']} (tCO2e, GWP {document['gwp']})",
                    ["Year", "Scope 1", "Scope 2\nlocation", "Scope 2\nmarket", "Scope 3", "Total\nlocation", "Total\nmarket"])
     for year in document["years"]:
@@ -41,7 +79,7 @@ def _emissions_table(document: dict) -> Table:
     return table
 
 
-def _scope3_table(document: dict) -> Table:
+def _scope3_table(document: dict) -> Grid:
     labels = vocabulary()["scope3_categories"]
     categories = sorted({c for y in document["years"] for c in y["scope3_by_category"]}, key=int)
     table = _table("Scope 3 by category (tCO2e)", ["Year", *(f"{c}. {labels.get(c, '')}" for c in categories)])
@@ -50,7 +88,7 @@ def _scope3_table(document: dict) -> Table:
     return table
 
 
-def _intensity_table(document: dict) -> Table:
+def _intensity_table(document: dict) -> Grid:
     table = _table("Intensities", ["Year", "tCO2e/emp.\nlocation", "tCO2e/emp.\nmarket", "tCO2e per\nRMB million",
                                    "MWh per\nemployee", "m3 per\nemployee", "waste t per\nemployee"])
     for year in document["years"]:
@@ -61,7 +99,7 @@ def _intensity_table(document: dict) -> Table:
     return table
 
 
-def _energy_table(document: dict) -> Table:
+def _energy_table(document: dict) -> Grid:
     table = _table("Energy (MWh)", ["Year", "Electricity", "Gasoline", "Total"])
     for year in document["years"]:
         energy = year["energy_mwh"]
@@ -69,7 +107,7 @@ def _energy_table(document: dict) -> Table:
     return table
 
 
-def _resources_table(document: dict) -> Table:
+def _resources_table(document: dict) -> Grid:
     table = _table("Water, waste and headcount", ["Year", "Water\nm3", "Hazardous\nwaste t", "Non-hazardous\nwaste t",
                                                   "Employees", "Revenue\nRMB million"])
     for year in document["years"]:
@@ -79,12 +117,12 @@ def _resources_table(document: dict) -> Table:
 
 
 def render_table(document: dict, console: Console) -> None:
-    console.print(_emissions_table(document))
+    show(_emissions_table(document), console)
     if any(y["scope3_by_category"] for y in document["years"]):
-        console.print(_scope3_table(document))
-    console.print(_intensity_table(document))
-    console.print(_energy_table(document))
-    console.print(_resources_table(document))
+        show(_scope3_table(document), console)
+    show(_intensity_table(document), console)
+    show(_energy_table(document), console)
+    show(_resources_table(document), console)
     console.print("[bold]Method notes[/bold]")
     for note in document["notes"]:
         console.print(f"  - {note}", highlight=False, soft_wrap=True)
@@ -95,7 +133,7 @@ def render_sets(sets: list[dict], console: Console) -> None:
     for entry in sets:
         table.add_row(entry["name"], entry["version"], entry["released"], str(entry["factors"]),
                       "-".join(map(str, entry["data_years"])), " to ".join(entry["published"]), str(entry["sources"]))
-    console.print(table)
+    show(table, console)
 
 
 def render_diff(difference: dict, console: Console) -> None:
@@ -103,33 +141,30 @@ def render_diff(difference: dict, console: Console) -> None:
                   f"{len(difference['changed'])} changed, {difference['unchanged']} unchanged", highlight=False)
     for title, entries in (("Added", difference["added"]), ("Removed", difference["removed"])):
         if entries:
-            table = _table(title, ["factor_id", "Data year", "Value", "Unit", "Source"])
+            table = _table(title, ["factor_id", "Data year", "Value", "Unit", "Source"], text=(0,))
             for entry in entries:
                 table.add_row(entry["factor_id"], str(entry["data_year"]), f"{entry['value']:g}", entry["unit"], entry["source_id"])
-            table.columns[0].justify, table.columns[0].overflow = "left", "fold"
-            console.print(table)
+            show(table, console)
     if difference["changed"]:
-        table = _table("Changed", ["factor_id", "Field", "From", "To", "Value change"])
+        table = _table("Changed", ["factor_id", "Field", "From", "To", "Value change"], text=(0, 1, 2, 3))
         for entry in difference["changed"]:
             pct = entry.get("change_pct")
             for field in entry["fields"]:
                 table.add_row(entry["factor_id"], field, str(entry["from"][field]), str(entry["to"][field]),
                               "" if field != "value" else ("n/a" if pct is None else f"{pct:+.2f}%"))
-        table.columns[0].justify, table.columns[0].overflow = "left", "fold"
-        console.print(table)
+        show(table, console)
 
 
 def render_impact(result: dict, console: Console) -> None:
     table = _table(f"Impact of {result['candidate']} against {result['baseline']} ({result['organisation']}, GWP {result['gwp']}, as of {result['as_of']})",
-                   ["Year", "KPI", "Baseline", "Candidate", "Change", "Change %"])
+                   ["Year", "KPI", "Baseline", "Candidate", "Change", "Change %"], text=(1,))
     for year in result["years"]:
         for key, kpi in year["kpis"].items():
             digits = 4 if "per_employee" in key else 2
             pct = "n/a" if kpi["change_pct"] is None else f"{kpi['change_pct']:+.2f}%"
             change = "n/a" if kpi["change"] is None else f"{kpi['change']:+,.{digits}f}"
             table.add_row(str(year["year"]), key, _fmt(kpi["baseline"], digits), _fmt(kpi["candidate"], digits), change, pct)
-    table.columns[1].justify = "left"
-    console.print(table)
+    show(table, console)
 
 
 def render_reconciliation(report: dict, console: Console) -> None:
@@ -141,13 +176,10 @@ def render_reconciliation(report: dict, console: Console) -> None:
         documents = sorted({c["document"] for c in finding["documents"]})
         groups.setdefault(" + ".join(documents), []).append(finding)
     for group, findings in groups.items():
-        table = _table(f"{group}", ["Verdict", "Year", "KPI", "Printed", "Finding"])
+        table = _table(f"{group}", ["Verdict", "Year", "KPI", "Printed", "Finding"], text=(0, 1, 2, 3, 4))
         for finding in findings:
             table.add_row(finding["severity"], str(finding["year"]), finding["kpi"], finding["printed"], finding["message"])
-        for column in table.columns:
-            column.justify = "left"
-        table.columns[4].ratio = 1
-        console.print(table)
+        show(table, console)
     counts = {s: sum(f["severity"] == s for f in report["findings"]) for s in ("inconsistent", "rounding_method", "note", "consistent")}
     console.print(f"{report['checked']} printed figures checked; {len(report['findings'])} checks: {counts['inconsistent']} inconsistent, "
                   f"{counts['rounding_method']} consistent only if truncated (rounding_method), {counts['note']} notes, "
@@ -165,7 +197,7 @@ def _signed(value: float | None, digits: int = 2) -> str:
 
 def render_scenario(result: dict, console: Console) -> None:
     levers = ", ".join(f"{lever['lever']}={lever['value']}" for lever in result["levers"]) or "none"
-    table = _table(f"Scenario on base year {result['base_year']}: {levers}", ["KPI", "Base", "Scenario", "Change", "Change %"])
+    table = _table(f"Scenario on base year {result['base_year']}: {levers}", ["KPI", "Base", "Scenario", "Change", "Change %"], text=(0,))
     for key in SCENARIO_KPIS:
         row = result["comparison"].get(key)
         if row is None:
@@ -173,17 +205,15 @@ def render_scenario(result: dict, console: Console) -> None:
         digits = 4 if "intensity" in key else 2
         pct = "n/a" if row["pct"] is None else f"{row['pct']:+.2f}%"
         table.add_row(key, _fmt(row["base"], digits), _fmt(row["scenario"], digits), _signed(row["delta"], digits), pct)
-    table.columns[0].justify = "left"
-    console.print(table)
+    show(table, console)
     if result["contributions"]:
         steps = _table("Contribution of each lever, in the order applied (sums to the change)",
-                       ["Lever", "Value", "Total location", "Total market", "tCO2e/employee"])
+                       ["Lever", "Value", "Total location", "Total market", "tCO2e/employee"], text=(0, 1))
         for step in result["contributions"]:
             changes = step["changes"]
             steps.add_row(step["lever"], str(step["value"]), _signed(changes.get("total_location")), _signed(changes.get("total_market")),
                           _signed(changes.get("intensity.tco2e_per_employee"), 4))
-        steps.columns[0].justify = "left"
-        console.print(steps)
+        show(steps, console)
 
 
 def render_pathway(result: dict, console: Console) -> None:
@@ -196,7 +226,7 @@ def render_pathway(result: dict, console: Console) -> None:
         table.add_row(str(year["year"]), _fmt(year["total_location"]), _fmt(year["total_market"]),
                       *[_fmt(year[metric], digits) for _ in extra], _fmt(year["target"], digits), _signed(year["gap"], digits),
                       "yes" if year["met"] else "no")
-    console.print(table)
+    show(table, console)
     if result["target_value"] is None:
         console.print("No target given: projection only.")
     elif result["first_year_met"]:
@@ -211,12 +241,11 @@ def render_bridge(result: dict, console: Console) -> None:
                                  if result.get("intensity") else (None, None, 0)):
         if block is None:
             continue
-        table = _table(title, ["Driver", "Contribution"])
+        table = _table(title, ["Driver", "Contribution"], text=(0,))
         for part in block["parts"]:
             table.add_row(part["driver"], _signed(part["value"], digits))
         table.add_row("change", _signed(block["change"], digits))
-        table.columns[0].justify = "left"
-        console.print(table)
+        show(table, console)
 
 
 def summary_frame(document: dict) -> pd.DataFrame:
@@ -224,61 +253,61 @@ def summary_frame(document: dict) -> pd.DataFrame:
     return pd.json_normalize(document["years"], sep=".")
 
 
-def to_json(document: dict) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+# ---------------------------------------------------------------- CSV shapes (one row per figure)
+
+def sets_frame(sets: list[dict]) -> pd.DataFrame:
+    rows = [{**entry, "activities": " ".join(entry["activities"]), "data_years": "-".join(map(str, entry["data_years"])),
+             "published": " to ".join(entry["published"])} for entry in sets]
+    return pd.DataFrame(rows)
 
 
-def to_csv(frame: pd.DataFrame) -> str:
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue()
+def factor_frame(details: dict) -> pd.DataFrame:
+    rows = [{"field": k, "value": v} for k, v in details.items() if k != "source"]
+    rows += [{"field": f"source.{k}", "value": v} for k, v in details["source"].items()]
+    return pd.DataFrame(rows, columns=["field", "value"])
 
 
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def diff_frame(difference: dict) -> pd.DataFrame:
+    rows = [{"status": status, "factor_id": e["factor_id"], "field": "value", "from": None if status == "added" else e["value"],
+             "to": e["value"] if status == "added" else None, "change_pct": None}
+            for status in ("added", "removed") for e in difference[status]]
+    rows += [{"status": "changed", "factor_id": e["factor_id"], "field": f, "from": e["from"][f], "to": e["to"][f],
+              "change_pct": e.get("change_pct") if f == "value" else None} for e in difference["changed"] for f in e["fields"]]
+    return pd.DataFrame(rows, columns=["status", "factor_id", "field", "from", "to", "change_pct"])
 
 
-def publish(temporary: Path, path: Path) -> None:
-    """Give a finished temporary file or folder the usual permissions (mkstemp/mkdtemp make it
-    private) and rename it into place."""
-    os.chmod(temporary, (0o777 if temporary.is_dir() else 0o666) & ~_current_umask())
-    os.replace(temporary, path)
+def impact_frame(result: dict) -> pd.DataFrame:
+    return pd.DataFrame([{"year": y["year"], "kpi": k, **v} for y in result["years"] for k, v in y["kpis"].items()],
+                        columns=["year", "kpi", "baseline", "candidate", "change", "change_pct"])
 
 
-def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Write through `write` into a temporary file beside `path`, then rename.
-
-    Readers never see half a file, and a failure leaves any earlier file untouched.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            write(stream)
-        publish(Path(temporary), path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def scenario_frame(result: dict) -> pd.DataFrame:
+    return pd.DataFrame([{"kpi": k, **v} for k, v in result["comparison"].items()],
+                        columns=["kpi", "base", "scenario", "delta", "pct"])
 
 
-def write_lines_csv(lines: pd.DataFrame, stream: BinaryIO) -> None:
-    # pyarrow's writer streams columns in C: an order of magnitude faster than DataFrame.to_csv
-    # on millions of lines, and it never holds the whole file as one string.
-    pyarrow.csv.write_csv(pyarrow.Table.from_pandas(lines, preserve_index=False), stream)
+def pathway_frame(result: dict) -> pd.DataFrame:
+    return pd.DataFrame(result["years"])
 
 
-def write_lines_parquet(lines: pd.DataFrame, stream: BinaryIO) -> None:
-    import pyarrow.parquet
+def bridge_frame(result: dict) -> pd.DataFrame:
+    rows = [{"kpi": result["kpi"], "driver": p["driver"], "value": p["value"]} for p in result["parts"]]
+    rows.append({"kpi": result["kpi"], "driver": "change", "value": result["change"]})
+    if result.get("intensity"):
+        block = result["intensity"]
+        rows += [{"kpi": block["kpi"], "driver": p["driver"], "value": p["value"]} for p in block["parts"]]
+        rows.append({"kpi": block["kpi"], "driver": "change", "value": block["change"]})
+    return pd.DataFrame(rows, columns=["kpi", "driver", "value"])
 
-    pyarrow.parquet.write_table(pyarrow.Table.from_pandas(lines, preserve_index=False), stream)
 
-
-def write_outputs(out_dir: Path, document: dict, lines: pd.DataFrame, lines_format: str = "csv") -> list[Path]:
-    """emission_lines.csv|.parquet (one row per line, traceable) and inventory.json (the contract)."""
-    written = [out_dir / f"emission_lines.{lines_format}", out_dir / "inventory.json"]
-    writer = write_lines_parquet if lines_format == "parquet" else write_lines_csv
-    write_atomically(written[0], lambda stream: writer(lines, stream))
-    write_atomically(written[1], lambda stream: stream.write(to_json(document).encode("utf-8")))
-    return written
+def render_rows(title: str, rows: list[dict], console: Console) -> None:
+    """Any list of records as a table (text columns wrap, numbers never do)."""
+    if not rows:
+        console.print(f"{title}: none", highlight=False)
+        return
+    headers = list(rows[0])
+    text = tuple(i for i, h in enumerate(headers) if not all(isinstance(r[h], (int, float)) for r in rows))
+    grid = Grid(title, headers, text)
+    for row in rows:
+        grid.add_row(*("" if row[h] is None else row[h] for h in headers))
+    show(grid, console)

@@ -17,15 +17,22 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from carbon.calculate import market_of
 from carbon.errors import ScenarioError
 from carbon.factors import SELECTION_KEY, FactorSet
-from carbon.inventory import aggregate_lines, aggregate_rows, energy_mwh_multiplier, year_summaries
+from carbon.inventory import (
+    aggregate_lines,
+    aggregate_rows,
+    energy_mwh_multiplier,
+    year_summaries,
+)
 from carbon.ledger import Organisation
+from carbon.models.files import LAST_YEAR, ScenarioFile
+from carbon.models.loading import load_model
 from carbon.paths import data_file
 from carbon.pipeline import InventoryResult, compute_lines
+from carbon.suggest import did_you_mean
 from carbon.units import vocabulary
 
 
@@ -76,7 +83,8 @@ def parse_lever(name: str, raw) -> Lever:
     name = str(name).strip()
     spec = _spec_for(name)
     if spec is None:
-        raise ScenarioError(f"unknown lever '{name}'\n{valid_levers_text()}")
+        known = [n for n in lever_specs()["levers"] if "<" not in n]
+        raise ScenarioError(f"unknown lever '{name}'{did_you_mean(name, known)}\n{valid_levers_text()}")
     if spec["kind"] == "route":
         route, _, share = str(raw).partition(":")
         share_value = _number(name, share or "1", 0, 1)
@@ -92,6 +100,8 @@ def parse_lever(name: str, raw) -> Lever:
 
 
 def _number(name: str, raw, low: float, high: float) -> float:
+    if isinstance(raw, bool):
+        raise ScenarioError(f"lever {name}: expected a number from {low} to {high}, got the boolean {str(raw).lower()}")
     try:
         value = float(raw)
     except (TypeError, ValueError):
@@ -120,15 +130,14 @@ def check_requirements(levers: list[Lever]) -> None:
 
 
 def load_scenario_file(path: Path) -> dict:
-    """A scenario YAML: base_year (optional), levers {name: value}, pathway (optional)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: no such scenario file")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    unknown = set(data) - {"name", "description", "base_year", "levers", "pathway"}
-    if unknown:
-        raise ScenarioError(f"{path}: unknown keys {', '.join(sorted(unknown))} (expected name, description, base_year, levers, pathway)")
-    data["levers"] = [parse_lever(name, value) for name, value in (data.get("levers") or {}).items()]
+    """A scenario YAML (the ScenarioFile model): base_year (optional), levers {name: value},
+    pathway (optional). Lever names and values are checked against levers.yaml."""
+    model = load_model(Path(path), ScenarioFile, "scenario")
+    data = model.model_dump(exclude_none=True)
+    try:
+        data["levers"] = [parse_lever(name, value) for name, value in model.levers.items()]
+    except ScenarioError as error:
+        raise ScenarioError(f"{path}, key 'levers': {error}") from None
     return data
 
 
@@ -345,8 +354,8 @@ def run_pathway(result: InventoryResult, scenario: dict, to_year: int) -> dict:
     """Year-by-year projection from the base year under annual rates and lever ramps, against a target."""
     pathway = scenario.get("pathway") or {}
     base_year = int(scenario.get("base_year") or max(int(y) for y in result.rows["year"].unique()))
-    if to_year <= base_year:
-        raise ScenarioError(f"--to {to_year}: must be after the base year {base_year}")
+    if not base_year < to_year <= LAST_YEAR:
+        raise ScenarioError(f"--to {to_year}: expected a year after the base year {base_year} and not after {LAST_YEAR}")
     rate_levers = lever_specs()["pathway_rates"]
     rates = pathway.get("rates") or {}
     unknown = set(rates) - set(rate_levers)
@@ -387,13 +396,18 @@ def _target(target: dict, base: dict) -> tuple[float | None, str]:
     if not target:
         return None, "total_location"
     kind = target.get("type")
+    metrics = [k for k, v in flatten(base).items() if isinstance(v, (int, float)) or v is None]
+    default = "total_location" if kind == "absolute_reduction" else "intensity.tco2e_per_employee"
+    metric = target.get("metric", default)
+    if metric not in metrics:
+        raise ScenarioError(f"pathway target metric {metric!r}: expected one of {', '.join(metrics)}{did_you_mean(metric, metrics)}")
     if kind == "absolute_reduction":
-        metric = target.get("metric", "total_location")
-        reduction = float(target["reduction"])
-        if not 0 <= reduction <= 1:
-            raise ScenarioError(f"target reduction {reduction}: expected a fraction from 0 to 1 (0.3 = 30% below the base year)")
-        return flatten(base)[metric] * (1 - reduction), metric
-    if kind == "intensity":
-        metric = target.get("metric", "intensity.tco2e_per_employee")
-        return float(target["value"]), metric
-    raise ScenarioError(f"target type {kind!r}: expected absolute_reduction (with reduction) or intensity (with metric and value)")
+        if target.get("reduction") is None:
+            raise ScenarioError("pathway target of type absolute_reduction needs reduction: a fraction from 0 to 1 (0.3 = 30% below the base year)")
+        value = flatten(base)[metric]
+        if value is None:
+            raise ScenarioError(f"pathway target metric {metric}: the base year has no value for it (n/a)")
+        return value * (1 - float(target["reduction"])), metric
+    if target.get("value") is None:
+        raise ScenarioError("pathway target of type intensity needs value: the target figure of the metric")
+    return float(target["value"]), metric

@@ -13,8 +13,6 @@ end; a problem anywhere deletes it and raises with every problem found.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -24,35 +22,52 @@ import pyarrow as pa
 import pyarrow.dataset
 import pyarrow.parquet
 
+from carbon import readers
 from carbon.calculate import coverage_totals, emission_lines, fuel_to_energy
 from carbon.errors import FactorNotFound, LedgerError, Problem
-from carbon.factors import KEY, key_stats, load_factor_set, missing_factor_problems, resolve_factor_set, select_factors
-from carbon.inventory import (LINE_GROUP, LINE_SUMS, ROW_GROUP, ROW_SUMS, aggregate_lines, aggregate_rows, combine,
-                              inventory_document, method_notes, year_summaries)
-from carbon.ledger import arrow_to_frame, headcount_warnings, load_organisation, validate_table
+from carbon.factors import (
+    KEY,
+    key_stats,
+    load_factor_set,
+    missing_factor_problems,
+    resolve_factor_set,
+    select_factors,
+)
+from carbon.inventory import (
+    LINE_GROUP,
+    LINE_SUMS,
+    ROW_GROUP,
+    ROW_SUMS,
+    aggregate_lines,
+    aggregate_rows,
+    combine,
+    inventory_document,
+    method_notes,
+    year_summaries,
+)
+from carbon.ledger import headcount_warnings, load_organisation, validate_table
+from carbon.outputs import OutputSet, to_json, write_atomically
 from carbon.pipeline import InventoryRequest
-from carbon.report import publish, to_json, write_atomically
+from carbon.readers import MAX_ROWS_PER_CHECK, arrow_to_frame
 from carbon.units import vocabulary
 
 CHUNK_ROWS = 1_000_000
 
 
-def _chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    dataset = pyarrow.dataset.dataset(str(path), format="parquet")
+def _chunks(dataset: pyarrow.dataset.Dataset, file: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
     first_row = 2
-    for batch in dataset.to_batches(batch_size=chunk_rows):
+    for batch in readers.parquet_batches(dataset, file, chunk_rows):
         if batch.num_rows:
             yield arrow_to_frame(pa.Table.from_batches([batch]), first_row)
             first_row += batch.num_rows
 
 
-def _count_rows(path: Path) -> int:
-    return pyarrow.dataset.dataset(str(path), format="parquet").count_rows()
-
-
-def _has_instruments(path: Path) -> bool:
+def _has_instruments(dataset: pyarrow.dataset.Dataset, file: str) -> bool:
     kinds = [a for a, spec in vocabulary()["activities"].items() if "instrument_for" in spec]
-    activity = pyarrow.dataset.dataset(str(path), format="parquet").to_table(columns=["activity"])["activity"]
+    try:
+        activity = dataset.to_table(columns=["activity"])["activity"]
+    except Exception as error:  # noqa: BLE001 - a corrupt page in a file whose footer reads
+        raise LedgerError([Problem(file, None, "activity", None, f"a readable Parquet column ({str(error)[:160]})")]) from None
     return bool(pa.compute.any(pa.compute.is_in(activity.cast(pa.string()), pa.array(kinds))).as_py())
 
 
@@ -63,7 +78,7 @@ class _KeyCache:
         self.factor_set, self.as_of = factor_set, as_of
         self.keys = pd.DataFrame(columns=[*KEY, "key_id"])
         self.selected: list[pd.DataFrame] = []
-        self.missing: dict[int, str] = {}
+        self.missing: dict[int, dict] = {}
         self.stats: list[pd.DataFrame] = []  # key_stats of every chunk, for messages
 
     def attach(self, rows: pd.DataFrame) -> pd.DataFrame:
@@ -86,7 +101,7 @@ class _KeyCache:
             new = new.assign(key_id=np.arange(len(self.keys), len(self.keys) + len(new)))
             selected, missing = select_factors(new, self.factor_set, self.as_of)
             self.selected.append(selected)
-            self.missing.update({m["key_id"]: m["expected"] for m in missing})
+            self.missing.update({m["key_id"]: m for m in missing})
             self.keys = pd.concat([self.keys, new], ignore_index=True)
 
     @property
@@ -105,7 +120,8 @@ def _same_schema(table: pa.Table) -> pa.Table:
     return pa.table(columns, names=table.column_names)
 
 
-def _duplicate_problems(path: Path, file: str, hashes: list[np.ndarray], row_numbers: list[np.ndarray]) -> list[Problem]:
+def _duplicate_problems(dataset: pyarrow.dataset.Dataset, file: str, hashes: list[np.ndarray],
+                        row_numbers: list[np.ndarray]) -> list[Problem]:
     all_hashes, all_rows = np.concatenate(hashes), np.concatenate(row_numbers)
     order = np.argsort(all_hashes, kind="stable")
     sorted_hashes = all_hashes[order]
@@ -116,7 +132,7 @@ def _duplicate_problems(path: Path, file: str, hashes: list[np.ndarray], row_num
     candidates = np.isin(all_hashes, sorted_hashes[1:][repeated])
     rows_to_check = np.sort(all_rows[candidates])
     # Re-read the ids (only now, on the error path) to name the values and confirm real duplicates.
-    ids = pyarrow.dataset.dataset(str(path), format="parquet").to_table(columns=["record_id"])["record_id"]
+    ids = dataset.to_table(columns=["record_id"])["record_id"]
     problems, first_row_of = [], {}
     for row in rows_to_check:
         value = str(ids[int(row) - 2].as_py()).strip()
@@ -124,25 +140,27 @@ def _duplicate_problems(path: Path, file: str, hashes: list[np.ndarray], row_num
             problems.append(Problem(file, int(row), "record_id", value, f"a unique record id (already used on row {first_row_of[value]})"))
         else:
             first_row_of[value] = int(row)
-    return problems[:40]
+    return problems[:MAX_ROWS_PER_CHECK]
 
 
-def run_inventory_chunked(request: InventoryRequest, out_dir: Path, progress: Callable[[str], None] = lambda stage: None,
-                          chunk_rows: int = CHUNK_ROWS) -> tuple[dict, list[str], list[Path]]:
-    """The inventory of a Parquet ledger in chunks; writes emission_lines.parquet and inventory.json.
+def run_inventory_chunked(request: InventoryRequest, outputs: OutputSet, progress: Callable[[str], None] = lambda stage: None,
+                          chunk_rows: int = CHUNK_ROWS) -> tuple[dict, list[str]]:
+    """The inventory of a Parquet ledger in chunks: emission_lines.parquet and inventory.json
+    are written into the output set (published by the caller).
 
-    Returns (document, warnings, written paths). Raises LedgerError / FactorNotFound with every
-    problem of every chunk; nothing is written then.
+    Returns (document, warnings). Raises LedgerError / FactorNotFound with every problem of
+    every chunk; the caller's output set then publishes nothing.
     """
-    path, file = Path(request.ledger), str(request.ledger)
-    factor_set = load_factor_set(resolve_factor_set(request.factors))
+    file = str(request.ledger)
+    factor_set = load_factor_set(resolve_factor_set(request.factors, as_of=request.as_of))
     organisation, problems = load_organisation(request.organisation)
-    total_rows = _count_rows(path)
+    dataset = readers.open_parquet(Path(request.ledger), readers.table_schema("ledger"))
+    total_rows = dataset.count_rows()
     coverage = None
-    if _has_instruments(path):
+    if _has_instruments(dataset, file):
         progress("instrument coverage: first pass")
         parts = []
-        for frame in _chunks(path, chunk_rows):
+        for frame in _chunks(dataset, file, chunk_rows):
             ledger, _ = validate_table(frame, file, check_record_ids=False)
             if ledger is not None and not ledger.rows.empty:
                 parts.append(coverage_totals(fuel_to_energy(ledger.rows, factor_set), factor_set))
@@ -151,48 +169,42 @@ def run_inventory_chunked(request: InventoryRequest, out_dir: Path, progress: Ca
 
     cache = _KeyCache(factor_set, request.as_of)
     hashes, row_numbers, line_parts, row_parts, years = [], [], [], [], set()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".emission_lines.parquet.", suffix=".tmp", dir=out_dir)
-    os.close(handle)
+    lines_path = outputs.path("emission_lines.parquet")
     writer, done = None, 0
-    try:
-        for frame in _chunks(path, chunk_rows):
-            progress(f"chunk at row {done + 1:,} of {total_rows:,}: validating, computing, writing")
-            hashes.append(pd.util.hash_pandas_object(frame["record_id"], index=False).to_numpy())
-            row_numbers.append(frame["_row"].to_numpy())
-            ledger, chunk_problems = validate_table(frame, file, check_record_ids=False)
-            problems += chunk_problems
-            done += len(frame)
-            if ledger is None or ledger.rows.empty:
-                continue
-            rows = cache.attach(fuel_to_energy(ledger.rows, factor_set))
-            years |= set(int(y) for y in rows["year"].unique())
-            if problems or cache.missing:
-                continue  # keep validating the rest, publish nothing
-            lines = emission_lines(rows, cache.all_selected, factor_set, request.gwp, coverage)
-            table = _same_schema(pa.Table.from_pandas(lines, preserve_index=False))
-            if writer is None:
-                writer = pyarrow.parquet.ParquetWriter(temporary, table.schema)
-            writer.write_table(table.cast(writer.schema))
-            line_parts.append(aggregate_lines(lines))
-            row_parts.append(aggregate_rows(rows))
-        if writer is not None:
-            writer.close()
-        problems += _duplicate_problems(path, file, hashes, row_numbers)
-        if done == 0 and not problems:
-            problems.append(Problem(file, None, None, None, "at least one activity row"))
-        if problems:
-            raise LedgerError(problems + cache.missing_problems(file), "The inputs have problems; nothing was written")
-        if cache.missing:
-            raise FactorNotFound(cache.missing_problems(file), "No emission factor for some ledger rows; nothing was written")
-        progress("aggregating")
-        document, warnings = finish(request, factor_set, organisation, line_parts, row_parts, years)
-        lines_path, json_path = out_dir / "emission_lines.parquet", out_dir / "inventory.json"
-        publish(Path(temporary), lines_path)
-        write_atomically(json_path, lambda stream: stream.write(to_json(document).encode("utf-8")))
-        return document, warnings, [lines_path, json_path]
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+    for frame in _chunks(dataset, file, chunk_rows):
+        progress(f"chunk at row {done + 1:,} of {total_rows:,}: validating, computing, writing")
+        hashes.append(pd.util.hash_pandas_object(frame["record_id"], index=False).to_numpy())
+        row_numbers.append(frame["_row"].to_numpy())
+        ledger, chunk_problems = validate_table(frame, file, check_record_ids=False)
+        problems += chunk_problems
+        done += len(frame)
+        if ledger is None or ledger.rows.empty:
+            continue
+        rows = cache.attach(fuel_to_energy(ledger.rows, factor_set))
+        years |= set(int(y) for y in rows["year"].unique())
+        if problems or cache.missing:
+            continue  # keep validating the rest, publish nothing
+        lines = emission_lines(rows, cache.all_selected, factor_set, request.gwp, coverage)
+        table = _same_schema(pa.Table.from_pandas(lines, preserve_index=False))
+        if writer is None:
+            writer = pyarrow.parquet.ParquetWriter(lines_path, table.schema)
+        writer.write_table(table.cast(writer.schema))
+        line_parts.append(aggregate_lines(lines))
+        row_parts.append(aggregate_rows(rows))
+    if writer is not None:
+        writer.close()
+    if hashes:
+        problems += _duplicate_problems(dataset, file, hashes, row_numbers)
+    if done == 0 and not problems:
+        problems.append(Problem(file, None, None, None, "at least one activity row"))
+    if problems:
+        raise LedgerError(problems + cache.missing_problems(file), "The inputs have problems; nothing was written")
+    if cache.missing:
+        raise FactorNotFound(cache.missing_problems(file), "No emission factor for some ledger rows; nothing was written")
+    progress("aggregating")
+    document, warnings = finish(request, factor_set, organisation, line_parts, row_parts, years)
+    write_atomically(outputs.path("inventory.json"), lambda stream: stream.write(to_json(document).encode("utf-8")))
+    return document, warnings
 
 
 def finish(request: InventoryRequest, factor_set, organisation, line_parts: list[pd.DataFrame], row_parts: list[pd.DataFrame],

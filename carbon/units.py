@@ -6,6 +6,7 @@ magnitudes are converted by multiplying whole columns with the resulting scalar.
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 
@@ -13,6 +14,7 @@ import pint
 
 from carbon.errors import UnitError
 from carbon.paths import DATA_DIR, data_file
+from carbon.suggest import did_you_mean
 
 REGISTRY = pint.UnitRegistry()
 REGISTRY.load_definitions(str(DATA_DIR / "units.txt"))
@@ -23,26 +25,67 @@ def vocabulary() -> dict:
 
 
 _WORD = re.compile(r"[A-Za-z_]+")
+# Unit strings are short; a long or deeply nested one is an attack on the parser, not a unit.
+MAX_UNIT_LENGTH = 60
+MAX_NESTING = 4
+# ASCII letters, digits, spaces, the operators pint reads, and the superscripts and signs
+# that utility bills print (m², m³, µ, the middle dot of kW·h).
+_ALLOWED = re.compile(r"^[A-Za-z0-9_ .*/^()\-²³µ·]+$")
+# Exponents are the only numbers a unit may hold: m**3, m^3, kWh**-1.
+_EXPONENT = re.compile(r"(\*\*|\^)\s*\(?\s*-?\d+\s*\)?")
+_STANDALONE_NUMBER = re.compile(r"(?<![A-Za-z_\d])[-+]?(\d|\.\d)")
+EXAMPLES = "a unit such as MWh, kWh, thousand kWh, GJ, L, m**3, kg, t"
+
+
+def _refuse_shape(text: str) -> None:
+    """Refuse what is not a unit before pint's parser sees it."""
+    if len(text) > MAX_UNIT_LENGTH:
+        raise UnitError(f"a unit of at most {MAX_UNIT_LENGTH} characters, such as MWh")
+    if not _ALLOWED.match(text):
+        raise UnitError(f"{EXAMPLES} (letters, digits, spaces and * / ^ ( ) only)")
+    depth = deepest = 0
+    for character in text:
+        depth += (character == "(") - (character == ")")
+        deepest = max(deepest, depth)
+        if depth < 0:
+            break
+    if depth != 0:
+        raise UnitError(f"{EXAMPLES} (its parentheses do not match)")
+    if deepest > MAX_NESTING:
+        raise UnitError(f"{EXAMPLES} (at most {MAX_NESTING} nested parentheses)")
+    if _STANDALONE_NUMBER.search(_EXPONENT.sub("", text)):
+        raise UnitError("a unit without a number in it: put the number in the quantity column "
+                        "(a scale may be written as a word: 'thousand kWh')")
 
 
 @lru_cache(maxsize=4096)
-def parse_unit(text: str) -> pint.Unit:
-    """Parse a unit string such as 'MWh', 'thousand kWh', 'm**3' or 'm³'; refuse ambiguous ones."""
+def parse_unit(text: str) -> pint.Quantity:
+    """Parse a unit string such as 'MWh', 'thousand kWh', 'm**3' or 'm³'; refuse ambiguous ones.
+
+    Every failure, including those inside pint's tokenizer, is a UnitError saying what is
+    expected (with a 'did you mean' where a known unit is close)."""
     text = str(text).strip()
     if not text:
-        raise UnitError("empty unit: expected a unit such as MWh, kWh, L, t, m**3")
+        raise UnitError(f"{EXAMPLES} (the unit is empty)")
     banned = vocabulary()["banned_units"]
     for word in _WORD.findall(text):
         if word.lower() in banned:
             raise UnitError(banned[word.lower()])
+    _refuse_shape(text)
     try:
         quantity = REGISTRY.parse_expression(text)
-    except (pint.errors.PintError, AttributeError, TypeError, SyntaxError, ValueError) as exc:
-        raise UnitError(f"'{text}' is not a unit pint understands ({exc.__class__.__name__})") from None
+    except Exception as exc:  # noqa: BLE001 - any failure of pint's parser on user text is a bad unit
+        raise UnitError(f"{EXAMPLES}; pint does not understand it ({_reason(exc)})"
+                        f"{did_you_mean(text, vocabulary()['unit_examples'])}") from None
     if not isinstance(quantity, pint.Quantity) or quantity.dimensionless:
-        raise UnitError(f"'{text}' is a bare number, not a unit")
+        raise UnitError(f"{EXAMPLES}; this is a bare number or a ratio without dimension")
     # A leading number word ("thousand kWh") is a scale factor folded into the unit.
     return REGISTRY.Quantity(quantity.magnitude, quantity.units)
+
+
+def _reason(error: Exception) -> str:
+    text = str(error).splitlines()[0] if str(error) else error.__class__.__name__
+    return text if len(text) < 100 else error.__class__.__name__
 
 
 def dimensionality(text: str) -> str:
@@ -59,13 +102,23 @@ def conversion_factor(from_unit: str, to_unit: str) -> float:
     source = parse_unit(from_unit)
     target = parse_unit(to_unit)
     try:
-        return float((source / target).to("dimensionless").magnitude)
+        factor = float((source / target).to("dimensionless").magnitude)
     except pint.errors.DimensionalityError:
         raise UnitError(
             f"cannot convert '{from_unit}' ({source.dimensionality}) to '{to_unit}' ({target.dimensionality})"
         ) from None
+    except Exception as exc:  # noqa: BLE001 - offset units (degC) and overflow inside pint
+        raise UnitError(f"cannot convert '{from_unit}' to '{to_unit}' ({_reason(exc)})") from None
+    if not math.isfinite(factor) or factor <= 0:
+        raise UnitError(f"cannot convert '{from_unit}' to '{to_unit}': the factor {factor} is not a positive number")
+    return factor
 
 
 def has_dimension(unit: str, dimension: str) -> bool:
     """True when `unit` has the pint dimension `dimension` (e.g. '[energy]', '[volume]')."""
-    return parse_unit(unit).check(dimension)
+    try:
+        return bool(parse_unit(unit).check(dimension))
+    except UnitError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pint's dimension check on an odd but parsed unit
+        raise UnitError(f"{EXAMPLES} ({_reason(exc)})") from None

@@ -68,7 +68,7 @@ def make_factor_set(folder: Path, factor_rows: list[str], version: str = "1", na
         shutil.copy(bundled / table, folder / table)
     source = {"publisher": "test", "title": "fixture", "published": "2026-01-01", "url": "", "locator": "n/a"}
     manifest = {
-        "name": name, "version": version,
+        "name": name, "version": version, "released": "2026-01-01",
         "sources": {sid: dict(source) for sid in ("S", "S1-MAP", "S9", "S14", "S18")},
         "tables": [{"file": f, "kind": k, "sha256": hashlib.sha256((folder / f).read_bytes()).hexdigest()}
                    for f, k in [("f.csv", "factors"), ("regions.csv", "regions"), ("gwp.csv", "gwp"), ("fuel_properties.csv", "fuel_properties")]],

@@ -5,95 +5,186 @@ Sheets: Cover, Activity, Organisation, Factors, GWP, Calculation, Summary, Recon
 only; the inputs they reference (Activity, Organisation, Factors, GWP) hold values. Every
 headline figure has a defined name `<key>_<year>` (e.g. scope1_2025).
 
-Safety: text from inputs that begins with = + - or @ is written as text, never as a formula.
+Cached values: every formula is stored with the value it computes (worked out here from the
+same numbers the cells hold), so readers that do not recalculate (pandas, openpyxl with
+data_only=True, file previews) see the figures; a spreadsheet that recalculates gets the same.
+
+Safety: text from inputs is always written as a string (never through a type-guessing write),
+and text that begins with = + - @ tab or CR also carries Excel's quote prefix.
 Determinism: no wall-clock timestamps; the same inputs and --as-of give identical bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
-import re
-import zipfile
+import math
+import os
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO, NamedTuple
 
+import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook.defined_name import DefinedName
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name
 
 from carbon import __version__
 from carbon.calculate import gwp_values
+from carbon.errors import CarbonError
 from carbon.inventory import energy_mwh_multiplier
+from carbon.outputs import write_atomically
 from carbon.pipeline import InventoryResult
-from carbon.report import write_atomically
 from carbon.units import conversion_factor, vocabulary
 
-RISKY_PREFIXES = ("=", "+", "-", "@")
-BOLD = Font(bold=True)
+RISKY_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+EXCEL_MAX_ROWS = 1_048_576
+NOT_AVAILABLE = "n/a"
 TONNES = "#,##0.000000"
 FACTOR = "0.000000000"
-# Headline figures with defined names, and the Summary column each lives in (filled in below).
+COUNT = "#,##0"
+ROW_NUMBER = "0"
+# Headline figures with defined names `<key>_<year>`, all on the Summary sheet.
 NAMED_KEYS = ["scope1", "scope2_location", "scope2_market", "scope3", "total_location", "total_market",
               "tco2e_per_employee", "energy_mwh", "water_m3"]
+WORKBOOK_OPTIONS = {
+    "in_memory": True,  # no temporary files; the zip entries get XlsxWriter's fixed 1980-01-01 time
+    # Input text must never be guessed into a formula, number or link: we call write_string for it,
+    # and these switch the guessing off for any write() that slips in.
+    "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+    "nan_inf_to_errors": True,  # a NaN shows as #NUM! rather than aborting the export
+}
 
 
-# ---------------------------------------------------------------- cell helpers
+class Formula(NamedTuple):
+    """A formula we wrote (as opposed to input text that happens to start with '='), with the
+    value it computes, stored as the cell's cached result."""
 
-def put(ws, row: int, column: int, value, number_format: str | None = None):
-    """Write one cell. Strings from inputs never become formulas; formulas are passed as Formula."""
-    cell = ws.cell(row=row, column=column)
-    if isinstance(value, Formula):
-        cell.value = value.text
-    elif isinstance(value, str):
-        cell.value = value
-        if value.startswith(RISKY_PREFIXES):
-            cell.data_type = "s"       # openpyxl would otherwise store "=..." as a formula
-            cell.quotePrefix = True    # and Excel/LibreOffice keep it text when edited
-    elif value is None or (isinstance(value, float) and pd.isna(value)):
-        cell.value = None
-    else:
-        cell.value = value.item() if hasattr(value, "item") else value
-    if number_format:
-        cell.number_format = number_format
-    return cell
+    text: str
+    value: float | str
 
 
-class Formula:
-    """A formula we wrote (as opposed to text that happens to start with '=')."""
+# ---------------------------------------------------------------- cells and sheets
 
-    def __init__(self, text: str):
-        self.text = text
+class Formats:
+    """The workbook's cell formats: XlsxWriter formats belong to one workbook and are shared by
+    every cell that looks the same, never made per cell."""
+
+    def __init__(self, book: xlsxwriter.Workbook):
+        self._book = book
+        self._by_properties: dict[tuple, Format] = {}
+        self._properties: dict[int, dict] = {}  # id(format) -> its properties
+
+    def get(self, number_format: str | None = None, **style) -> Format | None:
+        properties = dict(style, num_format=number_format) if number_format else style
+        if not properties:
+            return None
+        key = tuple(sorted(properties.items()))
+        if key not in self._by_properties:
+            made = self._book.add_format(properties)
+            self._by_properties[key], self._properties[id(made)] = made, properties
+        return self._by_properties[key]
+
+    def quoted(self, cell_format: Format | None) -> Format:
+        """The same look plus Excel's quote prefix, which keeps '=...' text when the cell is edited."""
+        properties = self._properties.get(id(cell_format), {}) if cell_format is not None else {}
+        return self.get(**dict(properties, quote_prefix=True))
 
 
-def table(ws, headers: list[str], rows, formats: dict[int, str] | None = None, widths: dict[int, int] | None = None) -> int:
-    """Header row (bold, frozen, filtered) and data rows; returns the last row number."""
-    for column, header in enumerate(headers, start=1):
-        put(ws, 1, column, header).font = BOLD
-    last = 1
-    for r, values in enumerate(rows, start=2):
-        for column, value in enumerate(values, start=1):
-            put(ws, r, column, value, (formats or {}).get(column))
-        last = r
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(last, 2)}"
-    for column, header in enumerate(headers, start=1):
-        ws.column_dimensions[get_column_letter(column)].width = (widths or {}).get(column, max(12, min(45, len(header) + 2)))
-    return last
+class Sheet:
+    """One worksheet addressed with 1-based rows and columns, as in the formulas."""
+
+    def __init__(self, book: xlsxwriter.Workbook, formats: Formats, name: str):
+        self.ws = book.add_worksheet(name)
+        self.formats = formats
+
+    def format(self, number_format: str | None = None, **style) -> Format | None:
+        return self.formats.get(number_format, **style)
+
+    def put(self, row: int, column: int, value, cell_format: Format | None = None) -> None:
+        ws, r, c = self.ws, row - 1, column - 1
+        if isinstance(value, Formula):
+            cached = value.value if isinstance(value.value, str) else float(value.value)
+            if isinstance(cached, float) and not math.isfinite(cached):
+                cached = "#NUM!"  # what a spreadsheet shows; "nan" would make the file unreadable
+            ws.write_formula(r, c, value.text, cell_format, cached)
+        elif isinstance(value, str):
+            if value.startswith(RISKY_PREFIXES):
+                cell_format = self.formats.quoted(cell_format)
+            ws.write_string(r, c, value, cell_format)
+        elif value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            return
+        elif isinstance(value, (bool, np.bool_)):
+            ws.write_boolean(r, c, bool(value), cell_format)
+        elif isinstance(value, (int, float, np.integer, np.floating)):
+            ws.write_number(r, c, float(value), cell_format)
+        else:
+            ws.write_string(r, c, str(value), cell_format)
+
+    def table(self, headers: list[str], rows: Iterable[list], number_formats: dict[int, str] | None = None,
+              widths: dict[int, int] | None = None, **style) -> int:
+        """Header row (bold, frozen, filtered, printed on every page) and data rows; returns the
+        last row number. `number_formats` and `widths` are by 1-based column."""
+        for column, header in enumerate(headers, start=1):
+            self.put(1, column, header, self.format(bold=True))
+        number_formats = number_formats or {}
+        cell_formats = [self.format(number_formats.get(column), **style)
+                        for column in range(1, len(headers) + 1)]
+        last = 1
+        for last, values in enumerate(rows, start=2):
+            for column, value in enumerate(values, start=1):
+                self.put(last, column, value, cell_formats[column - 1])
+        self.ws.freeze_panes(1, 0)
+        self.ws.autofilter(0, 0, max(last, 2) - 1, len(headers) - 1)
+        for column, header in enumerate(headers, start=1):
+            width = (widths or {}).get(column, max(12, min(45, len(header) + 2)))
+            self.ws.set_column(column - 1, column - 1, width)
+        self.print_setup(title_rows=1, gridlines=True)
+        return last
+
+    def print_setup(self, title_rows: int, gridlines: bool) -> None:
+        """A4 landscape, one page wide and as many tall as needed, title rows on every page."""
+        ws = self.ws
+        ws.set_paper(9)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0, title_rows - 1)
+        ws.hide_gridlines(0 if gridlines else 1)  # 0: on screen and on paper; 1: on screen only
+        ws.set_footer("&L&A&RPage &P of &N")
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _relative(path, folder: Path) -> str:
+    """A path as seen from the organisation folder: no user names or site-packages in the workbook."""
+    try:
+        return Path(os.path.relpath(Path(path).absolute(), Path(folder).absolute())).as_posix()
+    except ValueError:  # on another drive (Windows): the name alone
+        return Path(path).name
+
+
+def _input_files(path: Path) -> list[Path]:
+    """The files of an input: the file itself, or every Parquet file of a ledger folder."""
+    path = Path(path)
+    return sorted(path.glob("**/*.parquet")) if path.is_dir() else [path]
 
 
 def _rng(sheet: str, column: str, last: int) -> str:
     return f"{sheet}!${column}$2:${column}${max(last, 2)}"
 
 
-# ---------------------------------------------------------------- sheets
+def _category(value) -> int | None:
+    return int(value) if str(value).isdigit() else None
+
+
+# ---------------------------------------------------------------- input sheets
 
 ACTIVITY_HEADERS = ["record_id", "year", "site", "region", "activity", "waste_type", "route", "instrument",
                     "quantity", "unit", "canonical multiplier", "quantity (canonical)", "canonical unit",
@@ -101,243 +192,417 @@ ACTIVITY_HEADERS = ["record_id", "year", "site", "region", "activity", "waste_ty
                     "ledger file", "ledger row"]
 
 
+class ActivitySheet(NamedTuple):
+    row: dict[str, int]      # record_id -> sheet row
+    values: pd.DataFrame     # per sheet row: year, activity, kpi, canonical (column L), energy (column O)
+    last: int
+
+
 def _kpi_class(rows: pd.DataFrame) -> pd.Series:
-    hazard = rows["waste_type"].astype(str).map({k: v["hazard_class"] for k, v in vocabulary()["waste_types"].items()})
+    hazard_class = {k: v["hazard_class"] for k, v in vocabulary()["waste_types"].items()}
+    hazard = rows["waste_type"].astype(str).map(hazard_class)
     return hazard.where(rows["activity"] == "waste", rows["activity"].astype(str))
 
 
-def write_activity(ws, rows: pd.DataFrame) -> dict[str, int]:
-    """The ledger rows as given plus the conversion as a multiplication; returns record_id -> sheet row."""
-    rows = rows.sort_values(["year", "ledger_row"], kind="stable")
-    mwh = energy_mwh_multiplier(rows)
-    kpi = _kpi_class(rows)
-    data = []
-    for i, row in enumerate(rows.itertuples(index=False), start=2):
-        data.append([row.record_id, row.year, row.site, row.region, row.activity, row.waste_type, row.route, row.instrument,
-                     row.quantity, row.unit, row.canonical_multiplier, Formula(f"=I{i}*K{i}"), row.canonical_unit,
-                     mwh.iloc[i - 2], Formula(f"=I{i}*N{i}"), kpi.iloc[i - 2], row.conversion, row.source, row.data_quality,
-                     row.ledger_file, row.ledger_row])
-    table(ws, ACTIVITY_HEADERS, data, {9: "#,##0.######", 11: "0.000000000###", 12: "#,##0.000000", 14: "0.000000000###", 15: "#,##0.000"},
-          {1: 28, 3: 30, 17: 50, 18: 60})
-    return {record_id: i for i, record_id in enumerate(rows["record_id"], start=2)}
+def write_activity(sheet: Sheet, rows: pd.DataFrame, folder: Path) -> ActivitySheet:
+    """The ledger rows as given plus the conversion as a multiplication."""
+    rows = rows.sort_values(["year", "ledger_row"], kind="stable").reset_index(drop=True)
+    quantity = rows["quantity"].to_numpy(dtype="float64")
+    mwh = energy_mwh_multiplier(rows).to_numpy(dtype="float64")
+    # Cached values: the same IEEE multiplications the formulas do.
+    canonical = quantity * rows["canonical_multiplier"].to_numpy(dtype="float64")
+    energy = quantity * mwh
+    kpi = _kpi_class(rows).to_numpy()
+    files = rows["ledger_file"].astype(str)
+    ledger_file = files.map({f: _relative(f, folder) for f in files.unique()}).to_numpy()
+
+    def data():
+        for i, row in enumerate(rows.itertuples(index=False)):
+            r = i + 2
+            yield [row.record_id, row.year, row.site, row.region, row.activity, row.waste_type, row.route,
+                   row.instrument, row.quantity, row.unit, row.canonical_multiplier,
+                   Formula(f"=I{r}*K{r}", canonical[i]), row.canonical_unit, mwh[i],
+                   Formula(f"=I{r}*N{r}", energy[i]), kpi[i], row.conversion, row.source, row.data_quality,
+                   ledger_file[i], row.ledger_row]
+
+    last = sheet.table(ACTIVITY_HEADERS, data(),
+                       {2: ROW_NUMBER, 9: "#,##0.######", 11: "0.000000000###", 12: TONNES,
+                        14: "0.000000000###", 15: "#,##0.000", 21: ROW_NUMBER},
+                       {1: 28, 3: 30, 17: 50, 18: 60, 20: 24})
+    values = pd.DataFrame({"year": rows["year"].to_numpy(), "kpi": kpi, "canonical": canonical,
+                           "energy": energy, "activity": rows["activity"].astype(str).to_numpy()})
+    sheet_row = {record_id: i for i, record_id in enumerate(rows["record_id"], start=2)}
+    return ActivitySheet(sheet_row, values, last)
 
 
-def write_organisation(ws, result: InventoryResult) -> int:
+ORGANISATION_METRICS = ("employees", "revenue", "floor_area")
+
+
+def organisation_values(result: InventoryResult) -> dict[int, dict[str, float | None]]:
+    """Per reporting year, each metric as the Organisation sheet holds it (None: a blank cell)."""
     metrics = result.organisation.metrics
     years = sorted(int(y) for y in result.rows["year"].unique())
-    data = [[y, *(None if y not in metrics.index or pd.isna(metrics.at[y, m]) else float(metrics.at[y, m])
-                 for m in ("employees", "revenue", "floor_area"))] for y in years]
-    return table(ws, ["year", "employees (person)", "revenue (RMB million)", "floor area (m2)"], data, {3: "#,##0.000"})
+    return {y: {m: None if y not in metrics.index or pd.isna(metrics.at[y, m]) else float(metrics.at[y, m])
+                for m in ORGANISATION_METRICS} for y in years}
 
 
-def write_factors(ws, result: InventoryResult) -> dict[str, int]:
-    """Every factor used, with its conversion to t of gas per canonical unit as a multiplication."""
+def write_organisation(sheet: Sheet, values: dict[int, dict]) -> int:
+    data = ([year, *(metrics[m] for m in ORGANISATION_METRICS)] for year, metrics in values.items())
+    return sheet.table(["year", "employees (person)", "revenue (RMB million)", "floor area (m2)"], data,
+                       {1: ROW_NUMBER, 2: COUNT, 3: "#,##0.000", 4: "#,##0.00"})
+
+
+FACTOR_HEADERS = ["factor_id", "activity", "region", "data year", "gas", "value (as published)", "unit",
+                  "unit multiplier", "value (t gas per canonical unit)", "canonical unit", "scope",
+                  "category", "method", "published", "confidence", "source_id", "source", "URL", "table/page",
+                  "gwp_basis", "notes"]
+
+
+def write_factors(sheet: Sheet, result: InventoryResult) -> dict[str, tuple[int, float]]:
+    """Every factor used, with its conversion to t of gas per canonical unit as a multiplication;
+    returns factor_id -> (sheet row, value in t gas per canonical unit)."""
     factor_set = result.factor_set
-    used = factor_set.factors[factor_set.factors["factor_id"].isin(set(result.lines["factor_id"]))].sort_values("factor_id")
+    used = factor_set.factors[factor_set.factors["factor_id"].isin(set(result.lines["factor_id"]))]
     sources = factor_set.manifest["sources"]
-    canonical = {a: s["canonical_unit"] for a, s in vocabulary()["activities"].items()}
-    data = []
-    for i, f in enumerate(used.itertuples(index=False), start=2):
+    canonical = {a: spec["canonical_unit"] for a, spec in vocabulary()["activities"].items()}
+    data, found = [], {}
+    for i, f in enumerate(used.sort_values("factor_id").itertuples(index=False), start=2):
         gas_mass = vocabulary()["gases"][f.gas]
-        target = f"{gas_mass}/({canonical[f.activity]})"
+        multiplier = conversion_factor(f.unit, f"{gas_mass}/({canonical[f.activity]})")
+        value = float(f.value) * multiplier
         source = sources[f.source_id]
-        data.append([f.factor_id, f.activity, f.region, f.data_year, f.gas, float(f.value), f.unit, conversion_factor(f.unit, target),
-                     Formula(f"=F{i}*H{i}"), f"{gas_mass} per {canonical[f.activity]}", f.scope, f.category, f.method,
-                     f.published.isoformat(), f.confidence, f.source_id, f"{source['publisher']}: {source['title']}",
-                     source.get("url", ""), source.get("locator", ""), f.gwp_basis, f.notes])
-    table(ws, ["factor_id", "activity", "region", "data year", "gas", "value (as published)", "unit", "unit multiplier",
-               "value (t gas per canonical unit)", "canonical unit", "scope", "category", "method", "published", "confidence",
-               "source_id", "source", "URL", "table/page", "gwp_basis", "notes"],
-          data, {6: "0.0000####", 8: "0.000000000###", 9: FACTOR}, {1: 44, 17: 60, 18: 40, 19: 40, 21: 60})
-    return {factor_id: i for i, factor_id in enumerate(used["factor_id"], start=2)}
+        found[f.factor_id] = (i, value)
+        data.append([f.factor_id, f.activity, f.region, f.data_year, f.gas, float(f.value), f.unit,
+                     multiplier, Formula(f"=F{i}*H{i}", value), f"{gas_mass} per {canonical[f.activity]}",
+                     f.scope, f.category, f.method, f.published.isoformat(), f.confidence, f.source_id,
+                     f"{source['publisher']}: {source['title']}", source.get("url", ""),
+                     source.get("locator", ""), f.gwp_basis, f.notes])
+    sheet.table(FACTOR_HEADERS, data, {4: ROW_NUMBER, 6: "0.0000####", 8: "0.000000000###", 9: FACTOR},
+                {1: 44, 17: 60, 18: 40, 19: 40, 21: 60})
+    return found
 
 
-def write_gwp(ws, result: InventoryResult, gwp_set: str) -> dict[str, int]:
+def write_gwp(sheet: Sheet, result: InventoryResult, gwp_set: str) -> dict[str, tuple[int, float]]:
+    """The GWP-100 values; returns gas -> (sheet row, value)."""
     values = gwp_values(result.factor_set, gwp_set)
     table_rows = result.factor_set.gwp[result.factor_set.gwp["gwp_set"] == gwp_set]
     data = [[g.gas, values[g.gas], gwp_set, g.source_id, g.notes] for g in table_rows.itertuples(index=False)]
-    table(ws, ["gas", f"GWP-100 ({gwp_set})", "GWP set", "source_id", "notes"], data, widths={5: 70})
-    return {gas: i for i, gas in enumerate(table_rows["gas"], start=2)}
+    sheet.table(["gas", f"GWP-100 ({gwp_set})", "GWP set", "source_id", "notes"], data, widths={5: 70})
+    return {gas: (i, float(values[gas])) for i, gas in enumerate(table_rows["gas"], start=2)}
 
 
-CALCULATION_HEADERS = ["line", "record_id", "year", "activity", "scope", "category", "method", "gas", "factor_id",
-                       "quantity (canonical)", "canonical unit", "factor (t gas per canonical unit)", "applied share",
-                       "GWP", "emissions (t gas)", "emissions (tCO2e)", "Activity row", "selection note"]
+# ---------------------------------------------------------------- formula sheets
+
+CALCULATION_HEADERS = ["line", "record_id", "year", "activity", "scope", "category", "method", "gas",
+                       "factor_id", "quantity (canonical)", "canonical unit",
+                       "factor (t gas per canonical unit)", "applied share", "GWP", "emissions (t gas)",
+                       "emissions (tCO2e)", "Activity row", "selection note"]
 
 
-def write_calculation(ws, lines: pd.DataFrame, activity_row: dict, factor_row: dict, gwp_row: dict) -> int:
-    data = []
-    for i, line in enumerate(lines.itertuples(index=False), start=2):
-        a, f = activity_row[line.record_id], factor_row[line.factor_id]
-        # CO2e factors already carry their GWP basis: the GWP column is 1 for them.
-        gwp = 1 if line.gas == "CO2e" else Formula(f"=GWP!$B${gwp_row[line.gas]}")
-        category = int(line.category) if str(line.category).isdigit() else None
-        data.append([i - 1, line.record_id, line.year, line.activity, line.scope, category, line.method, line.gas, line.factor_id,
-                     Formula(f"=Activity!$L${a}"), line.canonical_unit, Formula(f"=Factors!$I${f}"), line.applied_share, gwp,
-                     Formula(f"=J{i}*L{i}*M{i}"), Formula(f"=O{i}*N{i}"), a, line.selection_note])
-    return table(ws, CALCULATION_HEADERS, data, {10: "#,##0.000000", 12: FACTOR, 13: "0.000000", 15: TONNES, 16: TONNES},
-                 {2: 28, 9: 44, 18: 50})
+class CalculationSheet(NamedTuple):
+    values: pd.DataFrame     # per line: year, scope, method, category, tco2e (column P)
+    last: int
 
 
-def write_summary(ws, years: list[int], categories: list[str], last_calc: int, last_activity: int, last_org: int) -> dict[str, str]:
-    """Per-year KPIs as SUMIFS and ratios over Calculation, Activity and Organisation; returns key -> column letter."""
-    calc = lambda column: _rng("Calculation", column, last_calc)  # noqa: E731 - tiny local shorthand
-    act = lambda column: _rng("Activity", column, last_activity)  # noqa: E731
-    org = lambda column: _rng("Organisation", column, last_org)  # noqa: E731
-    labels = vocabulary()["scope3_categories"]
-    columns = [("year", "Year", None)]
-    columns += [("scope1", "Scope 1 (tCO2e)", lambda r: f"=SUMIFS({calc('P')},{calc('C')},$A{r},{calc('E')},1)"),
-                ("scope2_location", "Scope 2 location (tCO2e)", lambda r: f'=SUMIFS({calc("P")},{calc("C")},$A{r},{calc("E")},2,{calc("G")},"location")'),
-                ("scope2_market", "Scope 2 market (tCO2e)", lambda r: f'=SUMIFS({calc("P")},{calc("C")},$A{r},{calc("E")},2,{calc("G")},"market")'),
-                ("scope3", "Scope 3 (tCO2e)", lambda r: f"=SUMIFS({calc('P')},{calc('C')},$A{r},{calc('E')},3)")]
+def write_calculation(sheet: Sheet, lines: pd.DataFrame, activity: ActivitySheet, factors: dict,
+                      gwp: dict) -> CalculationSheet:
+    activity_row = lines["record_id"].map(activity.row).to_numpy(dtype="int64")
+    # Cached values follow the cells: J is Activity!L, L is Factors!I, N is GWP!B (1 for CO2e
+    # factors, which already carry their GWP basis); O = J*L*M and P = O*N, in the formulas' order.
+    quantity = activity.values["canonical"].to_numpy()[activity_row - 2]
+    factor_value = {factor_id: value for factor_id, (_row, value) in factors.items()}
+    factor = lines["factor_id"].astype(str).map(factor_value).to_numpy(dtype="float64")
+    gas = lines["gas"].astype(str)
+    is_co2e = (gas == "CO2e").to_numpy()
+    gwp_value = np.where(is_co2e, 1.0, gas.map({k: v[1] for k, v in gwp.items()}).to_numpy(dtype="float64"))
+    t_gas = quantity * factor * lines["applied_share"].to_numpy(dtype="float64")
+    tco2e = t_gas * gwp_value
+    category = [_category(c) for c in lines["category"]]
+
+    def data():
+        for i, line in enumerate(lines.itertuples(index=False)):
+            r, a = i + 2, activity_row[i]
+            gwp_cell = 1 if is_co2e[i] else Formula(f"=GWP!$B${gwp[line.gas][0]}", gwp_value[i])
+            factor_cell = Formula(f"=Factors!$I${factors[line.factor_id][0]}", factor[i])
+            yield [r - 1, line.record_id, line.year, line.activity, line.scope, category[i], line.method,
+                   line.gas, line.factor_id, Formula(f"=Activity!$L${a}", quantity[i]), line.canonical_unit,
+                   factor_cell, line.applied_share, gwp_cell, Formula(f"=J{r}*L{r}*M{r}", t_gas[i]),
+                   Formula(f"=O{r}*N{r}", tco2e[i]), a, line.selection_note]
+
+    last = sheet.table(CALCULATION_HEADERS, data(),
+                       {1: COUNT, 3: ROW_NUMBER, 10: TONNES, 12: FACTOR, 13: "0.000000", 15: TONNES,
+                        16: TONNES, 17: ROW_NUMBER},
+                       {2: 28, 9: 44, 18: 50})
+    values = pd.DataFrame({"year": lines["year"].to_numpy(), "scope": lines["scope"].to_numpy(),
+                           "method": lines["method"].astype(str).to_numpy(),
+                           "category": pd.array(category, dtype="Int64"), "tco2e": tco2e})
+    return CalculationSheet(values, last)
+
+
+class SummaryColumn(NamedTuple):
+    key: str
+    header: str
+    formula: Callable[[int], str] | None          # Summary row -> formula (None: the year itself)
+    value: Callable[[int, dict], object] | None   # year, the row's values so far -> what the formula gives
+    number_format: str = TONNES
+
+
+def _sum_by_year(frame: pd.DataFrame, mask, column: str) -> Callable[[int, dict], float]:
+    """What SUMIFS over these rows gives for one year (0 when no row matches)."""
+    sums = frame.loc[mask].groupby("year")[column].sum()
+    return lambda year, _row: float(sums.get(year, 0.0))
+
+
+def _metric(values: dict[int, dict], metric: str) -> Callable[[int, dict], float | str]:
+    return lambda year, _row: NOT_AVAILABLE if values[year][metric] is None else values[year][metric]
+
+
+def _ratio(numerators: list[str], denominator: str) -> Callable[[int, dict], float | str]:
+    """What IF(ISNUMBER(d),IF(d>0,n/d,"n/a"),"n/a") gives: n/a for a missing or zero denominator."""
+    def value(_year, row):
+        d = row[denominator]
+        # sum() adds left to right from 0, exactly as the formula's (H+I)
+        return sum(row[n] for n in numerators) / d if not isinstance(d, str) and d > 0 else NOT_AVAILABLE
+    return value
+
+
+def summary_columns(calculation: CalculationSheet, activity: ActivitySheet, organisation: dict[int, dict],
+                    categories: list[str], last_org: int) -> list[SummaryColumn]:
+    """Per-year KPIs as SUMIFS over Calculation, Activity and Organisation, and ratios of them, each
+    with the Python computation of what its formula gives."""
+    def calc(column):
+        return _rng("Calculation", column, calculation.last)
+
+    def act(column):
+        return _rng("Activity", column, activity.last)
+
+    def org(column):
+        return _rng("Organisation", column, last_org)
+
+    c, a = calculation.values, activity.values
+
+    def emissions(key, header, criteria, mask):
+        return SummaryColumn(key, header, lambda r: f"=SUMIFS({calc('P')},{calc('C')},$A{r},{criteria})",
+                             _sum_by_year(c, mask, "tco2e"))
+
+    def activity_sum(key, header, column, criteria, mask):
+        return SummaryColumn(key, header, lambda r: f"=SUMIFS({act(column)},{act('B')},$A{r}{criteria})",
+                             _sum_by_year(a, mask, "energy" if column == "O" else "canonical"))
+
+    def organisation_metric(key, header, column, metric, number_format):
+        # SUMIFS over a blank cell gives 0: a year without a value must say n/a, not 0.
+        def formula(r):
+            return (f'=IF(COUNTIFS({org("A")},$A{r},{org(column)},"<>")>0,'
+                    f'SUMIFS({org(column)},{org("A")},$A{r}),"{NOT_AVAILABLE}")')
+        return SummaryColumn(key, header, formula, _metric(organisation, metric), number_format)
+
+    scope, labels = c["scope"], vocabulary()["scope3_categories"]
+    columns = [SummaryColumn("year", "Year", None, None, ROW_NUMBER),
+               emissions("scope1", "Scope 1 (tCO2e)", f"{calc('E')},1", scope == 1),
+               emissions("scope2_location", "Scope 2 location (tCO2e)",
+                         f'{calc("E")},2,{calc("G")},"location"', (scope == 2) & (c["method"] == "location")),
+               emissions("scope2_market", "Scope 2 market (tCO2e)", f'{calc("E")},2,{calc("G")},"market"',
+                         (scope == 2) & (c["method"] == "market")),
+               emissions("scope3", "Scope 3 (tCO2e)", f"{calc('E')},3", scope == 3)]
     for category in categories:
-        columns.append((f"scope3_cat{category}", f"Scope 3 cat. {category} {labels.get(category, '')} (tCO2e)",
-                        lambda r, c=category: f"=SUMIFS({calc('P')},{calc('C')},$A{r},{calc('E')},3,{calc('F')},{c})"))
-    columns += [("total_location", "Total location (tCO2e)", lambda r: f"=B{r}+C{r}+E{r}"),
-                ("total_market", "Total market (tCO2e)", lambda r: f"=B{r}+D{r}+E{r}"),
-                ("energy_mwh", "Energy (MWh)", lambda r: f"=SUMIFS({act('O')},{act('B')},$A{r})"),
-                ("electricity_mwh", "Electricity (MWh)", lambda r: f'=SUMIFS({act("O")},{act("B")},$A{r},{act("E")},"electricity")'),
-                ("gasoline_mwh", "Gasoline (MWh)", lambda r: f'=SUMIFS({act("O")},{act("B")},$A{r},{act("E")},"gasoline")'),
-                ("water_m3", "Water (m3)", lambda r: f'=SUMIFS({act("L")},{act("B")},$A{r},{act("P")},"water")'),
-                ("waste_hazardous_t", "Hazardous waste (t)", lambda r: f'=SUMIFS({act("L")},{act("B")},$A{r},{act("P")},"hazardous")'),
-                ("waste_non_hazardous_t", "Non-hazardous waste (t)", lambda r: f'=SUMIFS({act("L")},{act("B")},$A{r},{act("P")},"non_hazardous")'),
-                ("employees", "Employees (person)", lambda r: f"=SUMIFS({org('B')},{org('A')},$A{r})"),
-                ("revenue", "Revenue (RMB million)", lambda r: f"=SUMIFS({org('C')},{org('A')},$A{r})")]
-    letter = {key: get_column_letter(i) for i, (key, _, _) in enumerate(columns, start=1)}
-    ratio = lambda num, den: lambda r: f'=IF({letter[den]}{r}>0,{letter[num]}{r}/{letter[den]}{r},"n/a")'  # noqa: E731
-    columns += [("tco2e_per_employee", "tCO2e per employee (location)", ratio("total_location", "employees")),
-                ("tco2e_per_employee_market", "tCO2e per employee (market)", ratio("total_market", "employees")),
-                ("energy_mwh_per_employee", "MWh per employee", ratio("energy_mwh", "employees")),
-                ("water_m3_per_employee", "m3 per employee", ratio("water_m3", "employees")),
-                ("waste_t_per_employee", "waste t per employee",
-                 lambda r: f'=IF({letter["employees"]}{r}>0,({letter["waste_hazardous_t"]}{r}+{letter["waste_non_hazardous_t"]}{r})/{letter["employees"]}{r},"n/a")'),
-                ("tco2e_per_rmb_million", "tCO2e per RMB million", ratio("total_location", "revenue"))]
-    letter = {key: get_column_letter(i) for i, (key, _, _) in enumerate(columns, start=1)}
-    data = [[year if build is None else Formula(build(r)) for _, _, build in columns] for r, year in enumerate(years, start=2)]
-    table(ws, [header for _, header, _ in columns], data, {i: ("0" if i == 1 else "#,##0.000000") for i in range(1, len(columns) + 1)},
-          {i: 18 for i in range(2, len(columns) + 1)})
-    return letter
+        columns.append(emissions(f"scope3_cat{category}",
+                                 f"Scope 3 cat. {category} {labels.get(category, '')} (tCO2e)",
+                                 f"{calc('E')},3,{calc('F')},{category}",
+                                 (scope == 3) & (c["category"] == int(category)).fillna(False)))
+    letter = {column.key: xl_col_to_name(i) for i, column in enumerate(columns)}
+    s1, s2l, s2m, s3 = (letter[k] for k in ("scope1", "scope2_location", "scope2_market", "scope3"))
+    columns += [
+        SummaryColumn("total_location", "Total location (tCO2e)", lambda r: f"={s1}{r}+{s2l}{r}+{s3}{r}",
+                      lambda _y, row: row["scope1"] + row["scope2_location"] + row["scope3"]),
+        SummaryColumn("total_market", "Total market (tCO2e)", lambda r: f"={s1}{r}+{s2m}{r}+{s3}{r}",
+                      lambda _y, row: row["scope1"] + row["scope2_market"] + row["scope3"]),
+        activity_sum("energy_mwh", "Energy (MWh)", "O", "", slice(None)),
+        activity_sum("electricity_mwh", "Electricity (MWh)", "O", f',{act("E")},"electricity"',
+                     a["activity"] == "electricity"),
+        activity_sum("gasoline_mwh", "Gasoline (MWh)", "O", f',{act("E")},"gasoline"',
+                     a["activity"] == "gasoline"),
+        activity_sum("water_m3", "Water (m3)", "L", f',{act("P")},"water"', a["kpi"] == "water"),
+        activity_sum("waste_hazardous_t", "Hazardous waste (t)", "L", f',{act("P")},"hazardous"',
+                     a["kpi"] == "hazardous"),
+        activity_sum("waste_non_hazardous_t", "Non-hazardous waste (t)", "L", f',{act("P")},"non_hazardous"',
+                     a["kpi"] == "non_hazardous"),
+        organisation_metric("employees", "Employees (person)", "B", "employees", COUNT),
+        organisation_metric("revenue", "Revenue (RMB million)", "C", "revenue", "#,##0.000"),
+    ]
+    letter = {column.key: xl_col_to_name(i) for i, column in enumerate(columns)}
+
+    def ratio(key, header, numerators, denominator):
+        d = letter[denominator]
+
+        def formula(r):
+            top = "+".join(f"{letter[n]}{r}" for n in numerators)
+            top = top if len(numerators) == 1 else f"({top})"
+            return f'=IF(ISNUMBER({d}{r}),IF({d}{r}>0,{top}/{d}{r},"{NOT_AVAILABLE}"),"{NOT_AVAILABLE}")'
+        return SummaryColumn(key, header, formula, _ratio(numerators, denominator))
+
+    columns += [ratio("tco2e_per_employee", "tCO2e per employee (location)", ["total_location"], "employees"),
+                ratio("tco2e_per_employee_market", "tCO2e per employee (market)", ["total_market"],
+                      "employees"),
+                ratio("energy_mwh_per_employee", "MWh per employee", ["energy_mwh"], "employees"),
+                ratio("water_m3_per_employee", "m3 per employee", ["water_m3"], "employees"),
+                ratio("waste_t_per_employee", "waste t per employee",
+                      ["waste_hazardous_t", "waste_non_hazardous_t"], "employees"),
+                ratio("tco2e_per_rmb_million", "tCO2e per RMB million", ["total_location"], "revenue")]
+    return columns
 
 
-def write_reconciliation(ws, report: dict) -> None:
+def write_summary(sheet: Sheet, years: list[int], columns: list[SummaryColumn]) -> dict[str, int]:
+    """One row per year; returns key -> 0-based column index."""
+    def data():
+        for r, year in enumerate(years, start=2):
+            row = {"year": year}
+            for column in columns[1:]:
+                row[column.key] = column.value(year, row)
+            yield [year] + [Formula(column.formula(r), row[column.key]) for column in columns[1:]]
+
+    # Right-aligned, so an "n/a" lines up with the numbers above and below it.
+    sheet.table([column.header for column in columns], data(),
+                {i: column.number_format for i, column in enumerate(columns, start=1)},
+                {i: 18 for i in range(2, len(columns) + 1)}, align="right")
+    return {column.key: i for i, column in enumerate(columns)}
+
+
+def write_reconciliation(sheet: Sheet, report: dict) -> None:
     data = []
     for f in report["findings"]:
         expected = f["expected"] or [None, None]
-        cells = "; ".join(f"{c['document']} / {c['section']} / {c['locator']}: {c['printed']}" for c in f["documents"])
-        data.append([f["severity"], f["kind"], f["year"], f["kpi"], f["printed"], expected[0], expected[1], f["message"], cells])
-    table(ws, ["verdict", "check", "year", "kpi", "printed", "expected low", "expected high", "finding", "cells involved"], data,
-          {6: "#,##0.######", 7: "#,##0.######"}, {8: 90, 9: 90})
+        cells = "; ".join(f"{c['document']} / {c['section']} / {c['locator']}: {c['printed']}"
+                          for c in f["documents"])
+        data.append([f["severity"], f["kind"], f["year"], f["kpi"], f["printed"], expected[0], expected[1],
+                     f["message"], cells])
+    sheet.table(["verdict", "check", "year", "kpi", "printed", "expected low", "expected high", "finding",
+                 "cells involved"], data,
+                {3: ROW_NUMBER, 6: "#,##0.######", 7: "#,##0.######"}, {8: 90, 9: 90})
 
 
-def write_charts(ws, summary_title: str, years: int, letter: dict[str, str]) -> None:
-    from openpyxl.utils import column_index_from_string as index
+def write_charts(book: xlsxwriter.Workbook, sheet: Sheet, years: int, index: dict[str, int]) -> None:
+    """Native charts over Summary: they recalculate with it."""
+    sheet.put(1, 1, "Charts read the Summary sheet; they recalculate with it.", sheet.format(bold=True))
 
-    put(ws, 1, 1, "Charts read the Summary sheet; they recalculate with it.")
-    bars = BarChart()
-    bars.type, bars.grouping, bars.overlap = "col", "stacked", 100
-    bars.title, bars.y_axis.title = "Emissions by scope (location-based, tCO2e)", "tCO2e"
+    def series(key, **options):
+        column = index[key]
+        return {"name": ["Summary", 0, column], "categories": ["Summary", 1, 0, years, 0],
+                "values": ["Summary", 1, column, years, column], **options}
+
+    bars = book.add_chart({"type": "column", "subtype": "stacked"})
     for key in ("scope1", "scope2_location", "scope3"):
-        column = index(letter[key])
-        bars.add_data(Reference(ws.parent[summary_title], min_col=column, min_row=1, max_row=years + 1), titles_from_data=True)
-    bars.set_categories(Reference(ws.parent[summary_title], min_col=1, min_row=2, max_row=years + 1))
-    bars.width, bars.height = 18, 9
-    bars.y_axis.number_format = "#,##0"
-    bars.x_axis.delete = bars.y_axis.delete = False  # openpyxl hides axes in Excel unless told otherwise
-    ws.add_chart(bars, "A3")
-    line = LineChart()
-    line.title, line.y_axis.title = "Intensity (tCO2e per employee, location-based)", "tCO2e / employee"
-    column = index(letter["tco2e_per_employee"])
-    line.add_data(Reference(ws.parent[summary_title], min_col=column, min_row=1, max_row=years + 1), titles_from_data=True)
-    line.set_categories(Reference(ws.parent[summary_title], min_col=1, min_row=2, max_row=years + 1))
-    line.width, line.height = 18, 9
-    line.y_axis.number_format = "0.00"
-    line.x_axis.delete = line.y_axis.delete = False
-    for series in line.series:
-        series.smooth = False  # yearly points: straight segments, no invented curve
-    ws.add_chart(line, "A23")
+        bars.add_series(series(key))
+    bars.set_title({"name": "Emissions by scope (location-based, tCO2e)"})
+    bars.set_y_axis({"name": "tCO2e", "num_format": "#,##0"})
+    bars.set_size({"width": 680, "height": 340})
+    sheet.ws.insert_chart("A3", bars)
+    line = book.add_chart({"type": "line"})
+    # Yearly points: straight segments, no invented curve.
+    line.add_series(series("tco2e_per_employee", smooth=False, marker={"type": "circle"}))
+    line.set_title({"name": "Intensity (tCO2e per employee, location-based)"})
+    line.set_y_axis({"name": "tCO2e / employee", "num_format": "0.00"})
+    line.set_size({"width": 680, "height": 340})
+    sheet.ws.insert_chart("A23", line)
+    sheet.ws.set_column(0, 0, 60)
+    sheet.print_setup(title_rows=1, gridlines=False)
 
 
-def write_cover(ws, result: InventoryResult, report: dict | None) -> None:
+METHODOLOGY = (
+    "GHG Protocol, operational control. Scope 2 location: MEE/NBS grid factor (province -> grid region -> "
+    "national); market: instruments at their factor, remainder at the national factor excluding "
+    "market-traded non-fossil power. Scope 1 gasoline: IPCC 2006. Scope 3: DESNZ water and waste proxies. "
+    "Intensities: year-end employees; revenue in RMB million; n/a where the organisation file has no value "
+    "for the year.")
+TRACING = ("Summary (formulas) -> Calculation rows of that year and scope -> Activity row (column 'Activity "
+           "row') and Factors row (factor_id) -> the factor's source, URL and table/page.")
+
+
+def write_cover(sheet: Sheet, result: InventoryResult, report: dict | None) -> None:
     document, request, factor_set = result.document, result.request, result.factor_set
+    folder = Path(request.ledger).parent  # the organisation folder: paths are shown relative to it
     rows = [("Organisation", document["organisation"]),
             ("Reporting years", ", ".join(str(y["year"]) for y in document["years"])),
             ("Factor set", factor_set.label),
             ("GWP set", f"{document['gwp']} (100-year)"),
             ("As of (factors published on or before)", document["as_of"]),
-            ("Engine", f"carbon-inventory {__version__}"),
-            ("Ledger file", f"{request.ledger} (sha256 {_sha256(request.ledger)})"),
-            ("Organisation file", f"{request.organisation} (sha256 {_sha256(request.organisation)})")]
+            ("Engine", f"carbon-inventory {__version__}")]
+    rows += [("Ledger file", f"{_relative(f, folder)} (sha256 {_sha256(f)})")
+             for f in _input_files(request.ledger)]
+    rows += [("Organisation file",
+              f"{_relative(request.organisation, folder)} (sha256 {_sha256(request.organisation)})"),
+             ("File paths", "relative to the organisation folder (the folder holding the ledger)")]
     rows += [(f"Factor table {e['file']}", f"sha256 {e['sha256']}") for e in factor_set.manifest["tables"]]
-    rows += [("How to trace a figure",
-              "Summary (formulas) -> Calculation rows of that year and scope -> Activity row (column 'Activity row') and "
-              "Factors row (factor_id) -> the factor's source, URL and table/page."),
-             ("Methodology", "GHG Protocol, operational control. Scope 2 location: MEE/NBS grid factor (province -> grid region -> "
-              "national); market: instruments at their factor, remainder at the national factor excluding market-traded non-fossil "
-              "power. Scope 1 gasoline: IPCC 2006. Scope 3: DESNZ water and waste proxies. Intensities: year-end employees; revenue "
-              "in RMB million.")]
+    rows += [("How to trace a figure", TRACING), ("Methodology", METHODOLOGY)]
     if report is not None:
-        counts = {s: sum(f["severity"] == s for f in report["findings"]) for s in ("inconsistent", "rounding_method", "note")}
-        rows.append(("Reconciliation", f"{report['checked']} printed figures checked: {counts['inconsistent']} inconsistent, "
-                                       f"{counts['rounding_method']} rounding_method, {counts['note']} notes (sheet Reconciliation)"))
+        counts = {s: sum(f["severity"] == s for f in report["findings"])
+                  for s in ("inconsistent", "rounding_method", "note")}
+        rows.append(("Reconciliation", (f"{report['checked']} printed figures checked: "
+                                        f"{counts['inconsistent']} inconsistent, {counts['rounding_method']} "
+                                        f"rounding_method, {counts['note']} notes (sheet Reconciliation)")))
     rows += [("Note", note) for note in document["notes"]]
-    put(ws, 1, 1, "carbon-inventory auditor workbook").font = Font(bold=True, size=14)
-    put(ws, 2, 1, "Item").font = BOLD
-    put(ws, 2, 2, "Value").font = BOLD
-    for r, (item, value) in enumerate(rows, start=3):
-        put(ws, r, 1, item)
-        put(ws, r, 2, value)
-    ws.column_dimensions["A"].width = 40
-    ws.column_dimensions["B"].width = 140
+    sheet.put(1, 1, "carbon-inventory auditor workbook", sheet.format(bold=True, font_size=14))
+    sheet.put(2, 1, "Item", sheet.format(bold=True))
+    sheet.put(2, 2, "Value", sheet.format(bold=True))
+    item, value = sheet.format(valign="top"), sheet.format(valign="top", text_wrap=True)  # long notes wrap
+    for r, (name, text) in enumerate(rows, start=3):
+        sheet.put(r, 1, name, item)
+        sheet.put(r, 2, text, value)
+    sheet.ws.set_column(0, 0, 40)
+    sheet.ws.set_column(1, 1, 120)
+    sheet.print_setup(title_rows=2, gridlines=False)
 
 
 # ---------------------------------------------------------------- workbook
 
-def build_workbook(result: InventoryResult, report: dict | None = None) -> Workbook:
-    workbook = Workbook()
-    cover = workbook.active
-    cover.title = "Cover"
-    activity_row = write_activity(workbook.create_sheet("Activity"), result.rows)
-    last_org = write_organisation(workbook.create_sheet("Organisation"), result)
-    factor_row = write_factors(workbook.create_sheet("Factors"), result)
-    gwp_row = write_gwp(workbook.create_sheet("GWP"), result, result.document["gwp"])
-    last_calc = write_calculation(workbook.create_sheet("Calculation"), result.lines, activity_row, factor_row, gwp_row)
+def check_size(result: InventoryResult) -> None:
+    """Refuse, before anything is written, a workbook Excel could not open."""
+    for sheet, count, what in (("Activity", len(result.rows), "ledger rows"),
+                               ("Calculation", len(result.lines), "emission lines")):
+        if count + 1 > EXCEL_MAX_ROWS:
+            raise CarbonError(
+                f"The auditor workbook is not available for ledgers this large yet: the {sheet} sheet would "
+                f"need {count:,} {what} plus a header row, but Excel allows at most {EXCEL_MAX_ROWS:,} rows "
+                "per sheet. Without the workbook, the emission lines file and inventory.json hold every "
+                "figure.")
+
+
+def build_workbook(result: InventoryResult, target: BinaryIO | str | Path,
+                   report: dict | None = None) -> None:
+    """Write the workbook to `target` (a binary stream or a file name)."""
+    check_size(result)
+    book = xlsxwriter.Workbook(target, WORKBOOK_OPTIONS)
+    # Document dates are the as-of date, not the clock: the same inputs give the same bytes.
+    book.set_properties({"title": f"{result.document['organisation']} GHG inventory: auditor workbook",
+                         "author": f"carbon-inventory {__version__}",
+                         "created": datetime.combine(result.request.as_of, datetime.min.time())})
+    formats = Formats(book)
+
+    def sheet(name: str) -> Sheet:
+        return Sheet(book, formats, name)
+
+    cover = sheet("Cover")  # the first tab, filled last
+    activity = write_activity(sheet("Activity"), result.rows, Path(result.request.ledger).parent)
+    organisation = organisation_values(result)
+    last_org = write_organisation(sheet("Organisation"), organisation)
+    factors = write_factors(sheet("Factors"), result)
+    gwp = write_gwp(sheet("GWP"), result, result.document["gwp"])
+    calculation = write_calculation(sheet("Calculation"), result.lines, activity, factors, gwp)
     years = [y["year"] for y in result.document["years"]]
     categories = sorted({c for y in result.document["years"] for c in y["scope3_by_category"]}, key=int)
-    letter = write_summary(workbook.create_sheet("Summary"), years, categories, last_calc, len(activity_row) + 1, last_org)
+    index = write_summary(sheet("Summary"), years,
+                          summary_columns(calculation, activity, organisation, categories, last_org))
     if report is not None:
-        write_reconciliation(workbook.create_sheet("Reconciliation"), report)
-    write_charts(workbook.create_sheet("Charts"), "Summary", len(years), letter)
+        write_reconciliation(sheet("Reconciliation"), report)
+    write_charts(book, sheet("Charts"), len(years), index)
     write_cover(cover, result, report)
     for r, year in enumerate(years, start=2):
         for key in NAMED_KEYS:
-            name = f"{key}_{year}"
-            workbook.defined_names[name] = DefinedName(name, attr_text=f"Summary!${letter[key]}${r}")
-    return workbook
-
-
-def _deterministic(xlsx: bytes, stamp: datetime) -> bytes:
-    """The same workbook bytes for the same inputs: fixed document dates and zip entry times."""
-    moment = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-    source = zipfile.ZipFile(io.BytesIO(xlsx))
-    output = io.BytesIO()
-    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", lambda m: m.group(1) + moment.encode(), data)
-            info = zipfile.ZipInfo(item.filename, date_time=stamp.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(info, data)
-    return output.getvalue()
+            book.define_name(f"{key}_{year}", f"=Summary!${xl_col_to_name(index[key])}${r}")
+    book.close()
 
 
 def export_xlsx(result: InventoryResult, path: Path, report: dict | None = None) -> Path:
     """Build the workbook and write it atomically to `path`."""
-    workbook = build_workbook(result, report)
-    workbook.properties.creator = f"carbon-inventory {__version__}"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    stamp = datetime.combine(result.request.as_of, datetime.min.time())
-    payload = _deterministic(buffer.getvalue(), max(stamp, datetime(1980, 1, 1)))
-    write_atomically(Path(path), lambda stream: stream.write(payload))
+    check_size(result)  # before the temporary file exists
+    write_atomically(Path(path), lambda stream: build_workbook(result, stream, report))
     return Path(path)

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carbon.errors import LedgerError
+from carbon.outputs import OutputSet
 from carbon.pipeline import InventoryRequest, run_inventory
 from carbon.streaming import run_inventory_chunked
 from tests.conftest import AS_OF, LEDGER_HEADER, write_csv
@@ -52,7 +53,9 @@ def test_chunked_equals_in_memory(rows, chunk_rows):
         ledger, organisation = write_ledger(Path(folder), rows)
         request = InventoryRequest(ledger, organisation, "fixture", as_of=AS_OF)
         simple = run_inventory(request)
-        document, _, written = run_inventory_chunked(request, Path(folder) / "out", chunk_rows=chunk_rows)
+        with OutputSet(Path(folder) / "out") as outputs:
+            document, _ = run_inventory_chunked(request, outputs, chunk_rows=chunk_rows)
+            written = outputs.commit()
         assert document["notes"] == simple.document["notes"]
         for chunked_year, simple_year in zip(document["years"], simple.document["years"], strict=True):
             a, b = flat(chunked_year), flat(simple_year)
@@ -63,7 +66,7 @@ def test_chunked_equals_in_memory(rows, chunk_rows):
                     assert a[key] == pytest.approx(value, rel=1e-12, abs=1e-12), key
                 else:
                     assert a[key] == value, key
-        lines = pq.read_table(written[0]).to_pandas()
+        lines = pq.read_table(written["emission_lines.parquet"]).to_pandas()
         assert len(lines) == len(simple.lines)
         assert lines["tco2e"].sum() == pytest.approx(simple.lines["tco2e"].sum(), rel=1e-12, abs=1e-12)
 
@@ -76,12 +79,11 @@ def test_chunked_reports_the_same_errors_and_writes_nothing(tmp_path):
     request = InventoryRequest(ledger, organisation, "fixture", as_of=AS_OF)
     with pytest.raises(LedgerError) as simple:
         run_inventory(request)
-    with pytest.raises(LedgerError) as chunked:
-        run_inventory_chunked(request, tmp_path / "out", chunk_rows=2)
+    with pytest.raises(LedgerError) as chunked, OutputSet(tmp_path / "out") as outputs:
+        run_inventory_chunked(request, outputs, chunk_rows=2)
     where = lambda error: {(p.row, p.column) for p in error.value.problems}  # noqa: E731
     assert where(chunked) == where(simple) == {(3, "unit"), (4, "quantity"), (5, "region"), (6, "record_id")}
-    assert not (tmp_path / "out" / "emission_lines.parquet").exists() and not (tmp_path / "out" / "inventory.json").exists()
-    assert [p for p in (tmp_path / "out").iterdir()] == []
+    assert not (tmp_path / "out").exists()  # the output set removed the folder it had made
 
 
 def test_cli_uses_the_chunked_path_for_parquet(tmp_path):

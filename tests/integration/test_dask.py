@@ -9,6 +9,7 @@ import pytest
 
 from carbon.distributed import partitions, run_inventory_dask
 from carbon.errors import LedgerError
+from carbon.outputs import OutputSet
 from carbon.pipeline import InventoryRequest, run_inventory
 from tests.conftest import AS_OF
 from tests.integration.test_chunked import flat, write_ledger
@@ -38,12 +39,14 @@ def test_dask_equals_pandas(tmp_path):
     request = InventoryRequest(folder, organisation, "fixture", as_of=AS_OF)
     pandas_result = run_inventory(InventoryRequest(single, organisation, "fixture", as_of=AS_OF))
     pandas_document = pandas_result.document
-    dask_document, _, written = run_inventory_dask(request, tmp_path / "out")
+    with OutputSet(tmp_path / "out") as outputs:
+        dask_document, _ = run_inventory_dask(request, outputs)
+        written = outputs.commit()
     assert dask_document["notes"] == pandas_document["notes"]
     for a, b in zip(dask_document["years"], pandas_document["years"], strict=True):
         for key, value in flat(b).items():
             assert flat(a)[key] == (pytest.approx(value, rel=1e-9, abs=1e-12) if isinstance(value, float) else value), key
-    lines = pd.read_parquet(written[0])  # the folder of per-partition line files
+    lines = pd.read_parquet(written["emission_lines"])  # the folder of per-partition line files
     assert len(lines) == len(pandas_result.lines)
     assert lines["tco2e"].sum() == pytest.approx(pandas_result.lines["tco2e"].sum(), rel=1e-12)
 
@@ -53,8 +56,8 @@ def test_dask_reports_the_same_errors(tmp_path):
     folder, organisation, single = partitioned(tmp_path, rows, duplicate_first=True)
     with pytest.raises(LedgerError) as pandas_error:
         run_inventory(InventoryRequest(single, organisation, "fixture", as_of=AS_OF))
-    with pytest.raises(LedgerError) as dask_error:
-        run_inventory_dask(InventoryRequest(folder, organisation, "fixture", as_of=AS_OF), tmp_path / "out")
+    with pytest.raises(LedgerError) as dask_error, OutputSet(tmp_path / "out") as outputs:
+        run_inventory_dask(InventoryRequest(folder, organisation, "fixture", as_of=AS_OF), outputs)
     where = lambda error: {(p.row, p.column) for p in error.value.problems}  # noqa: E731
     assert where(dask_error) == where(pandas_error) == {(4, "unit"), (5, "quantity"), (7, "record_id")}
-    assert not (tmp_path / "out" / "inventory.json").exists() and not (tmp_path / "out" / "emission_lines").exists()
+    assert not (tmp_path / "out").exists()

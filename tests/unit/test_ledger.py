@@ -1,5 +1,7 @@
 """Every bad-input case of the core-engine issue, on tiny inline ledgers."""
 
+from datetime import date
+
 import pandas as pd
 import pytest
 
@@ -117,9 +119,17 @@ def test_year_without_headcount_is_a_warning(make_org):
 
 def test_no_factor_after_fallback_lists_what_was_tried(make_org):
     with pytest.raises(LedgerError) as raised:
+        run(*make_org([["p1", 2021, "HQ", "CN-SH", "electricity", 1, "MWh", "", "", "x"]]), as_of=date(2024, 1, 1))
+    message = str(raised.value)
+    assert "row 2" in message and "CN-SH -> CN-GRID-EAST -> CN -> GLOBAL" in message and "2024-01-01" in message
+
+
+def test_waste_route_without_a_factor_blames_the_route_and_lists_those_with_one(make_org):
+    with pytest.raises(LedgerError) as raised:
         run(*make_org([["p1", 2024, "HQ", "CN-SH", "waste", 1, "t", "batteries", "composting", "x"]]))
     message = str(raised.value)
-    assert "row 2" in message and "CN-SH -> CN-GRID-EAST -> CN -> GLOBAL" in message
+    assert "row 2, column 'route': found 'batteries / composting'" in message
+    assert "for batteries, route landfill or recycling" in message
 
 
 def test_unknown_region_is_reported(make_org):

@@ -1,0 +1,170 @@
+"""Pydantic models of the YAML files users and maintainers write: scenarios, published tables
+and factor-set manifests. Each refuses unknown keys, wrong types, booleans where numbers
+belong, non-finite numbers and years outside 1990-2100; `carbon.models.loading` turns the
+errors into problem lines with the file and key path.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import PurePosixPath
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+# Reporting and data years the engine accepts anywhere (DESIGN.md: documented bounds).
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+
+
+def _not_bool(value: object) -> object:
+    # YAML reads `true`, `yes` and `on` as booleans; pydantic would quietly turn them into 1.
+    if isinstance(value, bool):
+        raise ValueError(f"a number, not the boolean {str(value).lower()}")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("non-empty text")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_not_bool), Field(allow_inf_nan=False)]
+Year = Annotated[int, BeforeValidator(_not_bool), Field(ge=FIRST_YEAR, le=LAST_YEAR, strict=False)]
+Text = Annotated[str, Field(strict=True), AfterValidator(_not_blank)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------- scenarios
+
+class Target(Strict):
+    type: Literal["absolute_reduction", "intensity"]
+    metric: Text | None = None
+    reduction: Annotated[Number, Field(ge=0, le=1)] | None = None
+    value: Annotated[Number, Field(ge=0)] | None = None
+
+
+class Pathway(Strict):
+    rates: dict[str, Annotated[Number, Field(gt=-1, le=10)]] = Field(default_factory=dict)
+    ramps: dict[str, dict[Year, Number | Text]] = Field(default_factory=dict)
+    target: Target | None = None
+
+
+class ScenarioFile(Strict):
+    """inputs/<org>/scenarios/<name>.yaml. Lever names and ranges are checked against
+    carbon/data/levers.yaml when the levers are parsed."""
+
+    name: Text | None = None
+    description: str | None = None
+    base_year: Year | None = None
+    levers: dict[str, Number | Text] = Field(default_factory=dict)
+    pathway: Pathway | None = None
+
+
+# ---------------------------------------------------------------- published tables
+
+class PublishedDocument(Strict):
+    id: Text
+    title: Text
+    seed: str = ""
+    published: str | int | None = None
+    reporting_years: list[Year] = Field(default_factory=list)
+
+
+def _printed_text(value: object) -> object:
+    # An unquoted 14.89 in YAML is a number, and 14.90 would already have lost its zero.
+    if not isinstance(value, str):
+        raise ValueError(f"the figure exactly as printed, in quotes (e.g. '1,620.95'), not the {type(value).__name__} {value!r}")
+    return value
+
+
+class PublishedFigure(Strict):
+    kpi: Text
+    year: Year
+    printed: Annotated[str, BeforeValidator(_printed_text), Field(max_length=40)]
+    unit: Text
+    section: Text
+    locator: str = ""
+
+
+class PublishedFile(Strict):
+    """inputs/<org>/published/<document>.yaml: one entry per printed figure."""
+
+    document: PublishedDocument
+    figures: list[PublishedFigure] = Field(min_length=1)
+
+
+# ---------------------------------------------------------------- factor-set manifests
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _inside_folder(value: str) -> str:
+    """A table path relative to the manifest's folder that cannot leave it."""
+    path = PurePosixPath(value.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts or re.match(r"^[A-Za-z]:", value):
+        raise ValueError("a file name inside the factor set's folder (no absolute paths, no '..')")
+    if not path.parts or path.suffix.lower() != ".csv":
+        raise ValueError("a .csv file name inside the factor set's folder")
+    return value
+
+
+def _sha256(value: str) -> str:
+    if not SHA256.match(value):
+        raise ValueError("64 lowercase hexadecimal digits (the output of sha256sum)")
+    return value
+
+
+class ManifestTable(Strict):
+    file: Annotated[str, Field(strict=True), AfterValidator(_inside_folder)]
+    kind: Literal["factors", "gwp", "fuel_properties", "regions"]
+    sha256: Annotated[str, Field(strict=True), AfterValidator(_sha256)]
+    # Guideline defaults (IPCC 2006) have no vintage series: they are never "stale".
+    vintaged: bool = True
+    # Negative factor values are refused unless the table names why they are allowed
+    # (e.g. removals); nothing shipped today needs it.
+    negative_values_reason: Text | None = None
+
+
+class ManifestSource(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+    publisher: Text
+    title: Text
+    published: str | int
+    url: str
+    locator: Text
+
+
+class FactorManifest(Strict):
+    """factors/<set>/<version>/manifest.yaml."""
+
+    name: Annotated[str, Field(strict=True, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+    version: Annotated[str, Field(strict=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]*$")]
+    released: date
+    description: str = ""
+    default_gwp: Literal["AR4", "AR5", "AR6"] = "AR6"
+    transcribed_from: str = ""
+    tables: list[ManifestTable] = Field(min_length=1)
+    omitted: list[str] = Field(default_factory=list)
+    sources: dict[str, ManifestSource] = Field(min_length=1)
+
+
+# ---------------------------------------------------------------- table schemas (carbon/data/tables.yaml)
+
+class TableSchema(Strict):
+    """The columns of a table users write: required, alternatives, optional, and checks."""
+
+    required: list[str]
+    either: list[list[str]] = Field(default_factory=list)
+    optional: list[str] = Field(default_factory=list)
+    non_empty: list[str] = Field(default_factory=list)
+    numeric: list[str] = Field(default_factory=list)
+    max_canonical_quantity: Annotated[Number, Field(gt=0)]
+
+    @property
+    def known(self) -> list[str]:
+        return [*self.required, *(c for group in self.either for c in group), *self.optional]

@@ -1,0 +1,282 @@
+"""Writing outputs so that a reader never sees half of a run.
+
+A run's files are written into a staging folder beside the target and published together:
+
+    OUT/runs/<run id>/            the files of one complete run and its manifest.json
+    OUT/latest -> runs/<run id>   switched in one atomic rename: the commit point
+    OUT/inventory.json -> latest/inventory.json   (and every other file of the run)
+
+Before the switch, OUT shows the previous run in full; after it, the new run in full. A failed
+or killed run leaves the previous outputs untouched; its staging folder is removed on failure,
+and by the next run after a kill. The run id is derived from the outputs' sha256, so the same
+inputs give the same run folder. Single files outside OUT (the auditor workbook) are written to
+a temporary file and renamed.
+
+CSV outputs neutralise formula prefixes (OWASP "CSV injection"): a text cell that begins with
+= + - @, a tab or a carriage return is written with a leading apostrophe, as spreadsheet
+programs show text.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+import pandas as pd
+import pyarrow
+import pyarrow.csv
+import pyarrow.parquet
+
+from carbon import __version__
+from carbon.errors import OutputError
+
+RUNS = "runs"
+LATEST = "latest"
+MANIFEST = "manifest.json"
+STAGING_PREFIX = ".staging-"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+# ---------------------------------------------------------------- single files
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _ordinary_permissions(path: Path) -> None:
+    """mkstemp/mkdtemp make files private; outputs get the permissions of any file the user makes."""
+    os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~_current_umask())
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write through `write` into a temporary file beside `path`, then rename.
+
+    Readers never see half a file, and a failure leaves any earlier file untouched.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+        _ordinary_permissions(Path(temporary))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def to_json(document: object) -> str:
+    # allow_nan=False: a non-finite number is a bug upstream, never a value to publish.
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+# ---------------------------------------------------------------- CSV
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula, prefixed with an apostrophe."""
+    frame = frame.copy()
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            categories = column.cat.categories
+            if categories.dtype.kind in "OSU" or pd.api.types.is_string_dtype(categories.dtype):
+                renamed = [_neutral(c) for c in categories.astype(str)]
+                if renamed != list(categories.astype(str)) and len(set(renamed)) == len(renamed):
+                    frame[name] = column.cat.rename_categories(renamed)
+        elif column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+            text = column.astype(str)
+            risky = text.str.startswith(FORMULA_PREFIXES) & column.notna()
+            if risky.any():
+                frame[name] = column.where(~risky, "'" + text)
+    return frame
+
+
+def _neutral(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    buffer = io.StringIO()
+    neutralise(frame).to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+def write_lines_csv(lines: pd.DataFrame, stream: BinaryIO) -> None:
+    # pyarrow's writer streams columns in C: an order of magnitude faster than DataFrame.to_csv
+    # on millions of lines, and it never holds the whole file as one string.
+    pyarrow.csv.write_csv(pyarrow.Table.from_pandas(neutralise(lines), preserve_index=False), stream)
+
+
+def write_lines_parquet(lines: pd.DataFrame, stream: BinaryIO) -> None:
+    pyarrow.parquet.write_table(pyarrow.Table.from_pandas(lines, preserve_index=False), stream)
+
+
+# ---------------------------------------------------------------- the output set
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+class OutputSet:
+    """The outputs of one run, staged in OUT/runs/.staging-* and published as a set by commit().
+
+    Use as a context manager: leaving it without commit() (an error) removes the staging
+    folder, and the folders it created, so OUT is exactly as it was."""
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = Path(out_dir)
+        self.runs = self.out_dir / RUNS
+        self.staging: Path | None = None
+        self.created: list[Path] = []
+        self._lock: int | None = None
+
+    # -- entering: folders, lock, leftovers of killed runs
+
+    def __enter__(self) -> OutputSet:
+        try:
+            for folder in (self.out_dir, self.runs):
+                if not folder.is_dir():
+                    folder.mkdir(parents=True)
+                    self.created.append(folder)
+            self._lock = os.open(self.runs, os.O_RDONLY)
+            try:
+                fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise OutputError(f"{self.out_dir}: another carbon run is writing here; wait for it, or give another --out")
+            self._remove_leftovers()
+            self.staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.runs))
+        except OSError as error:
+            self._undo()
+            raise OutputError(f"cannot write outputs to {self.out_dir}: {error.strerror or error}") from None
+        except BaseException:
+            self._undo()
+            raise
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        if kind is not None:
+            self._undo()
+        elif self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    def path(self, name: str) -> Path:
+        """Where to write output `name` while the run is in progress."""
+        assert self.staging is not None, "OutputSet used outside its with-block"
+        return self.staging / name
+
+    # -- committing
+
+    def commit(self) -> dict[str, Path]:
+        """Publish every staged file at once; returns {name: path under OUT} of the run's files."""
+        assert self.staging is not None
+        try:
+            manifest = self._write_manifest()
+            run_id = hashlib.sha256(manifest.read_bytes()).hexdigest()[:16]
+            run = self.runs / run_id
+            _ordinary_permissions(self.staging)
+            if run.exists():  # the same outputs were published before: keep that folder
+                shutil.rmtree(self.staging)
+            else:
+                os.rename(self.staging, run)
+            self.staging = None
+            self._switch_latest(run_id)
+            names = sorted({p.relative_to(run).parts[0] for p in run.iterdir()})
+            self._link_top_level(names)
+            self._remove_leftovers(keep=run_id)
+        except OSError as error:
+            raise OutputError(f"cannot publish outputs in {self.out_dir}: {error.strerror or error}") from None
+        return {name: self.out_dir / name for name in names}
+
+    def _write_manifest(self) -> Path:
+        assert self.staging is not None
+        files = [{"path": str(p.relative_to(self.staging)), "bytes": p.stat().st_size, "sha256": _sha256(p)}
+                 for p in _files(self.staging)]
+        manifest = self.staging / MANIFEST
+        manifest.write_text(to_json({"written_by": f"carbon-inventory {__version__}", "files": files}), encoding="utf-8")
+        _ordinary_permissions(manifest)
+        for path in [*self.staging.rglob("*")]:
+            _ordinary_permissions(path)
+        return manifest
+
+    def _switch_latest(self, run_id: str) -> None:
+        pointer = self.out_dir / f".{LATEST}.{run_id}.tmp"
+        pointer.unlink(missing_ok=True)
+        os.symlink(Path(RUNS) / run_id, pointer)
+        os.replace(pointer, self.out_dir / LATEST)  # the commit point: one atomic rename
+
+    def _link_top_level(self, names: list[str]) -> None:
+        """OUT/<name> -> latest/<name> for the run's files; links of files the run lacks go."""
+        for name in names:
+            link, target = self.out_dir / name, Path(LATEST) / name
+            if link.is_symlink() and Path(os.readlink(link)) == target:
+                continue
+            if link.is_dir() and not link.is_symlink():
+                shutil.rmtree(link)  # a folder of an earlier layout (Dask lines)
+            temporary = self.out_dir / f".{name}.link.tmp"
+            temporary.unlink(missing_ok=True)
+            os.symlink(target, temporary)
+            os.replace(temporary, link)
+        for link in self.out_dir.iterdir():
+            if link.is_symlink() and link.name != LATEST and not link.exists():
+                link.unlink()  # points into latest at a file this run does not have
+
+    # -- cleaning
+
+    def _remove_leftovers(self, keep: str | None = None) -> None:
+        """Staging folders of killed runs, and run folders no longer pointed at."""
+        current = keep or self._current_run()
+        for entry in self.runs.iterdir():
+            if entry.name == current or (self.staging is not None and entry == self.staging):
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+        for entry in self.out_dir.glob(f".{LATEST}.*.tmp"):
+            entry.unlink(missing_ok=True)
+        for entry in self.out_dir.glob(".*.link.tmp"):
+            entry.unlink(missing_ok=True)
+
+    def _current_run(self) -> str | None:
+        latest = self.out_dir / LATEST
+        return Path(os.readlink(latest)).name if latest.is_symlink() else None
+
+    def _undo(self) -> None:
+        if self.staging is not None and self.staging.exists():
+            shutil.rmtree(self.staging, ignore_errors=True)
+        self.staging = None
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+        for folder in reversed(self.created):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        self.created = []
+
+
+def publish_copy(source: Path, target: Path) -> Path:
+    """A published file copied to a path the user chose (e.g. --xlsx), atomically."""
+    try:
+        write_atomically(target, lambda stream: stream.write(source.read_bytes()))
+    except OSError as error:
+        raise OutputError(f"cannot write {target}: {error.strerror or error}") from None
+    return target

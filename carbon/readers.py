@@ -1,0 +1,363 @@
+"""Reading the tables users write (CSV, XLSX, Parquet) into frames, and the header checks
+every format shares.
+
+Every failure of a reader on a hostile file (truncated, renamed, not UTF-8, ragged rows,
+duplicate or unknown columns) becomes a located problem; nothing here lets a library
+exception through. Row numbers are spreadsheet rows: the header is row 1, the first data row
+is row 2 (for XLSX the sheet's own row numbers).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv
+import pyarrow.dataset
+import pyarrow.parquet
+
+from carbon.errors import LedgerError, Problem
+from carbon.models.files import TableSchema
+from carbon.models.loading import validate
+from carbon.paths import data_file
+from carbon.suggest import did_you_mean
+
+SUFFIXES = ".csv, .xlsx or .parquet (or a folder of .parquet files)"
+# Control characters other than tab, line feed and carriage return: nothing a person types,
+# and what breaks spreadsheets and terminals (a bell, an escape sequence).
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+# Enough rows per check for the user to see the pattern without drowning in a huge file.
+MAX_ROWS_PER_CHECK = 20
+_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+@lru_cache(maxsize=None)
+def table_schema(name: str) -> TableSchema:
+    return validate(data_file("tables.yaml")[name], TableSchema, "carbon/data/tables.yaml")
+
+
+def _fail(file: str, expected: str, row: int | None = None, value: str | None = None) -> LedgerError:
+    return LedgerError([Problem(file, row, None, value, expected)])
+
+
+# ---------------------------------------------------------------- header
+
+def header_problems(columns: list[str], schema: TableSchema, file: str) -> list[Problem]:
+    """Unknown, duplicate, blank and missing columns; a delimiter hint when the header is one cell."""
+    if len(columns) == 1:
+        for delimiter, name in _DELIMITERS.items():
+            if delimiter in columns[0]:
+                return [Problem(file, 1, None, columns[0][:60],
+                                f"columns separated by commas: this header is one column holding {name}; "
+                                "save the file as comma-separated CSV (or as .xlsx)")]
+    problems = []
+    positions: dict[str, list[int]] = {}
+    for position, name in enumerate(columns, start=1):
+        positions.setdefault(name, []).append(position)
+    for name, where in positions.items():
+        if name and len(where) > 1:
+            places = ", ".join(map(str, where))
+            problems.append(Problem(file, 1, name or None, None,
+                                    f"each column once: this one appears {len(where)} times (positions {places})"))
+    known = schema.known
+    for name in positions:
+        if name and name not in known:
+            problems.append(Problem(file, 1, name, None,
+                                    f"only known columns: {', '.join(known)}{did_you_mean(name, known)}"))
+    present = set(positions)
+    for name in schema.required:
+        if name not in present:
+            problems.append(Problem(file, 1, name, None, f"a column named '{name}' in the header "
+                                    f"(found: {', '.join(c for c in columns if c)})"))
+    if schema.either and not any(set(group) <= present for group in schema.either):
+        options = " or ".join("/".join(group) for group in schema.either)
+        problems.append(Problem(file, 1, schema.either[0][0], None, f"the column(s) {options}"))
+    return problems
+
+
+def _blank_columns(table: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Columns without a header name: dropped when empty (a trailing comma), refused otherwise."""
+    blank = [c for c in table.columns if c == ""]
+    if not blank:
+        return table, []
+    values = table.loc[:, [c == "" for c in table.columns]].astype(str)
+    if (values != "").to_numpy().any():
+        return table, [Problem(file, 1, None, None, "a name in every header cell above a column of values "
+                               "(a column has values but no name)")]
+    return table.loc[:, [c != "" for c in table.columns]], []
+
+
+# ---------------------------------------------------------------- CSV
+
+def _csv_header(path: Path, file: str) -> list[str]:
+    with open(path, "rb") as handle:
+        head = handle.read(65536)
+    if not head.strip():
+        raise _fail(file, "a header row naming the columns (the file is empty)")
+    first_line = head.split(b"\n", 1)[0]
+    try:
+        text = first_line.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise _fail(file, f"UTF-8 text (byte {error.start} of the header is not UTF-8: save the file as UTF-8 CSV)",
+                    row=1, value=repr(first_line[error.start:error.start + 4])) from None
+    return [name.strip() for name in next(csv.reader([text]))]
+
+
+def _utf8_problem(path: Path, file: str) -> LedgerError:
+    """Locate the first byte that is not UTF-8 (only on the error path: reads the file once)."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        return _fail(file, "UTF-8 text (save the file as UTF-8 CSV)", row=line,
+                     value=repr(data[max(0, error.start - 8):error.start + 4]))
+    return _fail(file, "UTF-8 text")
+
+
+def _ragged_problems(path: Path, file: str, columns: int, names: list[str]) -> list[Problem]:
+    """Rows with more or fewer values than the header (re-read single-threaded for line numbers)."""
+    found: list[Problem] = []
+
+    def record(row) -> str:
+        if len(found) < MAX_ROWS_PER_CHECK:
+            found.append(Problem(file, row.number, None, row.text[:80],
+                                 f"{columns} values separated by commas, one per header column "
+                                 f"({', '.join(names)}); this row has {row.actual_columns}"))
+        return "skip"
+
+    pyarrow.csv.read_csv(path, read_options=pyarrow.csv.ReadOptions(use_threads=False, column_names=names, skip_rows=1),
+                         parse_options=pyarrow.csv.ParseOptions(newlines_in_values=True, invalid_row_handler=record),
+                         convert_options=_all_text(names))
+    return found
+
+
+def _all_text(names: list[str]) -> pyarrow.csv.ConvertOptions:
+    # Every value is checked as the user typed it: no type inference, no empty-as-null.
+    return pyarrow.csv.ConvertOptions(column_types={name: pa.string() for name in names}, strings_can_be_null=False,
+                                      quoted_strings_can_be_null=False)
+
+
+def read_csv(path: Path, schema: TableSchema, file: str) -> pd.DataFrame:
+    names = _csv_header(path, file)
+    problems = header_problems(names, schema, file)
+    if problems:
+        raise LedgerError(problems)
+    ragged = 0
+
+    def count(row) -> str:
+        nonlocal ragged
+        ragged += 1
+        return "skip"
+
+    try:
+        arrow = pyarrow.csv.read_csv(
+            path, read_options=pyarrow.csv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pyarrow.csv.ParseOptions(newlines_in_values=True, invalid_row_handler=count),
+            convert_options=_all_text(names))
+    except pa.ArrowInvalid as error:
+        if "UTF8" in str(error) or "UTF-8" in str(error):
+            raise _utf8_problem(path, file) from None
+        raise _fail(file, f"a readable CSV table ({str(error).splitlines()[0][:200]})") from None
+    if ragged:
+        raise LedgerError(_ragged_problems(path, file, len(names), names))
+    table = arrow_to_frame(arrow, first_row=2)
+    table, problems = _blank_columns(table, file)
+    if problems:
+        raise LedgerError(problems)
+    return table
+
+
+# ---------------------------------------------------------------- XLSX
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        text = value.isoformat()
+        return text[:10] if text.endswith("T00:00:00") else text
+    return str(value).strip()
+
+
+def read_xlsx(path: Path, schema: TableSchema, file: str) -> pd.DataFrame:
+    """The first sheet; fully empty rows are skipped and rows keep the sheet's row numbers."""
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            rows = sheet.iter_rows(values_only=True)
+            header = next(rows, None)
+            body = [(number, row) for number, row in enumerate(rows, start=2)
+                    if any(value is not None and str(value).strip() for value in row)]
+        finally:
+            workbook.close()
+    except Exception as error:  # noqa: BLE001 - any failure of openpyxl on a hostile file means unreadable
+        raise _fail(file, f"a readable .xlsx workbook ({error.__class__.__name__}: "
+                          f"{str(error).splitlines()[0][:120] if str(error) else 'corrupt or not a workbook'})") from None
+    if header is None or not any(value is not None for value in header):
+        raise _fail(file, "a header row naming the columns in the first row of the first sheet")
+    names = [_cell_text(value) for value in header]
+    while names and names[-1] == "":
+        names.pop()  # trailing empty header cells of a formatted sheet
+    width = len(names)
+    records = [[_cell_text(value) for value in row[:width]] + [""] * max(0, width - len(row)) for _, row in body]
+    overflow = [(number, row) for number, row in body if any(_cell_text(v) for v in row[width:])]
+    table = pd.DataFrame(records, columns=names, dtype=str) if records else pd.DataFrame(columns=names, dtype=str)
+    table["_row"] = np.array([number for number, _ in body], dtype=np.int64)
+    problems = header_problems(names, schema, file)
+    if problems:
+        raise LedgerError(problems)
+    table, problems = _blank_columns(table, file)
+    problems += [Problem(file, number, None, None, "values only under named header cells")
+                 for number, _ in overflow[:MAX_ROWS_PER_CHECK]]
+    if problems:
+        raise LedgerError(problems)
+    return table
+
+
+# ---------------------------------------------------------------- Parquet
+
+def parquet_files(path: Path) -> list[Path]:
+    """The Parquet file, or the .parquet files of a folder in name order (subfolders included)."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.glob("**/*.parquet") if p.is_file())
+        if not files:
+            raise _fail(str(path), "a folder holding .parquet files (this folder has none)")
+        return files
+    return [path]
+
+
+def open_parquet(path: Path, schema: TableSchema) -> pyarrow.dataset.Dataset:
+    """A Parquet ledger checked before any row is read: every file readable, one set of columns."""
+    file = str(path)
+    files = parquet_files(path)
+    columns: list[str] | None = None
+    for part in files:
+        try:
+            names = pyarrow.parquet.ParquetFile(part).schema_arrow.names
+        except Exception as error:  # noqa: BLE001 - pyarrow on a truncated or fake file
+            raise _fail(str(part), f"a readable Parquet file ({str(error).splitlines()[0][:160]})") from None
+        if columns is None:
+            columns = names
+        elif names != columns:
+            raise _fail(str(part), f"the same columns as {files[0].name} ({', '.join(columns)}); found {', '.join(names)}")
+    problems = header_problems([n.strip() for n in columns or []], schema, file)
+    if problems:
+        raise LedgerError(problems)
+    try:
+        return pyarrow.dataset.dataset([str(p) for p in files], format="parquet")
+    except Exception as error:  # noqa: BLE001
+        raise _fail(file, f"a readable Parquet dataset ({str(error).splitlines()[0][:160]})") from None
+
+
+def parquet_batches(dataset: pyarrow.dataset.Dataset, file: str, rows: int) -> Iterator[pa.RecordBatch]:
+    """Record batches, with a corrupt page anywhere reported as a problem of the file."""
+    try:
+        yield from dataset.to_batches(batch_size=rows)
+    except Exception as error:  # noqa: BLE001 - a file whose footer reads but whose data is corrupt
+        raise _fail(file, f"a readable Parquet file ({str(error).splitlines()[0][:160]})") from None
+
+
+def read_parquet(path: Path, schema: TableSchema, file: str) -> pd.DataFrame:
+    dataset = open_parquet(path, schema)
+    batches = list(parquet_batches(dataset, file, 1 << 20))
+    arrow = pa.Table.from_batches(batches, schema=dataset.schema)
+    return arrow_to_frame(arrow, first_row=2)
+
+
+def arrow_to_frame(arrow: pa.Table, first_row: int) -> pd.DataFrame:
+    """A pyarrow table (or a chunk of one) as a frame: text trimmed, empty strings for missing
+    text, dictionary columns kept as categoricals, `_row` numbered from `first_row`.
+
+    Booleans become the text 'true'/'false', so a true/false quantity is refused as not a
+    number instead of being read as 1 or 0."""
+    columns = []
+    for column in arrow.columns:
+        kind = column.type
+        if pa.types.is_dictionary(kind) and (pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)):
+            column = pc.fill_null(column.cast(pa.dictionary(kind.index_type, pa.string())), "")
+        elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            column = pc.utf8_trim_whitespace(pc.fill_null(column, ""))
+        elif pa.types.is_boolean(kind):
+            column = pc.fill_null(column.cast(pa.string()), "")
+        columns.append(column)
+    table = pa.table(columns, names=[str(n).strip() for n in arrow.column_names]).to_pandas()
+    for name in table.columns:
+        series = table[name]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            table[name] = _trimmed_categories(series)
+        elif series.dtype == object:
+            table[name] = series.fillna("").astype(str).str.strip()
+    table["_row"] = np.arange(len(table), dtype=np.int64) + first_row
+    return table
+
+
+def _trimmed_categories(series: pd.Series) -> pd.Series:
+    """Trim the distinct values only; '' stands for missing, as in CSV."""
+    trimmed = series.cat.categories.astype(str).str.strip()
+    if trimmed.is_unique:
+        series = pd.Series(pd.Categorical.from_codes(series.cat.codes, categories=trimmed, validate=False), index=series.index)
+    else:
+        series = series.astype(str).str.strip().astype("category")
+    if "" not in series.cat.categories:
+        series = series.cat.add_categories([""])
+    return series.fillna("")
+
+
+# ---------------------------------------------------------------- dispatch
+
+def read_table(path: Path, schema: TableSchema) -> pd.DataFrame:
+    """Read a ledger or organisation table by its suffix (a folder is a Parquet dataset)."""
+    path = Path(path)
+    file = str(path)
+    if not path.exists():
+        raise _fail(file, f"an existing {SUFFIXES} file (there is none at this path)")
+    suffix = path.suffix.lower()
+    if path.is_dir():
+        return read_parquet(path, schema, file)
+    if suffix == ".csv":
+        return read_csv(path, schema, file)
+    if suffix in (".xlsx", ".xlsm"):
+        return read_xlsx(path, schema, file)
+    if suffix == ".parquet":
+        return read_parquet(path, schema, file)
+    raise _fail(file, f"a {SUFFIXES} file (the suffix decides how it is read)", value=suffix or "(no suffix)")
+
+
+def control_character_problems(table: pd.DataFrame, columns: list[str], file: str) -> tuple[list[Problem], pd.Series]:
+    """Text with control characters (checked on distinct values): problems and the rows hit."""
+    problems: list[Problem] = []
+    bad = pd.Series(False, index=table.index)
+    pattern = re.compile(CONTROL_CHARACTERS)
+    for column in columns:
+        if column not in table.columns or table[column].dtype.kind in "iufb":
+            continue
+        values = table[column]
+        distinct = pd.Series(pd.unique(values.astype(str))) if not isinstance(values.dtype, pd.CategoricalDtype) \
+            else pd.Series(values.cat.categories.astype(str))
+        hits = set(distinct[distinct.str.contains(pattern, regex=True)])
+        if not hits:
+            continue
+        mask = values.astype(str).isin(hits)
+        bad |= mask
+        rows = table.loc[mask, "_row"]
+        for row, value in zip(rows.head(MAX_ROWS_PER_CHECK), values[mask].head(MAX_ROWS_PER_CHECK)):
+            problems.append(Problem(file, int(row), column, str(value),
+                                    "text without control characters (bell, escape, NUL ...)"))
+        if len(rows) > MAX_ROWS_PER_CHECK:
+            problems.append(Problem(file, None, column, None, f"text without control characters "
+                                    f"(and {len(rows) - MAX_ROWS_PER_CHECK} more rows like these)"))
+    return problems, bad
+

@@ -1,0 +1,94 @@
+"""One call that runs an inventory on the engine that fits the ledger and publishes its outputs
+as a set (carbon/outputs.py). The CLI builds the request and calls this; the choice of engine
+lives here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from carbon.errors import CarbonError
+from carbon.outputs import (
+    OutputSet,
+    publish_copy,
+    to_json,
+    write_atomically,
+    write_lines_csv,
+    write_lines_parquet,
+)
+from carbon.pipeline import InventoryRequest, InventoryResult, is_parquet, run_inventory
+
+ENGINES = ("pandas", "dask")
+WORKBOOK = "workbook.xlsx"
+
+
+@dataclass(frozen=True)
+class Published:
+    document: dict
+    warnings: list[str]
+    files: dict[str, Path]  # output name -> its path under the output folder
+    workbook: Path | None = None
+
+
+def _silent(stage: str) -> None:
+    """Default progress reporter: says nothing."""
+
+
+def check_engine_options(request: InventoryRequest, engine: str, scheduler: str | None, xlsx: Path | None) -> None:
+    if engine not in ENGINES:
+        raise CarbonError(f"--engine {engine!r}: expected one of {', '.join(ENGINES)}")
+    if scheduler is not None and engine != "dask":
+        raise CarbonError("--scheduler goes with --engine dask: add --engine dask, or drop --scheduler")
+    if engine == "dask" and (not is_parquet(request.ledger) or xlsx is not None):
+        raise CarbonError("--engine dask reads a Parquet ledger (a file or a folder of .parquet files) and writes no workbook")
+    if xlsx is not None and Path(xlsx).suffix.lower() != ".xlsx":
+        raise CarbonError(f"--xlsx {xlsx}: expected a file name ending in .xlsx")
+
+
+def run_and_publish(request: InventoryRequest, out_dir: Path, engine: str = "pandas", scheduler: str | None = None,
+                    xlsx: Path | None = None, progress: Callable[[str], None] = _silent) -> Published:
+    """Compute the inventory and publish emission lines, inventory.json (and the workbook) as one set.
+
+    Parquet ledgers run in chunks (bounded memory) unless a workbook is asked for, which needs
+    every line in memory; `engine='dask'` maps the same steps over Parquet partitions."""
+    check_engine_options(request, engine, scheduler, xlsx)
+    if engine == "dask":
+        from carbon.distributed import run_inventory_dask
+
+        with OutputSet(out_dir) as outputs:
+            document, warnings = run_inventory_dask(request, outputs, scheduler, progress)
+            progress("publishing outputs")
+            return Published(document, warnings, outputs.commit())
+    if is_parquet(request.ledger) and xlsx is None:
+        from carbon.streaming import run_inventory_chunked
+
+        with OutputSet(out_dir) as outputs:
+            document, warnings = run_inventory_chunked(request, outputs, progress)
+            progress("publishing outputs")
+            return Published(document, warnings, outputs.commit())
+    result = run_inventory(request, progress)
+    report = None
+    if xlsx is not None:
+        from carbon.reconcile import reconcile_if_published
+
+        report = reconcile_if_published(result)
+    progress("writing outputs")
+    with OutputSet(out_dir) as outputs:
+        write_in_memory_outputs(outputs, result, report, xlsx is not None)
+        files = outputs.commit()
+    workbook = publish_copy(files[WORKBOOK], Path(xlsx)) if xlsx is not None else None
+    return Published(result.document, result.warnings, files, workbook)
+
+
+def write_in_memory_outputs(outputs: OutputSet, result: InventoryResult, report: dict | None, workbook: bool) -> None:
+    """A Parquet ledger gets Parquet emission lines (millions of lines write in seconds), others CSV."""
+    if is_parquet(result.request.ledger):
+        write_atomically(outputs.path("emission_lines.parquet"), lambda stream: write_lines_parquet(result.lines, stream))
+    else:
+        write_atomically(outputs.path("emission_lines.csv"), lambda stream: write_lines_csv(result.lines, stream))
+    write_atomically(outputs.path("inventory.json"), lambda stream: stream.write(to_json(result.document).encode("utf-8")))
+    if workbook:
+        from carbon.export.excel import export_xlsx
+
+        export_xlsx(result, outputs.path(WORKBOOK), report)
