@@ -148,7 +148,8 @@ def main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error (exit 3).")] = False,
 ) -> None:
-    """GHG and resource inventory from an activity ledger and cited, versioned emission factors."""
+    # No docstring: it would replace the app's help text (examples, exit codes, the guide).
+    return None
 
 
 def _fail(message: str) -> None:

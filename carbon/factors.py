@@ -14,6 +14,7 @@ Selection rules (each choice is recorded on the selected row and summarised in r
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from carbon.errors import FactorSetError, InputFileError, Problem, UnitError
 from carbon.models.files import FactorManifest, ManifestTable
 from carbon.models.loading import load_model
 from carbon.paths import factors_root
+from carbon.readers import MAX_ROWS_PER_CHECK
 from carbon.suggest import did_you_mean
 from carbon.units import conversion_factor, vocabulary
 
@@ -238,7 +240,7 @@ def _table_path(folder: Path, entry: ManifestTable) -> Path:
     return path
 
 
-def _read_factor_table(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
+def _read_factor_table(path: Path, kind: str) -> tuple[pd.DataFrame | None, list[Problem]]:
     """One CSV table as text, or the problem that keeps it from being read."""
     file = str(path)
     if path.stat().st_size > MAX_TABLE_BYTES:
@@ -252,15 +254,20 @@ def _read_factor_table(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
     if not text.strip():
         return None, [Problem(file, 1, None, None, "a header row naming the columns (the file is empty)")]
     try:
-        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, ValueError) as error:
-        return None, [Problem(file, None, None, None, f"a readable CSV table ({str(error).splitlines()[0][:160]})")]
-    table.columns = [str(c).strip() for c in table.columns]
-    ragged = table.isna().any(axis=1)  # a row cut short: pandas fills the missing cells with NaN
+        records = list(csv.reader(io.StringIO(text)))  # a few thousand rows: exact field counts per row
+    except csv.Error as error:
+        return None, [Problem(file, None, None, None, f"a readable CSV table ({error})")]
+    header = [c.strip() for c in records[0]]
+    body = [(line, row) for line, row in enumerate(records[1:], start=2) if row]
+    ragged = [(line, len(row)) for line, row in body if len(row) != len(header)]
+    if ragged:  # the header's own problems first: an extra header name makes every row look short
+        columns = _table_problems(kind, pd.DataFrame(columns=[*header, "_file", "_line"]), file, {})
+        return None, columns + [Problem(file, line, None, None, f"{len(header)} values, one per header column "
+                                        f"(this row has {count})") for line, count in ragged[:MAX_ROWS_PER_CHECK]]
+    table = pd.DataFrame([[v.strip() for v in row] for _, row in body], columns=header, dtype=str)
     table["_file"] = file
-    table["_line"] = np.arange(len(table)) + 2
-    problems = _rows_where(table.fillna(""), ragged, table.columns[0], "a value (or an empty field) for every column")
-    return table.fillna(""), problems
+    table["_line"] = np.array([line for line, _ in body], dtype=np.int64)
+    return table, []
 
 
 def _value_problems(kind: str, table: pd.DataFrame, entry: ManifestTable) -> list[Problem]:
@@ -303,7 +310,7 @@ def load_factor_set(folder: Path) -> FactorSet:
     tables: dict[str, list[pd.DataFrame]] = {kind: [] for kind in TABLE_COLUMNS}
     problems: list[Problem] = []
     for entry, path in zip(entries, paths, strict=True):
-        table, read_problems = _read_factor_table(path)
+        table, read_problems = _read_factor_table(path, entry.kind)
         problems += read_problems
         if table is None:
             continue

@@ -160,7 +160,7 @@ class OutputSet:
             try:
                 fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise OutputError(f"{self.out_dir}: another carbon run is writing here; wait for it, or give another --out")
+                raise OutputError(f"{self.out_dir}: another carbon run is writing here; wait for it, or give another --out") from None
             self._remove_leftovers()
             self.staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.runs))
         except OSError as error:

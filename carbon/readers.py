@@ -9,6 +9,7 @@ is row 2 (for XLSX the sheet's own row numbers).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 from collections.abc import Iterator
@@ -107,19 +108,30 @@ def _csv_header(path: Path, file: str) -> list[str]:
     except UnicodeDecodeError as error:
         raise _fail(file, f"UTF-8 text (byte {error.start} of the header is not UTF-8: save the file as UTF-8 CSV)",
                     row=1, value=repr(first_line[error.start:error.start + 4])) from None
+    if re.search(CONTROL_CHARACTERS, text.rstrip("\r")):
+        raise _fail(file, "a CSV text file: the header row holds control characters (is it a binary file, "
+                          "or a spreadsheet saved in another format?)", row=1, value=text[:40])
     return [name.strip() for name in next(csv.reader([text]))]
 
 
-def _utf8_problem(path: Path, file: str) -> LedgerError:
-    """Locate the first byte that is not UTF-8 (only on the error path: reads the file once)."""
-    data = path.read_bytes()
+def _check_utf8(path: Path, file: str) -> None:
+    """The whole file must be UTF-8 before pyarrow parses it (pyarrow would drop a bad byte's row
+    into a message without its row number). Streams in blocks: cheap next to parsing."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    lines = 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 24), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as error:
+                position = error.start
+                raise _fail(file, "UTF-8 text (save the file as UTF-8 CSV)", row=lines + block.count(b"\n", 0, position) + 1,
+                            value=repr(block[max(0, position - 8):position + 4])) from None
+            lines += block.count(b"\n")
     try:
-        data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        return _fail(file, "UTF-8 text (save the file as UTF-8 CSV)", row=line,
-                     value=repr(data[max(0, error.start - 8):error.start + 4]))
-    return _fail(file, "UTF-8 text")
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise _fail(file, "UTF-8 text (the file ends inside a character: save it as UTF-8 CSV)", row=lines + 1) from None
 
 
 def _ragged_problems(path: Path, file: str, columns: int, names: list[str]) -> list[Problem]:
@@ -150,6 +162,7 @@ def read_csv(path: Path, schema: TableSchema, file: str) -> pd.DataFrame:
     problems = header_problems(names, schema, file)
     if problems:
         raise LedgerError(problems)
+    _check_utf8(path, file)
     ragged = 0
 
     def count(row) -> str:
@@ -163,8 +176,6 @@ def read_csv(path: Path, schema: TableSchema, file: str) -> pd.DataFrame:
             parse_options=pyarrow.csv.ParseOptions(newlines_in_values=True, invalid_row_handler=count),
             convert_options=_all_text(names))
     except pa.ArrowInvalid as error:
-        if "UTF8" in str(error) or "UTF-8" in str(error):
-            raise _utf8_problem(path, file) from None
         raise _fail(file, f"a readable CSV table ({str(error).splitlines()[0][:200]})") from None
     if ragged:
         raise LedgerError(_ragged_problems(path, file, len(names), names))
@@ -231,6 +242,8 @@ def read_xlsx(path: Path, schema: TableSchema, file: str) -> pd.DataFrame:
 def parquet_files(path: Path) -> list[Path]:
     """The Parquet file, or the .parquet files of a folder in name order (subfolders included)."""
     path = Path(path)
+    if not path.exists():
+        raise _fail(str(path), f"an existing {SUFFIXES} file (there is none at this path)")
     if path.is_dir():
         files = sorted(p for p in path.glob("**/*.parquet") if p.is_file())
         if not files:

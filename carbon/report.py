@@ -33,21 +33,24 @@ class Grid:
             return max(words, min(24, max((len(r[column]) for r in self.rows), default=0)))
         return max([words, *(len(r[column]) for r in self.rows)])
 
+    def needed(self, columns: list[int]) -> int:
+        """Characters a table of these columns needs: the box edges, each column's width, and
+        padding plus a separator (3 characters) between neighbouring columns."""
+        return 2 + sum(self.width(i) for i in columns) + 3 * (len(columns) - 1)
+
     def parts(self, available: int) -> list[list[int]]:
         """Column groups that fit `available` characters, each starting with the first column."""
-        widths = [self.width(i) + 2 for i in range(len(self.headers))]
-        groups, current, used = [], [0], widths[0]
+        groups, current = [], [0]
         for column in range(1, len(self.headers)):
-            if used + widths[column] > available and len(current) > 1:
+            if self.needed([*current, column]) > available and len(current) > 1:
                 groups.append(current)
-                current, used = [0], widths[0]
+                current = [0]
             current.append(column)
-            used += widths[column]
         return [*groups, current]
 
-    def table(self, columns: list[int], title: str) -> Table:
+    def table(self, columns: list[int]) -> Table:
         # No vertical rules and headers that wrap keep tables inside an 80-column terminal.
-        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         for i in columns:
             if i in self.text:
                 table.add_column(self.headers[i], justify="left", overflow="fold", ratio=1 if i == columns[-1] else None)
@@ -60,10 +63,13 @@ class Grid:
 
 
 def show(grid: Grid, console: Console) -> None:
+    """The grid, in parts when the terminal is too narrow; titles are printed above each part
+    (a title inside a narrow part would wrap)."""
     parts = grid.parts(console.width)
     for number, columns in enumerate(parts, start=1):
         title = grid.title if len(parts) == 1 else f"{grid.title} (part {number} of {len(parts)})"
-        console.print(grid.table(columns, title))
+        console.print(title, highlight=False, markup=False, soft_wrap=True)
+        console.print(grid.table(columns))
 
 
 def _table(title: str, headers: list[str], text: tuple[int, ...] = ()) -> Grid:
