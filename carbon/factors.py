@@ -15,7 +15,6 @@ Selection rules (each choice is recorded on the selected row and summarised in r
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from dataclasses import dataclass
 from datetime import date
@@ -27,7 +26,7 @@ import pandas as pd
 from carbon.errors import FactorSetError, InputFileError, Problem, UnitError
 from carbon.models.files import FactorManifest, ManifestTable
 from carbon.models.loading import load_model
-from carbon.paths import factors_root
+from carbon.paths import factors_root, file_sha256
 from carbon.readers import MAX_ROWS_PER_CHECK
 from carbon.suggest import did_you_mean
 from carbon.units import conversion_factor, vocabulary
@@ -127,10 +126,6 @@ def resolve_factor_set(spec: str | None, default_name: str = "china-corporate", 
     return factors_root() / name / version
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _hash_mismatches(folder: Path, entries: list[dict]) -> list[str]:
     """Every listed file that is missing or whose sha256 differs from the manifest."""
     mismatches = []
@@ -138,7 +133,7 @@ def _hash_mismatches(folder: Path, entries: list[dict]) -> list[str]:
         path = folder / entry["file"]
         if not path.is_file():
             mismatches.append(f"{path}: listed in manifest.yaml but missing")
-        elif (actual := _sha256(path)) != entry.get("sha256"):
+        elif (actual := file_sha256(path)) != entry.get("sha256"):
             mismatches.append(f"{path}: sha256 does not match manifest.yaml (manifest {entry.get('sha256')}, file {actual})")
     return mismatches
 

@@ -37,6 +37,7 @@ import pyarrow.parquet
 
 from carbon import __version__
 from carbon.errors import OutputError
+from carbon.paths import file_sha256
 
 RUNS = "runs"
 LATEST = "latest"
@@ -123,14 +124,6 @@ def write_lines_parquet(lines: pd.DataFrame, stream: BinaryIO) -> None:
 
 # ---------------------------------------------------------------- the output set
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file())
 
@@ -208,7 +201,7 @@ class OutputSet:
 
     def _write_manifest(self) -> Path:
         assert self.staging is not None
-        files = [{"path": str(p.relative_to(self.staging)), "bytes": p.stat().st_size, "sha256": _sha256(p)}
+        files = [{"path": str(p.relative_to(self.staging)), "bytes": p.stat().st_size, "sha256": file_sha256(p)}
                  for p in _files(self.staging)]
         manifest = self.staging / MANIFEST
         manifest.write_text(to_json({"written_by": f"carbon-inventory {__version__}", "files": files}), encoding="utf-8")

@@ -6,6 +6,7 @@ folders; a built wheel carries copies under `carbon/_bundled/` (see pyproject.to
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -48,3 +49,12 @@ def user_guide() -> str:
         return str(metadata("carbon-inventory").get_payload())  # type: ignore[attr-defined]
     except PackageNotFoundError:
         return "The guide is README.md in the carbon-inventory source.\n"
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in blocks (ledgers can be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

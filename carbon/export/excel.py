@@ -16,7 +16,6 @@ Determinism: no wall-clock timestamps; the same inputs and --as-of give identica
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 from collections.abc import Callable, Iterable
@@ -35,6 +34,7 @@ from carbon.calculate import gwp_values
 from carbon.errors import CarbonError
 from carbon.inventory import energy_mwh_multiplier
 from carbon.outputs import write_atomically
+from carbon.paths import file_sha256
 from carbon.pipeline import InventoryResult
 from carbon.units import conversion_factor, vocabulary
 
@@ -152,14 +152,6 @@ class Sheet:
         ws.repeat_rows(0, title_rows - 1)
         ws.hide_gridlines(0 if gridlines else 1)  # 0: on screen and on paper; 1: on screen only
         ws.set_footer("&L&A&RPage &P of &N")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _relative(path, folder: Path) -> str:
@@ -526,10 +518,10 @@ def write_cover(sheet: Sheet, result: InventoryResult, report: dict | None) -> N
             ("GWP set", f"{document['gwp']} (100-year)"),
             ("As of (factors published on or before)", document["as_of"]),
             ("Engine", f"carbon-inventory {__version__}")]
-    rows += [("Ledger file", f"{_relative(f, folder)} (sha256 {_sha256(f)})")
+    rows += [("Ledger file", f"{_relative(f, folder)} (sha256 {file_sha256(f)})")
              for f in _input_files(request.ledger)]
     rows += [("Organisation file",
-              f"{_relative(request.organisation, folder)} (sha256 {_sha256(request.organisation)})"),
+              f"{_relative(request.organisation, folder)} (sha256 {file_sha256(request.organisation)})"),
              ("File paths", "relative to the organisation folder (the folder holding the ledger)")]
     rows += [(f"Factor table {e['file']}", f"sha256 {e['sha256']}") for e in factor_set.manifest["tables"]]
     rows += [("How to trace a figure", TRACING), ("Methodology", METHODOLOGY)]
