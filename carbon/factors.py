@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from carbon.errors import FactorSetError, InputFileError, Problem, UnitError
-from carbon.models.files import FactorManifest, ManifestTable
+from carbon.models.files import FIRST_YEAR, LAST_YEAR, FactorManifest, ManifestTable
 from carbon.models.loading import load_model
 from carbon.paths import factors_root, file_sha256
 from carbon.readers import MAX_ROWS_PER_CHECK
@@ -158,7 +158,8 @@ def _table_problems(kind: str, table: pd.DataFrame, file: str, sources: dict) ->
         problems += _rows_where(table, pd.to_numeric(table["value"], errors="coerce").isna(), "value", "a number")
     if kind == "factors":
         year = pd.to_numeric(table["data_year"], errors="coerce")
-        problems += _rows_where(table, year.isna() | (year % 1 != 0), "data_year", "a four-digit year")
+        problems += _rows_where(table, year.isna() | (year % 1 != 0) | (year < FIRST_YEAR) | (year > LAST_YEAR), "data_year",
+                                f"a year from {FIRST_YEAR} to {LAST_YEAR}")
         published = pd.to_datetime(table["published"], format="%Y-%m-%d", errors="coerce")
         problems += _rows_where(table, published.isna(), "published", "the date the value became public, YYYY-MM-DD")
         problems += _rows_where(table, ~table["scope"].isin(["1", "2", "3"]), "scope", "1, 2 or 3")

@@ -17,6 +17,7 @@ import pandas as pd
 
 from carbon import readers
 from carbon.errors import LedgerError, Problem, UnitError
+from carbon.models.files import FIRST_YEAR, LAST_YEAR
 from carbon.suggest import did_you_mean
 from carbon.units import conversion_factor, has_dimension, vocabulary
 
@@ -96,6 +97,10 @@ def _as_number(column: pd.Series) -> pd.Series:
     return pd.to_numeric(column.astype(str), errors="coerce").astype("float64")
 
 
+def _not_a_year(year: pd.Series) -> pd.Series:
+    return year.isna() | (year % 1 != 0) | (year < FIRST_YEAR) | (year > LAST_YEAR)
+
+
 def _check_text(found: Findings, schema) -> None:
     """Required text present, and no control characters in any text column."""
     for column in schema.non_empty:
@@ -115,7 +120,7 @@ def _check_years(found: Findings) -> pd.Series:
     has_periods = {"period_start", "period_end"} <= set(table.columns)
     if "year" in table.columns and (not has_periods or (table["year"] != "").any()):
         year = _as_number(table["year"])
-        found.flag(year.isna() | (year % 1 != 0) | (year < 1990) | (year > 2100), "year", "a four-digit reporting year such as 2024")
+        found.flag(_not_a_year(year), "year", f"a reporting year from {FIRST_YEAR} to {LAST_YEAR}, such as 2024")
         return year
     if has_periods:
         start = pd.to_datetime(table["period_start"], format="%Y-%m-%d", errors="coerce")
@@ -326,7 +331,7 @@ def load_organisation(path: Path) -> tuple[Organisation | None, list[Problem]]:
     metrics = vocabulary()["metrics"]
     names = vocabulary()["dimensions"]
     year = _as_number(table["year"])
-    found.flag(year.isna() | (year % 1 != 0) | (year < 1990) | (year > 2100), "year", "a four-digit year from 1990 to 2100")
+    found.flag(_not_a_year(year), "year", f"a year from {FIRST_YEAR} to {LAST_YEAR}")
     known = table["metric"].isin(list(metrics))
     found.flag_values("metric", table["metric"].astype(str) != "", list(metrics), "one of")
     value = _as_number(table["value"])
