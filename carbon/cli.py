@@ -16,7 +16,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
-import click
 import pandas as pd
 import typer
 from rich.console import Console
@@ -72,10 +71,18 @@ def _console(stderr: bool = False) -> Console:
     return Console(stderr=stderr)
 
 
-# The command-line framework's own ways out (help, usage errors, --version): not ours to catch.
-# typer >= 0.29 carries its own copy of click, older versions use click itself: accept both.
-_FRAMEWORK_EXITS = tuple({typer.Exit, typer.Abort, getattr(typer, "TyperException", typer.Exit),
-                          click.exceptions.Exit, click.exceptions.Abort, click.ClickException})
+def _framework_exits() -> tuple[type[BaseException], ...]:
+    """The command-line framework's own ways out (help, usage errors, --version): not ours to
+    catch. typer >= 0.29 carries its own copy of click; older versions use click itself."""
+    exits: set[type[BaseException]] = {typer.Exit, typer.Abort, getattr(typer, "TyperException", typer.Exit)}
+    try:
+        import click
+    except ImportError:
+        return tuple(exits)
+    return tuple(exits | {click.exceptions.Exit, click.exceptions.Abort, click.ClickException})
+
+
+_FRAMEWORK_EXITS = _framework_exits()
 
 
 class GuardedGroup(TyperGroup):
