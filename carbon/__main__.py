@@ -1,5 +1,5 @@
 """`python -m carbon` is the same as the `carbon` command."""
 
-from carbon.cli import app
+from carbon.entry import main
 
-app()
+main()

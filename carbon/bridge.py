@@ -102,7 +102,15 @@ def bridge(result: InventoryResult, from_year: int, to_year: int, view: str = "l
         document["intensity"] = {"kpi": intensity_key,
                                  "change": years[to_year]["intensity"][intensity_key] - years[from_year]["intensity"][intensity_key],
                                  "parts": [{"driver": d, "value": float(v)} for d, v in _ordered(intensity_parts)]}
+    _require_finite_parts(document)
     return document
+
+
+def _require_finite_parts(document: dict) -> None:
+    blocks = [document] + ([document["intensity"]] if "intensity" in document else [])
+    if not all(math.isfinite(p["value"]) for block in blocks for p in block["parts"]):
+        raise ScenarioError(f"bridge {document['from']} -> {document['to']}: an activity changes by so many orders of "
+                            "magnitude between the years that its contribution is not a finite number")
 
 
 def _ordered(parts: dict[str, float]) -> list[tuple[str, float]]:

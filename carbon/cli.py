@@ -66,9 +66,14 @@ README = "README.md, printed by `carbon guide`"
 EXIT_BAD_INPUT, EXIT_BUG = 2, 3
 
 
+# Narrower than this (COLUMNS=0, say) no table is readable: render for a standard terminal.
+MIN_WIDTH = 20
+
+
 def _console(stderr: bool = False) -> Console:
     # Made per call so the terminal width (or COLUMNS) is read when output happens.
-    return Console(stderr=stderr)
+    console = Console(stderr=stderr)
+    return console if console.width >= MIN_WIDTH else Console(stderr=stderr, width=80)
 
 
 def _framework_exits() -> tuple[type[BaseException], ...]:
@@ -91,14 +96,22 @@ class GuardedGroup(TyperGroup):
 
     def invoke(self, ctx):  # type: ignore[no-untyped-def]
         try:
-            return super().invoke(ctx)
+            outcome = super().invoke(ctx)
+            sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at exit
+            return outcome
         except _FRAMEWORK_EXITS:
             raise
         except CarbonError as error:
             _fail(str(error))
         except BrokenPipeError:  # `carbon ... | head`: the reader left; nothing more to say
-            sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(0) from None
+        except KeyboardInterrupt:
+            _console(stderr=True).print("interrupted: outputs are as they were unless the run had already published",
+                                        highlight=False)
+            raise typer.Exit(130) from None
+        except OSError as error:  # the environment, not the inputs' content: disk full, permissions
+            _fail(f"cannot read or write {error.filename or 'a stream'}: {error.strerror or error}")
         except Exception as error:  # noqa: BLE001 - the last resort: anything else is our bug
             if ctx.params.get("debug") or os.environ.get("CARBON_DEBUG"):
                 traceback.print_exc()
@@ -156,7 +169,17 @@ def main(
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error (exit 3).")] = False,
 ) -> None:
     # No docstring: it would replace the app's help text (examples, exit codes, the guide).
-    return None
+    _usable_streams()
+
+
+def _usable_streams() -> None:
+    """Output that cannot be encoded (an ASCII terminal, Chinese factor titles) is escaped, not
+    a crash; a closed stdout (`>&-`) discards output instead of failing."""
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def _fail(message: str) -> None:
@@ -218,7 +241,7 @@ FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (rea
 @contextmanager
 def _progress(quiet: bool):
     """A spinner with the current stage on stderr, only for a person at a terminal."""
-    if quiet or not sys.stdout.isatty():
+    if quiet or sys.stdout is None or not sys.stdout.isatty():
         yield lambda stage: None
         return
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=_console(stderr=True),
@@ -378,7 +401,7 @@ SetOption = Annotated[Optional[list[str]], typer.Option("--set", help="LEVER=VAL
 def scenario_run(
     file: Annotated[Optional[Path], typer.Argument(help="Scenario YAML (base_year, levers). Optional when --set is given.")] = None,
     set_: SetOption = None,
-    base_year: Annotated[Optional[int], typer.Option(help="Base year. Default: the file's base_year, else the latest ledger year.")] = None,
+    base_year: Annotated[Optional[int], typer.Option(min=1990, max=2100, help="Base year. Default: the file's base_year, else the latest ledger year.")] = None,
     org: OrgOption = None,
     factors: FactorsOption = None,
     gwp: GwpOption = GwpSet.AR6,

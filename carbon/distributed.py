@@ -38,7 +38,12 @@ from carbon.factors import (
     select_factors,
 )
 from carbon.inventory import aggregate_lines, aggregate_rows
-from carbon.ledger import load_organisation, validate_table
+from carbon.ledger import (
+    instrument_claims,
+    load_organisation,
+    repeated_claims,
+    validate_table,
+)
 from carbon.outputs import OutputSet, to_json, write_atomically
 from carbon.pipeline import InventoryRequest
 from carbon.readers import arrow_to_frame
@@ -63,13 +68,14 @@ def _read(part: tuple[str, int, int]) -> pd.DataFrame:
         arrow = pyarrow.parquet.ParquetFile(file).read_row_group(group)
     except Exception as error:  # noqa: BLE001 - a corrupt page in a file whose footer reads
         raise LedgerError([Problem(file, None, None, None, f"a readable Parquet file ({str(error)[:160]})")]) from None
-    return arrow_to_frame(arrow, first_row)
+    return arrow_to_frame(arrow, first_row, file)
 
 
 def scan_partition(part, label: str, factor_set: FactorSet) -> dict:
     frame = _read(part)
     ledger, problems = validate_table(frame, label, check_record_ids=False)
     scan = {"problems": problems, "hashes": pd.util.hash_pandas_object(frame["record_id"], index=False).to_numpy(),
+            "claims": instrument_claims(frame),
             "rows": frame["_row"].to_numpy(), "keys": None, "coverage": None, "years": set()}
     if ledger is not None and not ledger.rows.empty:
         rows = fuel_to_energy(ledger.rows, factor_set)
@@ -129,6 +135,7 @@ def run_inventory_dask(request: InventoryRequest, outputs: OutputSet, scheduler:
         problems += [p for scan in scans for p in scan["problems"]]
         if scans:
             problems += _duplicate_problems(dataset, label, [s["hashes"] for s in scans], [s["rows"] for s in scans])
+            problems += repeated_claims(pd.concat([s["claims"] for s in scans], ignore_index=True), label)
         found = [s["keys"] for s in scans if s["keys"] is not None]
         keys = (pd.concat(found).groupby(KEY, sort=False).agg(first_row=("first_row", "min"), rows=("rows", "sum")).reset_index()
                 if found else pd.DataFrame(columns=[*KEY, "first_row", "rows"]))

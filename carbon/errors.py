@@ -31,6 +31,8 @@ class Problem:
 
 # Values are echoed back to the user; a hostile file must not flood the terminal.
 MAX_SHOWN = 80
+# Problems listed in one message: enough to see every kind, not a flood.
+MAX_LISTED = 60
 
 
 def _shown(value: str) -> str:
@@ -46,10 +48,13 @@ class InputProblems(CarbonError):
     """Carries every problem found in one validation pass, so the user fixes them all at once."""
 
     def __init__(self, problems: list[Problem], headline: str = "The inputs have problems"):
-        self.problems = list(problems)
+        # The same problem found in several chunks of a large file is one problem.
+        self.problems = list(dict.fromkeys(problems))
         self.headline = headline
-        lines = [f"{headline} ({len(self.problems)}):"] + [f"  - {p}" for p in self.problems]
-        super().__init__("\n".join(lines))
+        shown = [f"  - {p}" for p in self.problems[:MAX_LISTED]]
+        if len(self.problems) > MAX_LISTED:
+            shown.append(f"  ... and {len(self.problems) - MAX_LISTED:,} more problems")
+        super().__init__("\n".join([f"{headline} ({len(self.problems):,}):", *shown]))
 
 
 class LedgerError(InputProblems):

@@ -249,6 +249,9 @@ def _read_factor_table(path: Path, kind: str) -> tuple[pd.DataFrame | None, list
         return None, [Problem(file, line, None, repr(data[error.start:error.start + 4]), "UTF-8 text")]
     if not text.strip():
         return None, [Problem(file, 1, None, None, "a header row naming the columns (the file is empty)")]
+    if text.count('"') % 2:  # an unclosed quote would swallow every row after it into one value
+        return None, [Problem(file, None, None, None, "every quote closed: a quote opens and never closes, so the rows "
+                              "after it would be read as one value")]
     try:
         records = list(csv.reader(io.StringIO(text)))  # a few thousand rows: exact field counts per row
     except csv.Error as error:

@@ -11,6 +11,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from carbon.errors import CarbonError
 from carbon.factors import FactorSet
 from carbon.ledger import Organisation
 from carbon.units import conversion_factor, has_dimension, vocabulary
@@ -150,7 +151,19 @@ def year_summaries(lines: pd.DataFrame, rows: pd.DataFrame, organisation: Organi
                 "tco2e_per_rmb_million": _ratio(total_location, revenue),
             },
         })
+        _require_finite(summaries[-1], f"year {year}")
     return summaries
+
+
+def _require_finite(values: dict, where: str) -> None:
+    """Every published number is finite: a result that is not comes from inputs at the edge of
+    their bounds (a tiny denominator, say), and is refused rather than printed as Infinity."""
+    for key, value in values.items():
+        if isinstance(value, dict):
+            _require_finite(value, f"{where}, {key}")
+        elif isinstance(value, float) and not np.isfinite(value):
+            raise CarbonError(f"{where}, {key}: the result is not a finite number; an input quantity, factor or "
+                              "denominator is too large or too small to divide by")
 
 
 def method_notes(lines: pd.DataFrame, rows: pd.DataFrame, factor_set: FactorSet, gwp_set: str, as_of: date) -> list[str]:

@@ -22,6 +22,11 @@ from carbon.suggest import did_you_mean
 from carbon.units import conversion_factor, has_dimension, vocabulary
 
 MAX_ROWS_PER_CHECK = readers.MAX_ROWS_PER_CHECK
+# Columns that describe some activities only (the vocabulary says which: `attributes`).
+ATTRIBUTE_COLUMNS = ["waste_type", "route", "instrument", "vintage"]
+# A real ledger has a handful of units; thousands of distinct ones is not a ledger (and each
+# distinct unit costs a parse).
+MAX_DISTINCT_UNITS = 500
 # Distinct bad values that get their own message (with a "did you mean"); the rest are counted.
 MAX_DISTINCT_MESSAGES = 20
 
@@ -121,6 +126,10 @@ def _check_years(found: Findings) -> pd.Series:
     if "year" in table.columns and (not has_periods or (table["year"] != "").any()):
         year = _as_number(table["year"])
         found.flag(_not_a_year(year), "year", f"a reporting year from {FIRST_YEAR} to {LAST_YEAR}, such as 2024")
+        if has_periods:  # both given: they must agree, or one of them is wrong
+            start = pd.to_datetime(table["period_start"], format="%Y-%m-%d", errors="coerce")
+            found.flag(start.notna() & year.notna() & (start.dt.year != year), "period_start",
+                       "a period inside the row's reporting year (column 'year' says another year)")
         return year
     if has_periods:
         start = pd.to_datetime(table["period_start"], format="%Y-%m-%d", errors="coerce")
@@ -131,7 +140,9 @@ def _check_years(found: Findings) -> pd.Series:
         found.flag(both & (end < start), "period_end", "a date on or after period_start")
         found.flag(both & (end >= start) & (start.dt.year != end.dt.year), "period_end",
                    "a date in the same calendar year as period_start (split rows that span two reporting years)")
-        return start.dt.year.astype("float64")
+        year = start.dt.year.astype("float64")
+        found.flag(start.notna() & _not_a_year(year), "period_start", f"a date in a year from {FIRST_YEAR} to {LAST_YEAR}")
+        return year
     found.problems.append(Problem(found.file, 1, "year", None, "a 'year' column, or 'period_start' and 'period_end' columns"))
     found.bad[:] = True
     return pd.Series(np.nan, index=table.index)
@@ -164,10 +175,14 @@ def _check_quantity(found: Findings) -> pd.Series:
 
 
 def _check_magnitude(found: Findings, basis_quantity: pd.Series, schema) -> None:
-    """Quantities beyond any real inventory (a slip of units or digits) are refused."""
-    limit = schema.max_canonical_quantity
-    found.flag(np.isfinite(basis_quantity) & (basis_quantity.abs() >= limit), "quantity",
-               f"less than {limit:.0e} in the activity's canonical unit (MWh, t, m**3): check the digits and the unit")
+    """Quantities beyond any real inventory, or so small that they can only be a slip of units or
+    digits (and would overflow ratios downstream), are refused."""
+    high, low = schema.max_canonical_quantity, schema.min_canonical_quantity
+    size = basis_quantity.abs()
+    found.flag(np.isfinite(size) & (size >= high), "quantity",
+               f"less than {high:.0e} in the activity's canonical unit (MWh, t, m**3): check the digits and the unit")
+    found.flag((size > 0) & (size < low), "quantity",
+               f"zero, or at least {low:.0e} in the activity's canonical unit (MWh, t, m**3): check the digits and the unit")
 
 
 def _unit_plan(activity: str, unit: str) -> dict:
@@ -204,6 +219,11 @@ def _check_units(found: Findings, known_activity: pd.Series) -> pd.DataFrame:
     table = found.table
     known_activity = known_activity & (table["unit"].astype(str) != "")  # an empty unit is reported once, as empty
     pairs = table.loc[known_activity, ["activity", "unit"]].drop_duplicates()
+    if len(pairs) > MAX_DISTINCT_UNITS:
+        found.problems.append(Problem(found.file, None, "unit", None, f"at most {MAX_DISTINCT_UNITS} distinct units per "
+                                      f"activity (found {len(pairs):,}): is the unit column holding something else?"))
+        found.bad[:] = True
+        pairs = pairs.iloc[:0]
     plans = pd.DataFrame(
         [{"activity": a, "unit": u, **_unit_plan(a, u)} for a, u in pairs.itertuples(index=False)],
         columns=["activity", "unit", "factor", "basis_unit", "canonical", "conversion", "error"],
@@ -226,10 +246,23 @@ def _check_waste_attributes(found: Findings) -> None:
     found.flag_values("route", is_waste, list(vocab["waste_routes"]), "one of")
 
 
-def _check_instruments(found: Findings) -> None:
-    """Certificates and green power trades must say which instrument they are."""
+def _check_attributes(found: Findings) -> None:
+    """Attribute columns (waste type, route, instrument, vintage) only on the activities they
+    belong to: a value elsewhere is a misplaced cell, never silently ignored."""
     table = found.table
-    kinds = [a for a, spec in vocabulary()["activities"].items() if "instrument_for" in spec]
+    activities = vocabulary()["activities"]
+    for column in ATTRIBUTE_COLUMNS:
+        owners = [a for a, spec in activities.items() if column in spec.get("attributes", [])]
+        misplaced = (table[column].astype(str) != "") & ~table["activity"].isin(owners) & table["activity"].isin(list(activities))
+        found.flag(misplaced, column, f"an empty cell: {column} applies to {' and '.join(owners)} rows only")
+
+
+def _check_instruments(found: Findings) -> None:
+    """Certificates and green power trades must say which instrument they are (a certificate
+    claimed twice is found by instrument_claims, across chunks too)."""
+    table = found.table
+    activities = vocabulary()["activities"]
+    kinds = [a for a, spec in activities.items() if "instrument_for" in spec]
     is_instrument = table["activity"].isin(kinds)
     found.flag(is_instrument & (table["instrument"] == ""), "instrument",
                f"an instrument id (certificate or contract number) on {' and '.join(kinds)} rows")
@@ -237,6 +270,28 @@ def _check_instruments(found: Findings) -> None:
         vintage = _as_number(table.loc[is_instrument, "vintage"]).reindex(table.index)
         found.flag(is_instrument & (table["vintage"] != "") & (vintage.isna() | (vintage % 1 != 0)), "vintage",
                    "the generation year of the instrument, e.g. 2024 (or empty)")
+
+
+def instrument_claims(table: pd.DataFrame) -> pd.DataFrame:
+    """(activity, instrument, row) of every claim of an instrument that may be claimed once
+    (vocabulary: unique_instrument); a chunked run collects these across chunks."""
+    kinds = [a for a, spec in vocabulary()["activities"].items() if spec.get("unique_instrument")]
+    if "instrument" not in table or "activity" not in table:
+        return pd.DataFrame({"activity": [], "instrument": [], "row": []})
+    claims = table[table["activity"].isin(kinds) & (table["instrument"].astype(str) != "")]
+    return pd.DataFrame({"activity": claims["activity"].astype(str).to_numpy(),
+                         "instrument": claims["instrument"].astype(str).to_numpy(),
+                         "row": claims["_row" if "_row" in claims else "ledger_row"].to_numpy()})
+
+
+def repeated_claims(claims: pd.DataFrame, file: str) -> list[Problem]:
+    """The second and later claims of the same certificate: it would count twice."""
+    claims = claims.sort_values("row", kind="stable")
+    first = claims.groupby(["activity", "instrument"])["row"].transform("min")
+    later = (claims["row"] != first).to_numpy()
+    repeated = claims[later].assign(first=first.to_numpy()[later])
+    return [Problem(file, int(row), "instrument", value, f"a {kind} id claimed once (already claimed on row {int(earlier)})")
+            for kind, value, row, earlier in repeated.head(MAX_ROWS_PER_CHECK).itertuples(index=False)]
 
 
 def _with_categories(column: pd.Series, values: list[str]) -> pd.Series:
@@ -278,6 +333,8 @@ def validate_table(table: pd.DataFrame, file: str, check_record_ids: bool = True
     for column in schema.optional:
         if column not in table.columns:
             table[column] = ""
+    found = Findings(table, file)
+    _check_attributes(found)
     for column in ("waste_type", "route"):
         table[column] = _with_categories(table[column], ["", "unspecified"])
     activities = list(vocabulary()["activities"])
@@ -288,11 +345,13 @@ def validate_table(table: pd.DataFrame, file: str, check_record_ids: bool = True
     table["route"] = table["route"].where(~is_waste | (table["route"] != ""), "unspecified")
     table.loc[~is_waste, ["waste_type", "route"]] = ""
 
-    found = Findings(table, file)
     _check_text(found, schema)
     year = _check_years(found)
-    if check_record_ids:
+    if check_record_ids:  # a chunked run checks ids and certificate claims across all chunks instead
         _check_record_ids(found)
+        claims = repeated_claims(instrument_claims(table), file)
+        found.problems += claims
+        found.bad |= table["_row"].isin([p.row for p in claims])
     found.flag_values("activity", table["activity"].astype(str) != "", activities, "one of")
     quantity = _check_quantity(found)
     plan = _check_units(found, known_activity)

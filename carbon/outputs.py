@@ -24,6 +24,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -128,13 +129,24 @@ def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file())
 
 
+# Every name a run may publish at the top of OUT; anything else there is the user's and is never
+# touched. A run folder is ours when its name is a run id and it holds our manifest.
+PUBLISHED_NAMES = ("inventory.json", "manifest.json", "emission_lines.csv", "emission_lines.parquet", "emission_lines",
+                   "workbook.xlsx")
+RUN_ID = re.compile(r"^[0-9a-f]{16}$")
+
+
 class OutputSet:
     """The outputs of one run, staged in OUT/runs/.staging-* and published as a set by commit().
 
-    Use as a context manager: leaving it without commit() (an error) removes the staging
-    folder, and the folders it created, so OUT is exactly as it was."""
+    Use as a context manager around the whole run: it takes OUT's lock on entering (a second
+    run into the same OUT is refused), and leaving without commit() (an error) removes the
+    staging folder and the folders it created, so OUT is exactly as it was. Only what this tool
+    published is ever replaced or removed; a user's file under one of its names is refused."""
 
     def __init__(self, out_dir: Path):
+        if not str(out_dir).strip():
+            raise OutputError("--out '': expected a folder name")
         self.out_dir = Path(out_dir)
         self.runs = self.out_dir / RUNS
         self.staging: Path | None = None
@@ -145,6 +157,7 @@ class OutputSet:
 
     def __enter__(self) -> OutputSet:
         try:
+            self._refuse_foreign_files()
             for folder in (self.out_dir, self.runs):
                 if not folder.is_dir():
                     folder.mkdir(parents=True)
@@ -164,6 +177,26 @@ class OutputSet:
             raise
         return self
 
+    def _refuse_foreign_files(self) -> None:
+        """A file or folder under one of our names that we did not publish belongs to the user."""
+        if self.out_dir.exists() and not self.out_dir.is_dir():
+            raise OutputError(f"cannot write outputs to {self.out_dir}: it is a file, not a folder")
+        foreign = [name for name in (*PUBLISHED_NAMES, LATEST)
+                   if (self.out_dir / name).exists() or (self.out_dir / name).is_symlink()
+                   if not self._ours(self.out_dir / name)]
+        if (self.runs.exists() or self.runs.is_symlink()) and not self.runs.is_dir():
+            foreign.append(RUNS)
+        if foreign:
+            raise OutputError(f"{self.out_dir} holds {', '.join(foreign)} that carbon-inventory did not publish as an "
+                              "output set (perhaps from an earlier version or another tool): move them away, or give "
+                              "another --out; nothing was written")
+
+    def _ours(self, path: Path) -> bool:
+        if not path.is_symlink():
+            return False
+        target = Path(os.readlink(path))
+        return target == Path(LATEST) / path.name if path.name != LATEST else target.parent == Path(RUNS)
+
     def __exit__(self, kind, error, trace) -> None:
         if kind is not None:
             self._undo()
@@ -178,9 +211,13 @@ class OutputSet:
 
     # -- committing
 
-    def commit(self) -> dict[str, Path]:
-        """Publish every staged file at once; returns {name: path under OUT} of the run's files."""
+    def commit(self, copies: dict[str, Path] | None = None) -> dict[str, Path]:
+        """Publish every staged file at once; returns {name: path under OUT} of the run's files.
+
+        `copies` maps a staged file to a path the user chose (the --xlsx workbook): each is
+        written beside its target before the commit point, and renamed into place right after."""
         assert self.staging is not None
+        prepared = self._prepare_copies(copies or {})
         try:
             manifest = self._write_manifest()
             run_id = hashlib.sha256(manifest.read_bytes()).hexdigest()[:16]
@@ -192,6 +229,13 @@ class OutputSet:
                 os.rename(self.staging, run)
             self.staging = None
             self._switch_latest(run_id)
+        except BaseException:
+            for temporary, _ in prepared:
+                temporary.unlink(missing_ok=True)
+            raise
+        try:
+            for temporary, target in prepared:
+                os.replace(temporary, target)
             names = sorted({p.relative_to(run).parts[0] for p in run.iterdir()})
             self._link_top_level(names)
             self._remove_leftovers(keep=run_id)
@@ -199,13 +243,36 @@ class OutputSet:
             raise OutputError(f"cannot publish outputs in {self.out_dir}: {error.strerror or error}") from None
         return {name: self.out_dir / name for name in names}
 
+    def _prepare_copies(self, copies: dict[str, Path]) -> list[tuple[Path, Path]]:
+        prepared: list[tuple[Path, Path]] = []
+        try:
+            for name, target in copies.items():
+                target = Path(target)
+                if target.is_dir():
+                    raise OutputError(f"cannot write {target}: it is a folder; nothing was written")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+                prepared.append((Path(temporary), target))
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(self.path(name).read_bytes())
+                _ordinary_permissions(Path(temporary))
+        except OSError as error:
+            for temporary, _ in prepared:
+                temporary.unlink(missing_ok=True)
+            failed = target if copies else self.out_dir
+            raise OutputError(f"cannot write {failed}: {error.strerror or error}; nothing was written") from None
+        except BaseException:
+            for temporary, _ in prepared:
+                temporary.unlink(missing_ok=True)
+            raise
+        return prepared
+
     def _write_manifest(self) -> Path:
         assert self.staging is not None
         files = [{"path": str(p.relative_to(self.staging)), "bytes": p.stat().st_size, "sha256": file_sha256(p)}
                  for p in _files(self.staging)]
         manifest = self.staging / MANIFEST
-        manifest.write_text(to_json({"written_by": f"carbon-inventory {__version__}", "files": files}), encoding="utf-8")
-        _ordinary_permissions(manifest)
+        manifest.write_text(to_json({"written_by": WRITTEN_BY, "files": files}), encoding="utf-8")
         for path in [*self.staging.rglob("*")]:
             _ordinary_permissions(path)
         return manifest
@@ -217,30 +284,29 @@ class OutputSet:
         os.replace(pointer, self.out_dir / LATEST)  # the commit point: one atomic rename
 
     def _link_top_level(self, names: list[str]) -> None:
-        """OUT/<name> -> latest/<name> for the run's files; links of files the run lacks go."""
+        """OUT/<name> -> latest/<name> for the run's files; our links to files the run lacks go."""
         for name in names:
             link, target = self.out_dir / name, Path(LATEST) / name
             if link.is_symlink() and Path(os.readlink(link)) == target:
                 continue
-            if link.is_dir() and not link.is_symlink():
-                shutil.rmtree(link)  # a folder of an earlier layout (Dask lines)
             temporary = self.out_dir / f".{name}.link.tmp"
             temporary.unlink(missing_ok=True)
             os.symlink(target, temporary)
             os.replace(temporary, link)
-        for link in self.out_dir.iterdir():
-            if link.is_symlink() and link.name != LATEST and not link.exists():
-                link.unlink()  # points into latest at a file this run does not have
+        for name in PUBLISHED_NAMES:
+            link = self.out_dir / name
+            if name not in names and self._ours(link):
+                link.unlink()
 
     # -- cleaning
 
     def _remove_leftovers(self, keep: str | None = None) -> None:
-        """Staging folders of killed runs, and run folders no longer pointed at."""
+        """Staging folders of killed runs, and our run folders no longer pointed at."""
         current = keep or self._current_run()
         for entry in self.runs.iterdir():
-            if entry.name == current or (self.staging is not None and entry == self.staging):
+            if entry.name == current or entry == self.staging or entry.is_symlink() or not entry.is_dir():
                 continue
-            if entry.is_dir() and not entry.is_symlink():
+            if entry.name.startswith(STAGING_PREFIX) or (RUN_ID.match(entry.name) and _written_by_us(entry)):
                 shutil.rmtree(entry, ignore_errors=True)
         for entry in self.out_dir.glob(f".{LATEST}.*.tmp"):
             entry.unlink(missing_ok=True)
@@ -266,10 +332,11 @@ class OutputSet:
         self.created = []
 
 
-def publish_copy(source: Path, target: Path) -> Path:
-    """A published file copied to a path the user chose (e.g. --xlsx), atomically."""
+WRITTEN_BY = f"carbon-inventory {__version__}"
+
+
+def _written_by_us(run: Path) -> bool:
     try:
-        write_atomically(target, lambda stream: stream.write(source.read_bytes()))
-    except OSError as error:
-        raise OutputError(f"cannot write {target}: {error.strerror or error}") from None
-    return target
+        return json.loads((run / MANIFEST).read_text(encoding="utf-8")).get("written_by", "").startswith("carbon-inventory")
+    except (OSError, ValueError, AttributeError):
+        return False

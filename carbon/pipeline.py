@@ -57,13 +57,14 @@ class InventoryResult:
 
 
 def org_paths(org_dir: Path) -> tuple[Path, Path]:
-    """The ledger and organisation files of an organisation folder (CSV preferred, else XLSX,
-    else a Parquet ledger)."""
+    """The ledger and organisation files of an organisation folder: activity.csv, .xlsx or
+    .parquet and organisation.csv or .xlsx. Two candidates for one file is ambiguous: refused."""
     def pick(stem: str, suffixes: tuple[str, ...]) -> Path:
-        for suffix in suffixes:
-            if (org_dir / f"{stem}{suffix}").exists():
-                return org_dir / f"{stem}{suffix}"
-        return org_dir / f"{stem}.csv"
+        found = [org_dir / f"{stem}{suffix}" for suffix in suffixes if (org_dir / f"{stem}{suffix}").exists()]
+        if len(found) > 1:
+            raise LedgerError([Problem(str(org_dir), None, None, ", ".join(p.name for p in found),
+                                       f"one {stem} file: keep one, or name it with --ledger/--organisation")])
+        return found[0] if found else org_dir / f"{stem}.csv"
     return pick("activity", (".csv", ".xlsx", ".parquet")), pick("organisation", (".csv", ".xlsx"))
 
 

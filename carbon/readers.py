@@ -31,9 +31,10 @@ from carbon.paths import data_file
 from carbon.suggest import did_you_mean
 
 SUFFIXES = ".csv, .xlsx or .parquet (or a folder of .parquet files)"
-# Control characters other than tab, line feed and carriage return: nothing a person types,
-# and what breaks spreadsheets and terminals (a bell, an escape sequence).
-CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+# Control characters other than tab: nothing a person types into a cell, and what breaks
+# spreadsheets and terminals (a bell, an escape sequence). Line breaks are refused too: a value
+# holding one is most often a quote left open that swallowed the rows after it.
+CONTROL_CHARACTERS = r"[\x00-\x08\x0a-\x1f\x7f]"
 # Enough rows per check for the user to see the pattern without drowning in a huge file.
 MAX_ROWS_PER_CHECK = 20
 _DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
@@ -102,7 +103,7 @@ def _csv_header(path: Path, file: str) -> list[str]:
         head = handle.read(65536)
     if not head.strip():
         raise _fail(file, "a header row naming the columns (the file is empty)")
-    first_line = head.split(b"\n", 1)[0]
+    first_line = re.split(b"\r\n|\n|\r", head, maxsplit=1)[0]
     try:
         text = first_line.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -111,16 +112,21 @@ def _csv_header(path: Path, file: str) -> list[str]:
     if re.search(CONTROL_CHARACTERS, text.rstrip("\r")):
         raise _fail(file, "a CSV text file: the header row holds control characters (is it a binary file, "
                           "or a spreadsheet saved in another format?)", row=1, value=text[:40])
-    return [name.strip() for name in next(csv.reader([text]))]
+    try:
+        return [name.strip() for name in next(csv.reader([text]))]
+    except csv.Error as error:
+        raise _fail(file, f"a readable CSV header ({error})", row=1, value=text[:40]) from None
 
 
-def _check_utf8(path: Path, file: str) -> None:
-    """The whole file must be UTF-8 before pyarrow parses it (pyarrow would drop a bad byte's row
-    into a message without its row number). Streams in blocks: cheap next to parsing."""
+def _check_text_file(path: Path, file: str) -> None:
+    """Before pyarrow parses it, the whole file must be UTF-8 (pyarrow would report a bad byte
+    without its row) and its quotes must close (an unclosed quote swallows every row after it
+    into one value). Streams in blocks: cheap next to parsing."""
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    lines = 0
+    lines = quotes = 0
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 24), b""):
+            quotes += block.count(b'"')
             try:
                 decoder.decode(block)
             except UnicodeDecodeError as error:
@@ -132,6 +138,23 @@ def _check_utf8(path: Path, file: str) -> None:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         raise _fail(file, "UTF-8 text (the file ends inside a character: save it as UTF-8 CSV)", row=lines + 1) from None
+    if quotes % 2:
+        row, value = _unclosed_quote(path)
+        raise _fail(file, "every quote closed on its row: the quote opened here never closes, so every row after it "
+                          "would be read as part of this value", row=row, value=value)
+
+
+def _unclosed_quote(path: Path) -> tuple[int | None, str | None]:
+    """The line where the last unbalanced quote opens (error path only: reads the file once)."""
+    opened: tuple[int, str] | None = None
+    inside = False
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.count('"') % 2:
+                inside = not inside
+                if inside:
+                    opened = (number, line.strip()[:60])
+    return opened if opened else (None, None)
 
 
 def _ragged_problems(path: Path, file: str, columns: int, names: list[str]) -> list[Problem]:
@@ -162,7 +185,7 @@ def read_csv(path: Path, schema: TableSchema, file: str) -> pd.DataFrame:
     problems = header_problems(names, schema, file)
     if problems:
         raise LedgerError(problems)
-    _check_utf8(path, file)
+    _check_text_file(path, file)
     ragged = 0
 
     def count(row) -> str:
@@ -179,7 +202,7 @@ def read_csv(path: Path, schema: TableSchema, file: str) -> pd.DataFrame:
         raise _fail(file, f"a readable CSV table ({str(error).splitlines()[0][:200]})") from None
     if ragged:
         raise LedgerError(_ragged_problems(path, file, len(names), names))
-    table = arrow_to_frame(arrow, first_row=2)
+    table = arrow_to_frame(arrow, first_row=2, file=file)
     table, problems = _blank_columns(table, file)
     if problems:
         raise LedgerError(problems)
@@ -287,17 +310,17 @@ def read_parquet(path: Path, schema: TableSchema, file: str) -> pd.DataFrame:
     dataset = open_parquet(path, schema)
     batches = list(parquet_batches(dataset, file, 1 << 20))
     arrow = pa.Table.from_batches(batches, schema=dataset.schema)
-    return arrow_to_frame(arrow, first_row=2)
+    return arrow_to_frame(arrow, first_row=2, file=file)
 
 
-def arrow_to_frame(arrow: pa.Table, first_row: int) -> pd.DataFrame:
+def arrow_to_frame(arrow: pa.Table, first_row: int, file: str = "the Parquet ledger") -> pd.DataFrame:
     """A pyarrow table (or a chunk of one) as a frame: text trimmed, empty strings for missing
     text, dictionary columns kept as categoricals, `_row` numbered from `first_row`.
 
     Booleans become the text 'true'/'false', so a true/false quantity is refused as not a
     number instead of being read as 1 or 0."""
     columns = []
-    for column in arrow.columns:
+    for name, column in zip(arrow.column_names, arrow.columns, strict=True):
         kind = column.type
         if pa.types.is_dictionary(kind) and (pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)):
             column = pc.fill_null(column.cast(pa.dictionary(kind.index_type, pa.string())), "")
@@ -305,6 +328,8 @@ def arrow_to_frame(arrow: pa.Table, first_row: int) -> pd.DataFrame:
             column = pc.utf8_trim_whitespace(pc.fill_null(column, ""))
         elif pa.types.is_boolean(kind):
             column = pc.fill_null(column.cast(pa.string()), "")
+        elif pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+            column = pc.utf8_trim_whitespace(pc.fill_null(_binary_as_text(column, name, file), ""))
         columns.append(column)
     table = pa.table(columns, names=[str(n).strip() for n in arrow.column_names]).to_pandas()
     for name in table.columns:
@@ -315,6 +340,15 @@ def arrow_to_frame(arrow: pa.Table, first_row: int) -> pd.DataFrame:
             table[name] = series.fillna("").astype(str).str.strip()
     table["_row"] = np.arange(len(table), dtype=np.int64) + first_row
     return table
+
+
+def _binary_as_text(column: pa.ChunkedArray, name: str, file: str) -> pa.ChunkedArray:
+    """A binary column read as UTF-8 text; bytes that are not UTF-8 are a problem of the column."""
+    try:
+        return column.cast(pa.string())
+    except pa.ArrowInvalid:
+        raise LedgerError([Problem(file, None, str(name), None,
+                                   "UTF-8 text in a binary column (some values are not UTF-8)")]) from None
 
 
 def _trimmed_categories(series: pd.Series) -> pd.Series:
@@ -340,6 +374,8 @@ def read_table(path: Path, schema: TableSchema) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if path.is_dir():
         return read_parquet(path, schema, file)
+    if not path.is_file():
+        raise _fail(file, f"a regular {SUFFIXES} file (this is a device, pipe or socket)")
     if suffix == ".csv":
         return read_csv(path, schema, file)
     if suffix in (".xlsx", ".xlsm"):
@@ -368,7 +404,7 @@ def control_character_problems(table: pd.DataFrame, columns: list[str], file: st
         rows = table.loc[mask, "_row"]
         for row, value in zip(rows.head(MAX_ROWS_PER_CHECK), values[mask].head(MAX_ROWS_PER_CHECK)):
             problems.append(Problem(file, int(row), column, str(value),
-                                    "text without control characters (bell, escape, NUL ...)"))
+                                    "text on one line without control characters (line break, bell, escape, NUL ...)"))
         if len(rows) > MAX_ROWS_PER_CHECK:
             problems.append(Problem(file, None, column, None, f"text without control characters "
                                     f"(and {len(rows) - MAX_ROWS_PER_CHECK} more rows like these)"))

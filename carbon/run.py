@@ -11,7 +11,6 @@ from pathlib import Path
 from carbon.errors import CarbonError
 from carbon.outputs import (
     OutputSet,
-    publish_copy,
     to_json,
     write_atomically,
     write_lines_csv,
@@ -51,34 +50,31 @@ def run_and_publish(request: InventoryRequest, out_dir: Path, engine: str = "pan
     """Compute the inventory and publish emission lines, inventory.json (and the workbook) as one set.
 
     Parquet ledgers run in chunks (bounded memory) unless a workbook is asked for, which needs
-    every line in memory; `engine='dask'` maps the same steps over Parquet partitions."""
+    every line in memory; `engine='dask'` maps the same steps over Parquet partitions. The
+    output set is held for the whole run, so a second run into the same folder is refused."""
     check_engine_options(request, engine, scheduler, xlsx)
-    if engine == "dask":
-        from carbon.distributed import run_inventory_dask
-
-        with OutputSet(out_dir) as outputs:
-            document, warnings = run_inventory_dask(request, outputs, scheduler, progress)
-            progress("publishing outputs")
-            return Published(document, warnings, outputs.commit())
-    if is_parquet(request.ledger) and xlsx is None:
-        from carbon.streaming import run_inventory_chunked
-
-        with OutputSet(out_dir) as outputs:
-            document, warnings = run_inventory_chunked(request, outputs, progress)
-            progress("publishing outputs")
-            return Published(document, warnings, outputs.commit())
-    result = run_inventory(request, progress)
-    report = None
-    if xlsx is not None:
-        from carbon.reconcile import reconcile_if_published
-
-        report = reconcile_if_published(result)
-    progress("writing outputs")
     with OutputSet(out_dir) as outputs:
-        write_in_memory_outputs(outputs, result, report, xlsx is not None)
-        files = outputs.commit()
-    workbook = publish_copy(files[WORKBOOK], Path(xlsx)) if xlsx is not None else None
-    return Published(result.document, result.warnings, files, workbook)
+        if engine == "dask":
+            from carbon.distributed import run_inventory_dask
+
+            document, warnings = run_inventory_dask(request, outputs, scheduler, progress)
+        elif is_parquet(request.ledger) and xlsx is None:
+            from carbon.streaming import run_inventory_chunked
+
+            document, warnings = run_inventory_chunked(request, outputs, progress)
+        else:
+            result = run_inventory(request, progress)
+            report = None
+            if xlsx is not None:
+                from carbon.reconcile import reconcile_if_published
+
+                report = reconcile_if_published(result)
+            progress("writing outputs")
+            write_in_memory_outputs(outputs, result, report, xlsx is not None)
+            document, warnings = result.document, result.warnings
+        progress("publishing outputs")
+        files = outputs.commit({WORKBOOK: Path(xlsx)} if xlsx is not None else None)
+    return Published(document, warnings, files, Path(xlsx) if xlsx is not None else None)
 
 
 def write_in_memory_outputs(outputs: OutputSet, result: InventoryResult, report: dict | None, workbook: bool) -> None:

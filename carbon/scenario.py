@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from carbon.calculate import market_of
-from carbon.errors import ScenarioError
+from carbon.errors import FactorNotFound, ScenarioError
 from carbon.factors import SELECTION_KEY, FactorSet
 from carbon.inventory import (
     aggregate_lines,
@@ -34,6 +34,9 @@ from carbon.paths import data_file
 from carbon.pipeline import InventoryResult, compute_lines
 from carbon.suggest import did_you_mean
 from carbon.units import vocabulary
+
+# Each lever recomputes the inventory; a scenario of hundreds is a mistake, not a plan.
+MAX_LEVERS = 50
 
 
 def lever_specs() -> dict:
@@ -79,7 +82,9 @@ def _spec_for(name: str) -> dict | None:
     return None
 
 
-def parse_lever(name: str, raw) -> Lever:
+def parse_lever(name: str, raw, numbers_as_text: bool = True) -> Lever:
+    """A lever and its value, checked against levers.yaml. `numbers_as_text` is True for
+    --set (every value is text) and False for YAML, where a number must be written as one."""
     name = str(name).strip()
     spec = _spec_for(name)
     if spec is None:
@@ -91,6 +96,8 @@ def parse_lever(name: str, raw) -> Lever:
         if route not in spec["values"]:
             raise ScenarioError(f"lever {name}: route '{route}' is not one of {', '.join(spec['values'])}\n{valid_levers_text()}")
         return Lever(name, f"{route}:{share_value:g}")
+    if isinstance(raw, str) and not numbers_as_text:
+        raise ScenarioError(f"lever {name}: expected a number from {spec['min']} to {spec['max']}, not the text {raw!r}")
     value = _number(name, raw, spec["min"], spec["max"])
     if spec["kind"] == "year":
         if value != int(value):
@@ -99,9 +106,16 @@ def parse_lever(name: str, raw) -> Lever:
     return Lever(name, value)
 
 
+# Numbers typed on the command line: plain ASCII decimals (Python's float() would also take
+# '1_0', full-width digits and 'infinity').
+PLAIN_NUMBER = re.compile(r"^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$")
+
+
 def _number(name: str, raw, low: float, high: float) -> float:
     if isinstance(raw, bool):
         raise ScenarioError(f"lever {name}: expected a number from {low} to {high}, got the boolean {str(raw).lower()}")
+    if isinstance(raw, str) and not PLAIN_NUMBER.match(raw):
+        raise ScenarioError(f"lever {name}: expected a number from {low} to {high} such as 0.3, got {raw!r}")
     try:
         value = float(raw)
     except (TypeError, ValueError):
@@ -135,7 +149,7 @@ def load_scenario_file(path: Path) -> dict:
     model = load_model(Path(path), ScenarioFile, "scenario")
     data = model.model_dump(exclude_none=True)
     try:
-        data["levers"] = [parse_lever(name, value) for name, value in model.levers.items()]
+        data["levers"] = [parse_lever(name, value, numbers_as_text=False) for name, value in model.levers.items()]
     except ScenarioError as error:
         raise ScenarioError(f"{path}, key 'levers': {error}") from None
     return data
@@ -278,9 +292,14 @@ def apply_lever(state: State, lever: Lever, parameters: dict[str, float]) -> Sta
 
 # ---------------------------------------------------------------- evaluation
 
-def evaluate(state: State, year: int, gwp: str, as_of: date) -> dict:
-    """The inventory year (JSON contract keys) for a state."""
-    rows, lines = compute_lines(state.rows.drop(columns=["key_id"], errors="ignore"), state.factor_set, gwp, as_of)
+def evaluate(state: State, year: int, gwp: str, as_of: date, levers: str = "") -> dict:
+    """The inventory year (JSON contract keys) for a state. Rows a lever produced that have no
+    factor are the lever's problem, not the ledger's."""
+    try:
+        rows, lines = compute_lines(state.rows.drop(columns=["key_id"], errors="ignore"), state.factor_set, gwp, as_of)
+    except FactorNotFound as error:
+        raise ScenarioError(f"{levers or 'the base year'}: no emission factor for rows the levers produce "
+                            f"({error.problems[0].value}): {error.problems[0].expected}") from None
     for category, factor in state.category_scale.items():
         mask = (lines["scope"] == 3) & (lines["category"].astype(str) == category)
         lines.loc[mask, ["emissions_t_gas", "tco2e"]] = lines.loc[mask, ["emissions_t_gas", "tco2e"]] * factor
@@ -320,6 +339,8 @@ def _split_parameters(levers: list[Lever]) -> tuple[list[Lever], dict[str, float
 
 def run_scenario(result: InventoryResult, levers: list[Lever], base_year: int) -> dict:
     """Base vs scenario for every KPI and each lever's contribution, in the order applied."""
+    if len(levers) > MAX_LEVERS:
+        raise ScenarioError(f"at most {MAX_LEVERS} levers in one scenario (found {len(levers)}); each is a recomputation")
     applied, parameters = _split_parameters(levers)
     request = result.request
     state = base_state(result, base_year)
@@ -327,7 +348,7 @@ def run_scenario(result: InventoryResult, levers: list[Lever], base_year: int) -
     contributions, previous = [], base
     for lever in applied:
         state = apply_lever(state, lever, parameters)
-        current = evaluate(state, base_year, request.gwp, request.as_of)
+        current = evaluate(state, base_year, request.gwp, request.as_of, f"lever {lever.name}={lever.value}")
         contributions.append({"lever": lever.name, "value": lever.value, "changes": _changes(previous, current)})
         previous = current
     comparison = {}
@@ -361,11 +382,10 @@ def run_pathway(result: InventoryResult, scenario: dict, to_year: int) -> dict:
     unknown = set(rates) - set(rate_levers)
     if unknown:
         raise ScenarioError(f"pathway rates {', '.join(sorted(unknown))} unknown: use {', '.join(rate_levers)} (annual fractions, e.g. -0.03)")
-    ramps = pathway.get("ramps") or {}
+    ramps = {name: _ramp_points(name, points) for name, points in (pathway.get("ramps") or {}).items()}
     target = pathway.get("target") or {}
-    for name in ramps:
-        parse_lever(name, _ramp_value(ramps[name], base_year))  # validates the name and its range
-    static, parameters = _split_parameters(scenario.get("levers", []) + [Lever(n, 0.0) for n in ramps if _spec_for(n)["kind"] == "ratio"])
+    static, parameters = _split_parameters(scenario.get("levers", []) + [Lever(n, 0.0) for n in ramps])
+    static = [lever for lever in static if lever.name not in ramps]
     request = result.request
     base_state_ = base_state(result, base_year)
     base = evaluate(base_state_, base_year, request.gwp, request.as_of)
@@ -373,13 +393,18 @@ def run_pathway(result: InventoryResult, scenario: dict, to_year: int) -> dict:
     years, first_met = [], None
     for year in range(base_year, to_year + 1):
         elapsed = year - base_year
-        levers = list(static)
-        levers += [parse_lever(rate_levers[k], (1 + float(r)) ** elapsed) for k, r in rates.items()]
-        levers += [parse_lever(name, _ramp_value(points, year)) for name, points in ramps.items()]
+        levers = list(static) + [_compounded(rate_levers[k], k, float(r), elapsed, year) for k, r in rates.items()]
+        year_parameters = dict(parameters)
+        for name, points in ramps.items():
+            lever = parse_lever(name, _ramp_value(points, year))
+            if _spec_for(name)["kind"] == "ratio":
+                year_parameters[name] = float(lever.value)
+            else:
+                levers.append(lever)
         state = base_state_
         for lever in levers:
-            state = apply_lever(state, lever, parameters)
-        summary = evaluate(state, base_year, request.gwp, request.as_of)
+            state = apply_lever(state, lever, year_parameters)
+        summary = evaluate(state, base_year, request.gwp, request.as_of, f"the pathway in {year}")
         value = flatten(summary).get(metric)
         gap = None if value is None or target_value is None else value - target_value
         met = gap is not None and gap <= 0
@@ -390,6 +415,36 @@ def run_pathway(result: InventoryResult, scenario: dict, to_year: int) -> dict:
                       "target": target_value, "gap": gap, "met": met})
     return {"base_year": base_year, "to": to_year, "metric": metric, "target": target, "target_value": target_value,
             "rates": rates, "ramps": ramps, "years": years, "first_year_met": first_met}
+
+
+def _ramp_points(name: str, points: dict) -> dict[int, float]:
+    """A ramp's points, each checked as a value of its lever; only numeric levers can ramp."""
+    spec = _spec_for(name)
+    if spec is None:
+        parse_lever(name, 0)  # raises: unknown lever, with suggestions
+    if spec["kind"] not in ("share", "scale", "ratio"):
+        raise ScenarioError(f"pathway.ramps.{name}: a ramp interpolates numbers between years; give {name} a fixed value "
+                            "under levers: instead")
+    checked = {}
+    for year, value in points.items():
+        try:
+            checked[int(year)] = float(parse_lever(name, value, numbers_as_text=False).value)
+        except ScenarioError as error:
+            raise ScenarioError(f"pathway.ramps.{name}.{year}: {str(error).splitlines()[0]}") from None
+    if not checked:
+        raise ScenarioError(f"pathway.ramps.{name}: expected at least one year: value point")
+    return checked
+
+
+def _compounded(lever: str, rate_name: str, rate: float, elapsed: int, year: int) -> Lever:
+    """The scale a pathway rate reaches after `elapsed` years, within the lever's range."""
+    scale = (1 + rate) ** elapsed
+    try:
+        return parse_lever(lever, scale)
+    except ScenarioError:
+        spec = _spec_for(lever)
+        raise ScenarioError(f"pathway.rates.{rate_name} = {rate:g} compounds to a scale of {scale:.4g} by {year}, outside "
+                            f"{lever}'s range {spec['min']} to {spec['max']}: lower the rate or project to an earlier year") from None
 
 
 def _target(target: dict, base: dict) -> tuple[float | None, str]:

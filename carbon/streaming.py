@@ -45,7 +45,13 @@ from carbon.inventory import (
     method_notes,
     year_summaries,
 )
-from carbon.ledger import headcount_warnings, load_organisation, validate_table
+from carbon.ledger import (
+    headcount_warnings,
+    instrument_claims,
+    load_organisation,
+    repeated_claims,
+    validate_table,
+)
 from carbon.outputs import OutputSet, to_json, write_atomically
 from carbon.pipeline import InventoryRequest
 from carbon.readers import MAX_ROWS_PER_CHECK, arrow_to_frame
@@ -58,7 +64,7 @@ def _chunks(dataset: pyarrow.dataset.Dataset, file: str, chunk_rows: int) -> Ite
     first_row = 2
     for batch in readers.parquet_batches(dataset, file, chunk_rows):
         if batch.num_rows:
-            yield arrow_to_frame(pa.Table.from_batches([batch]), first_row)
+            yield arrow_to_frame(pa.Table.from_batches([batch]), first_row, file)
             first_row += batch.num_rows
 
 
@@ -168,13 +174,14 @@ def run_inventory_chunked(request: InventoryRequest, outputs: OutputSet, progres
                     if parts else None)
 
     cache = _KeyCache(factor_set, request.as_of)
-    hashes, row_numbers, line_parts, row_parts, years = [], [], [], [], set()
+    hashes, row_numbers, claims, line_parts, row_parts, years = [], [], [], [], [], set()
     lines_path = outputs.path("emission_lines.parquet")
     writer, done = None, 0
     for frame in _chunks(dataset, file, chunk_rows):
         progress(f"chunk at row {done + 1:,} of {total_rows:,}: validating, computing, writing")
         hashes.append(pd.util.hash_pandas_object(frame["record_id"], index=False).to_numpy())
         row_numbers.append(frame["_row"].to_numpy())
+        claims.append(instrument_claims(frame))
         ledger, chunk_problems = validate_table(frame, file, check_record_ids=False)
         problems += chunk_problems
         done += len(frame)
@@ -195,6 +202,7 @@ def run_inventory_chunked(request: InventoryRequest, outputs: OutputSet, progres
         writer.close()
     if hashes:
         problems += _duplicate_problems(dataset, file, hashes, row_numbers)
+        problems += repeated_claims(pd.concat(claims, ignore_index=True), file)
     if done == 0 and not problems:
         problems.append(Problem(file, None, None, None, "at least one activity row"))
     if problems:

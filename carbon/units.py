@@ -72,6 +72,10 @@ def parse_unit(text: str) -> pint.Quantity:
         if word.lower() in banned:
             raise UnitError(banned[word.lower()])
     _refuse_shape(text)
+    suspicious = vocabulary()["suspicious_units"]
+    if text in suspicious:
+        raise UnitError(f"{EXAMPLES}: '{text}' parses but is almost always a slip (did you mean '{suspicious[text]}'?); "
+                        "write the unit you meant")
     try:
         quantity = REGISTRY.parse_expression(text)
     except Exception as exc:  # noqa: BLE001 - any failure of pint's parser on user text is a bad unit
@@ -79,8 +83,24 @@ def parse_unit(text: str) -> pint.Quantity:
                         f"{did_you_mean(text, vocabulary()['unit_examples'])}") from None
     if not isinstance(quantity, pint.Quantity) or quantity.dimensionless:
         raise UnitError(f"{EXAMPLES}; this is a bare number or a ratio without dimension")
+    _refuse_number_words(quantity)
     # A leading number word ("thousand kWh") is a scale factor folded into the unit.
     return REGISTRY.Quantity(quantity.magnitude, quantity.units)
+
+
+def _refuse_number_words(quantity: pint.Quantity) -> None:
+    """Numbers hidden in unit words (pi, percent, ppm, dozen) are refused like digits; one scale
+    word ('thousand kWh') is how reports print units and is allowed."""
+    allowed = set(vocabulary()["scale_words"])
+    scales = 0
+    for name, exponent in quantity.units._units.items():
+        if not REGISTRY.Unit(name).dimensionless:
+            continue
+        if name not in allowed:
+            raise UnitError(f"a unit without a number word in it ('{name}' is a number): put the number in the quantity column")
+        scales += abs(exponent)
+    if scales > 1:
+        raise UnitError("a unit with at most one scale word ('thousand kWh', not 'thousand thousand kWh')")
 
 
 def _reason(error: Exception) -> str:

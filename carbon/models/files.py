@@ -11,7 +11,14 @@ from datetime import date
 from pathlib import PurePosixPath
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 # Reporting and data years the engine accepts anywhere (DESIGN.md: documented bounds).
 FIRST_YEAR, LAST_YEAR = 1990, 2100
@@ -95,7 +102,8 @@ class PublishedFile(Strict):
     """inputs/<org>/published/<document>.yaml: one entry per printed figure."""
 
     document: PublishedDocument
-    figures: list[PublishedFigure] = Field(min_length=1)
+    # A report prints a few hundred figures; more than this is not a transcription.
+    figures: list[PublishedFigure] = Field(min_length=1, max_length=5000)
 
 
 # ---------------------------------------------------------------- factor-set manifests
@@ -130,13 +138,16 @@ class ManifestTable(Strict):
     negative_values_reason: Text | None = None
 
 
-class ManifestSource(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+class ManifestSource(Strict):
+    """A citation. `published` is free text (a date, or "AR4 2007; AR5 2013"); `url` may be
+    empty when the publication has none online."""
+
     publisher: Text
     title: Text
-    published: str | int
+    published: Annotated[str, Field(min_length=1)] | int
     url: str
     locator: Text
+    read_via: str = ""
 
 
 class FactorManifest(Strict):
@@ -152,6 +163,15 @@ class FactorManifest(Strict):
     omitted: list[str] = Field(default_factory=list)
     sources: dict[str, ManifestSource] = Field(min_length=1)
 
+    @field_validator("tables")
+    @classmethod
+    def _each_file_once(cls, tables: list[ManifestTable]) -> list[ManifestTable]:
+        files = [t.file for t in tables]
+        repeated = sorted({f for f in files if files.count(f) > 1})
+        if repeated:
+            raise ValueError(f"each table file listed once ({', '.join(repeated)} is listed more than once)")
+        return tables
+
 
 # ---------------------------------------------------------------- table schemas (carbon/data/tables.yaml)
 
@@ -164,6 +184,7 @@ class TableSchema(Strict):
     non_empty: list[str] = Field(default_factory=list)
     numeric: list[str] = Field(default_factory=list)
     max_canonical_quantity: Annotated[Number, Field(gt=0)]
+    min_canonical_quantity: Annotated[Number, Field(gt=0)]
 
     @property
     def known(self) -> list[str]:

@@ -72,6 +72,10 @@ def read_text(path: Path, what: str, limit: int = MAX_YAML_BYTES) -> str:
 def parse_yaml(text: str, file: str) -> object:
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
+    except RecursionError:
+        raise InputFileError([Problem(file, None, None, None, "YAML nested a few levels deep, not thousands")]) from None
+    except ValueError as error:  # e.g. an integer of more than 4,300 digits
+        raise InputFileError([Problem(file, None, None, None, f"valid YAML values ({str(error)[:120]})")]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
@@ -179,5 +183,7 @@ def load_model(path: Path, model: type[Model], what: str) -> Model:
 def validate(data: object, model: type[Model], file: str) -> Model:
     try:
         return model.model_validate(data)
+    except RecursionError:
+        raise InputFileError([Problem(file, None, None, None, "values nested a few levels deep, not thousands")]) from None
     except pydantic.ValidationError as error:
         raise InputFileError(validation_problems(error, file, model), f"{file} does not follow its format") from None

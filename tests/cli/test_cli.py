@@ -56,15 +56,29 @@ def test_bad_ledger_exits_2_without_traceback_and_writes_nothing(tmp_path):
         ["g1", 2024, "HQ", "CN-SH", "gasoline", -20, "L", "", "", "card"]])
     organisation = write_csv(tmp_path / "o.csv", ["year", "metric", "value", "unit", "source"], [[2024, "employees", 5, "person", "x"]])
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "inventory.json").write_text("previous run")
+    assert invoke("inventory", "--out", str(out), "--as-of", "2026-06-30").exit_code == 0  # a previous, good run
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     result = invoke("inventory", "--ledger", str(ledger), "--organisation", str(organisation), "--out", str(out))
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert "row 2, column 'unit': found 'kWh'" in result.output
     assert "row 3, column 'quantity': found '-20'" in result.output
-    assert sorted(p.name for p in out.iterdir()) == ["inventory.json"]
-    assert (out / "inventory.json").read_text() == "previous run"
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert len(list((out / "runs").iterdir())) == 1
+
+
+def test_a_foreign_file_under_an_output_name_is_refused_not_replaced(tmp_path):
+    out = tmp_path / "out"
+    (out / "runs" / "2023-q4").mkdir(parents=True)
+    (out / "runs" / "2023-q4" / "results.txt").write_text("precious")
+    assert invoke("inventory", "--out", str(out), "--as-of", "2026-06-30").exit_code == 0
+    assert (out / "runs" / "2023-q4" / "results.txt").read_text() == "precious"  # not ours: never removed
+    (out / "latest").unlink()
+    (out / "inventory.json").unlink()
+    (out / "inventory.json").write_text("{}")
+    refused = invoke("inventory", "--out", str(out), "--as-of", "2026-06-30")
+    assert refused.exit_code == 2 and "holds inventory.json" in refused.output
+    assert (out / "inventory.json").read_text() == "{}"
 
 
 @pytest.mark.parametrize("args, message", [

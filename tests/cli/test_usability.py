@@ -7,8 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import socket
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -168,3 +171,34 @@ def test_header_typo_gets_a_suggestion_not_silence(tmp_path):
     organisation = write_csv(tmp_path / "o.csv", ["year", "metric", "value", "unit", "source"], [[2024, "employees", 1, "person", "x"]])
     result = invoke("inventory", "--ledger", str(ledger), "--organisation", str(organisation), "--out", str(tmp_path / "o"))
     assert result.exit_code == 2 and "did you mean 'site'" in result.output
+
+
+def _carbon(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "carbon", *args], capture_output=True, timeout=300, **kwargs)
+
+
+def test_a_reader_closing_the_pipe_early_ends_the_run_quietly(tmp_path):
+    shell = f"{sys.executable} -m carbon reconcile --format json --as-of 2026-06-30 | head -1"  # 170 kB: more than a pipe holds
+    completed = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0 and completed.stderr == "", completed.stderr
+
+
+def test_closed_stdout_ascii_terminal_and_zero_columns_are_not_crashes(tmp_path):
+    closed = subprocess.run(f"{sys.executable} -m carbon factors list >&-", shell=True, capture_output=True, timeout=300)
+    assert closed.returncode == 0, closed.stderr
+    ascii_terminal = _carbon("factors", "show", "mee.elec.cn-sh.2023.location", env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert ascii_terminal.returncode == 0 and b"\\u516c" in ascii_terminal.stdout  # escaped, not a crash
+    narrow = _carbon("factors", "list", env={**os.environ, "COLUMNS": "0"})
+    assert narrow.returncode == 0 and b"china-corporate" in narrow.stdout
+
+
+def test_a_second_run_into_the_same_folder_is_refused_while_the_first_holds_it(tmp_path):
+    from carbon.errors import OutputError
+    from carbon.outputs import OutputSet
+
+    with OutputSet(tmp_path / "out") as first:
+        first.path("inventory.json").write_text("{}")
+        with pytest.raises(OutputError, match="another carbon run is writing here"), OutputSet(tmp_path / "out"):
+            pass
+        first.commit()
+    assert (tmp_path / "out" / "inventory.json").read_text() == "{}"

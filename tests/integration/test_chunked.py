@@ -24,7 +24,7 @@ ROWS = st.sampled_from([
     ("waste", "kg", "paper_board", "recycling", "CN-SH"), ("waste", "t", "non_hazardous", "", "CN"),
     ("green_certificate", "MWh", "", "", "CN"),
 ])
-LEDGERS = st.lists(st.tuples(ROWS, st.floats(0, 1e5, allow_nan=False), st.sampled_from([2022, 2024, 2025])), min_size=1, max_size=15)
+LEDGERS = st.lists(st.tuples(ROWS, st.one_of(st.just(0.0), st.floats(1e-6, 1e5)), st.sampled_from([2022, 2024, 2025])), min_size=1, max_size=15)
 
 
 def write_ledger(folder: Path, rows, duplicate_first: bool = False) -> tuple[Path, Path]:
@@ -33,7 +33,7 @@ def write_ledger(folder: Path, rows, duplicate_first: bool = False) -> tuple[Pat
     if duplicate_first and len(records) > 1:
         records[-1][0] = records[0][0]
     csv_path = write_csv(folder / "a.csv", LEDGER_HEADER + ["instrument"],
-                         [r + ["GEC" if r[4] == "green_certificate" else ""] for r in records])
+                         [r + [f"GEC-{r[0]}" if r[4] == "green_certificate" else ""] for r in records])
     organisation = write_csv(folder / "o.csv", ["year", "metric", "value", "unit", "source"],
                              [[y, "employees", 10, "person", "x"] for y in (2022, 2024, 2025)])
     return to_parquet(csv_path, folder / "a.parquet", categorical=("region", "activity", "unit", "waste_type", "route")), organisation

@@ -4,9 +4,20 @@ import pandas as pd
 import pytest
 import yaml
 
-from carbon.reconcile import (Interval, check_comparability, check_cross_document, check_engine, check_implied_factors,
-                              check_ratios, check_sums, check_well_formed, load_published, parse_printed, rounding_interval,
-                              verdict)
+from carbon.reconcile import (
+    Interval,
+    check_comparability,
+    check_cross_document,
+    check_engine,
+    check_implied_factors,
+    check_ratios,
+    check_sums,
+    check_well_formed,
+    load_published,
+    parse_printed,
+    rounding_interval,
+    verdict,
+)
 from tests.conftest import run
 
 

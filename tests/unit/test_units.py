@@ -1,5 +1,6 @@
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from carbon.errors import UnitError
 from carbon.units import conversion_factor, has_dimension, parse_unit
