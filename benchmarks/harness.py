@@ -66,7 +66,7 @@ def factor_lookup(ledger: Path) -> dict:
     computed by the engine itself on a one-row-per-combination ledger."""
     import pyarrow.parquet as pq
 
-    from carbon.pipeline import InventoryRequest, run_inventory
+    from carbon.engine import InventoryRequest, run_inventory
 
     combos = pq.read_table(ledger, columns=KEY).to_pandas().astype(str).drop_duplicates().reset_index(drop=True)
     with tempfile.TemporaryDirectory() as folder:

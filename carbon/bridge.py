@@ -20,8 +20,8 @@ import math
 
 import pandas as pd
 
+from carbon.engine import InventoryResult
 from carbon.errors import ScenarioError
-from carbon.pipeline import InventoryResult
 from carbon.units import vocabulary
 
 FACTOR_DRIVER = "emission factors"

@@ -12,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from carbon.engine import InventoryRequest, run_inventory
 from carbon.errors import FactorSetError
 from carbon.factors import (
     FactorSet,
@@ -19,7 +20,6 @@ from carbon.factors import (
     load_factor_set,
     resolve_factor_set,
 )
-from carbon.pipeline import InventoryRequest, run_inventory
 from carbon.scenario import lever_specs
 from carbon.suggest import did_you_mean
 from carbon.units import vocabulary

@@ -24,11 +24,11 @@ from typer.core import TyperGroup
 
 from carbon import __version__, catalog
 from carbon.bridge import bridge
+from carbon.engine import InventoryRequest, org_paths, run_inventory
 from carbon.errors import CarbonError
 from carbon.factors import load_factor_set, resolve_factor_set
 from carbon.outputs import to_csv, to_json
 from carbon.paths import inputs_root, user_guide
-from carbon.pipeline import InventoryRequest, org_paths, run_inventory
 from carbon.reconcile import (
     findings_frame,
     reconcile_if_published,

@@ -2,13 +2,13 @@
 
 Partitions are the row groups of the ledger's Parquet files (a file, or a folder of files in
 name order); row numbers are global, so messages are the same as the pandas engine's. Two
-map steps run on the workers with the same per-chunk functions as the chunked pandas path:
+map steps run the engine's steps (carbon/engine.py) on the workers:
 
-1. scan:    validate, hash record ids, collect distinct keys and instrument coverage;
-   then on the client: record-id duplicates across partitions, one factor selection for all
-   keys, missing factors, coverage totals. Any problem stops here; nothing is written.
+1. scan:    each partition's facts (problems, record-id hashes, keys, instrument totals);
+   then on the client the plan: record ids and certificate claims across partitions, one factor
+   selection for all keys, missing factors. Any problem stops here; nothing is written.
 2. compute: emission lines per partition, written to emission_lines/part-NNNNN.parquet, and
-   their aggregates; the client combines the aggregates exactly as the pandas path does.
+   their aggregates; the client finishes the inventory from them as every run does.
 
 A LocalCluster (2 worker processes) is started unless `scheduler` names a running Dask
 scheduler (e.g. tcp://10.0.0.5:8786); its workers need carbon-inventory installed and read
@@ -20,34 +20,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet
 
 from carbon import readers
-from carbon.calculate import coverage_totals, emission_lines, fuel_to_energy
-from carbon.errors import CarbonError, FactorNotFound, LedgerError, Problem
-from carbon.factors import (
-    KEY,
-    FactorSet,
-    key_stats,
-    load_factor_set,
-    missing_factor_problems,
-    resolve_factor_set,
-    select_factors,
+from carbon.engine import (
+    Computed,
+    Context,
+    InventoryRequest,
+    Plan,
+    Scanned,
+    assign_key_ids,
+    compute,
+    finish,
+    open_context,
+    scan,
 )
-from carbon.inventory import aggregate_lines, aggregate_rows
-from carbon.ledger import (
-    instrument_claims,
-    load_organisation,
-    repeated_claims,
-    validate_table,
-)
+from carbon.errors import CarbonError, LedgerError, Problem
 from carbon.outputs import OutputSet, to_json, write_atomically
-from carbon.pipeline import InventoryRequest
 from carbon.readers import arrow_to_frame
-from carbon.streaming import _duplicate_problems, _same_schema, assign_key_ids, finish
+from carbon.streaming import ids_in_dataset, same_schema
 
 
 def partitions(path: Path) -> list[tuple[str, int, int]]:
@@ -71,29 +64,21 @@ def _read(part: tuple[str, int, int]) -> pd.DataFrame:
     return arrow_to_frame(arrow, first_row, file)
 
 
-def scan_partition(part, label: str, factor_set: FactorSet) -> dict:
-    frame = _read(part)
-    ledger, problems = validate_table(frame, label, check_record_ids=False)
-    scan = {"problems": problems, "hashes": pd.util.hash_pandas_object(frame["record_id"], index=False).to_numpy(),
-            "claims": instrument_claims(frame),
-            "rows": frame["_row"].to_numpy(), "keys": None, "coverage": None, "years": set()}
-    if ledger is not None and not ledger.rows.empty:
-        rows = fuel_to_energy(ledger.rows, factor_set)
-        scan.update(keys=key_stats(rows), coverage=coverage_totals(rows, factor_set),
-                    years={int(y) for y in rows["year"].unique()})
-    return scan
+def scan_partition(part, context: Context) -> Scanned:
+    """The scan step on a worker: the facts the plan needs, not the rows."""
+    return scan(_read(part), context).without_rows()
 
 
-def compute_partition(part, index: int, label: str, factor_set: FactorSet, keys: pd.DataFrame, selected: pd.DataFrame,
-                      coverage: pd.DataFrame, gwp: str, lines_dir: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    ledger, _ = validate_table(_read(part), label, check_record_ids=False)
-    if ledger is None or ledger.rows.empty:
-        return pd.DataFrame(), pd.DataFrame()
-    rows = assign_key_ids(fuel_to_energy(ledger.rows, factor_set), keys)
-    lines = emission_lines(rows, selected, factor_set, gwp, coverage)
-    table = _same_schema(pa.Table.from_pandas(lines, preserve_index=False))
-    pyarrow.parquet.write_table(table, Path(lines_dir) / f"part-{index:05d}.parquet")
-    return aggregate_lines(lines), aggregate_rows(rows)
+def compute_partition(part, index: int, context: Context, keys: pd.DataFrame, selected: pd.DataFrame,
+                      coverage: pd.DataFrame | None, lines_dir: str) -> Computed | None:
+    """The compute step on a worker: lines written to lines_dir/part-NNNNN.parquet, aggregates returned."""
+    scanned = scan(_read(part), context)
+    if scanned.rows is None or scanned.rows.empty:
+        return None
+    computed = compute(assign_key_ids(scanned.rows, keys), selected, context, coverage)
+    pyarrow.parquet.write_table(same_schema(pa.Table.from_pandas(computed.lines, preserve_index=False)),
+                                Path(lines_dir) / f"part-{index:05d}.parquet")
+    return Computed(computed.lines.iloc[:0], computed.line_totals, computed.row_totals)
 
 
 # Seconds to wait for a scheduler given with --scheduler before saying it cannot be reached.
@@ -121,47 +106,26 @@ def run_inventory_dask(request: InventoryRequest, outputs: OutputSet, scheduler:
                        progress: Callable[[str], None] = lambda stage: None) -> tuple[dict, list[str]]:
     """The inventory on Dask: emission_lines/ (one Parquet file per partition) and inventory.json
     are written into the output set (published by the caller)."""
-    label = str(request.ledger)
-    factor_set = load_factor_set(resolve_factor_set(request.factors, as_of=request.as_of))
-    organisation, problems = load_organisation(request.organisation)
+    context = open_context(request)
+    plan = Plan(context)
     dataset = readers.open_parquet(Path(request.ledger), readers.table_schema("ledger"))
     parts = partitions(request.ledger)
     progress(f"starting Dask ({scheduler or 'local cluster'}) for {len(parts)} partitions")
     client, cluster = _client(scheduler)
     try:
-        shared = client.scatter(factor_set, broadcast=True)
+        shared = client.scatter(context, broadcast=True)
         progress(f"scanning {len(parts)} partitions")
-        scans = client.gather(client.map(scan_partition, parts, label=label, factor_set=shared, pure=False))
-        problems += [p for scan in scans for p in scan["problems"]]
-        if scans:
-            problems += _duplicate_problems(dataset, label, [s["hashes"] for s in scans], [s["rows"] for s in scans])
-            problems += repeated_claims(pd.concat([s["claims"] for s in scans], ignore_index=True), label)
-        found = [s["keys"] for s in scans if s["keys"] is not None]
-        keys = (pd.concat(found).groupby(KEY, sort=False).agg(first_row=("first_row", "min"), rows=("rows", "sum")).reset_index()
-                if found else pd.DataFrame(columns=[*KEY, "first_row", "rows"]))
-        keys["key_id"] = np.arange(len(keys))
-        selected, missing = select_factors(keys[[*KEY, "key_id"]], factor_set, request.as_of)
-        missing_problems = missing_factor_problems({m["key_id"]: m for m in missing}, keys, label)
-        if not found and not problems:
-            problems.append(Problem(label, None, None, None, "at least one activity row"))
-        if problems:
-            raise LedgerError(problems + missing_problems, "The inputs have problems; nothing was written")
-        if missing_problems:
-            raise FactorNotFound(missing_problems, "No emission factor for some ledger rows; nothing was written")
-        coverage = pd.concat([s["coverage"] for s in scans if s["coverage"] is not None]).groupby(
-            ["year", "market", "covered"], as_index=False)[["demand", "supply"]].sum()
+        for scanned in client.gather(client.map(scan_partition, parts, context=shared, pure=False)):
+            plan.add(scanned)
+        plan.check(ids_in_dataset(dataset))
         lines_dir = outputs.path("emission_lines")
         lines_dir.mkdir()
         progress(f"computing {len(parts)} partitions")
-        shared_keys, shared_selected = client.scatter(keys[[*KEY, "key_id"]], broadcast=True), client.scatter(selected, broadcast=True)
-        results = client.gather(client.map(compute_partition, parts, range(len(parts)), label=label, factor_set=shared,
-                                           keys=shared_keys, selected=shared_selected, coverage=coverage, gwp=request.gwp,
-                                           lines_dir=str(lines_dir), pure=False))
+        keys, selected = client.scatter(plan.keys, broadcast=True), client.scatter(plan.selected, broadcast=True)
+        results = client.gather(client.map(compute_partition, parts, range(len(parts)), context=shared, keys=keys,
+                                           selected=selected, coverage=plan.coverage, lines_dir=str(lines_dir), pure=False))
         progress("aggregating")
-        line_parts = [lines for lines, _ in results if not lines.empty]
-        row_parts = [rows for _, rows in results if not rows.empty]
-        years = set().union(*(s["years"] for s in scans))
-        document, warnings = finish(request, factor_set, organisation, line_parts, row_parts, years)
+        document, warnings = finish(plan, [r for r in results if r is not None])
         write_atomically(outputs.path("inventory.json"), lambda stream: stream.write(to_json(document).encode("utf-8")))
         return document, warnings
     finally:

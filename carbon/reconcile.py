@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from carbon.engine import InventoryRequest, InventoryResult, run_inventory
 from carbon.errors import InputFileError, Problem, ReconcileError
 from carbon.factors import FactorSet
 from carbon.models.files import PublishedFile
 from carbon.models.loading import load_model
 from carbon.paths import data_file
-from carbon.pipeline import InventoryRequest, InventoryResult, run_inventory
 from carbon.suggest import did_you_mean
 from carbon.units import conversion_factor
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from carbon.engine import InventoryRequest, InventoryResult, is_parquet, run_inventory
 from carbon.errors import CarbonError
 from carbon.outputs import (
     OutputSet,
@@ -16,7 +17,6 @@ from carbon.outputs import (
     write_lines_csv,
     write_lines_parquet,
 )
-from carbon.pipeline import InventoryRequest, InventoryResult, is_parquet, run_inventory
 
 ENGINES = ("pandas", "dask")
 WORKBOOK = "workbook.xlsx"

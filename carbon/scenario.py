@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from carbon.calculate import market_of
+from carbon.engine import InventoryResult, lines_for
 from carbon.errors import FactorNotFound, ScenarioError
 from carbon.factors import SELECTION_KEY, FactorSet
 from carbon.inventory import (
@@ -31,7 +32,6 @@ from carbon.ledger import Organisation
 from carbon.models.files import LAST_YEAR, ScenarioFile
 from carbon.models.loading import load_model
 from carbon.paths import data_file
-from carbon.pipeline import InventoryResult, compute_lines
 from carbon.suggest import did_you_mean
 from carbon.units import vocabulary
 
@@ -296,7 +296,7 @@ def evaluate(state: State, year: int, gwp: str, as_of: date, levers: str = "") -
     """The inventory year (JSON contract keys) for a state. Rows a lever produced that have no
     factor are the lever's problem, not the ledger's."""
     try:
-        rows, lines = compute_lines(state.rows.drop(columns=["key_id"], errors="ignore"), state.factor_set, gwp, as_of)
+        rows, lines = lines_for(state.rows.drop(columns=["key_id"], errors="ignore"), state.factor_set, gwp, as_of)
     except FactorNotFound as error:
         raise ScenarioError(f"{levers or 'the base year'}: no emission factor for rows the levers produce "
                             f"({error.problems[0].value}): {error.problems[0].expected}") from None

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from carbon.engine import InventoryRequest, run_inventory
 from carbon.factors import FACTOR_COLUMNS, resolve_factor_set
 from carbon.paths import inputs_root
-from carbon.pipeline import InventoryRequest, run_inventory
 
 LEDGER_HEADER = ["record_id", "year", "site", "region", "activity", "quantity", "unit", "waste_type", "route", "source"]
 # A fixed as-of date after every bundled publication, so results do not depend on the day tests run.

@@ -31,11 +31,11 @@ from xlsxwriter.utility import xl_col_to_name
 
 from carbon import __version__
 from carbon.calculate import gwp_values
+from carbon.engine import InventoryResult
 from carbon.errors import CarbonError
 from carbon.inventory import energy_mwh_multiplier
 from carbon.outputs import write_atomically
 from carbon.paths import file_sha256
-from carbon.pipeline import InventoryResult
 from carbon.units import conversion_factor, vocabulary
 
 RISKY_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -15,9 +15,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from carbon.engine import InventoryRequest, run_inventory
 from carbon.errors import CarbonError, Problem
 from carbon.ledger import load_ledger, load_organisation
-from carbon.pipeline import InventoryRequest, run_inventory
 from tests.conftest import AS_OF
 
 FUZZ_EXAMPLES = int(os.environ.get("CARBON_FUZZ_EXAMPLES", "2000"))

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from carbon.engine import InventoryRequest, run_inventory
 from carbon.errors import LedgerError
 from carbon.outputs import OutputSet
-from carbon.pipeline import InventoryRequest, run_inventory
 from carbon.streaming import run_inventory_chunked
 from tests.conftest import AS_OF, LEDGER_HEADER, write_csv
 from tests.integration.test_parquet import to_parquet

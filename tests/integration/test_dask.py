@@ -8,9 +8,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from carbon.distributed import partitions, run_inventory_dask
+from carbon.engine import InventoryRequest, run_inventory
 from carbon.errors import LedgerError
 from carbon.outputs import OutputSet
-from carbon.pipeline import InventoryRequest, run_inventory
 from tests.conftest import AS_OF
 from tests.integration.test_chunked import flat, write_ledger
 

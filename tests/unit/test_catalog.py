@@ -3,9 +3,9 @@
 import pytest
 
 from carbon import catalog
+from carbon.engine import InventoryRequest
 from carbon.errors import FactorSetError
 from carbon.paths import inputs_root
-from carbon.pipeline import InventoryRequest
 from tests.conftest import AS_OF, make_factor_set
 
 V1 = [

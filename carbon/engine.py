@@ -1,0 +1,360 @@
+"""The one engine: every inventory run is four steps over chunks of the ledger.
+
+- scan:    read and validate one chunk (whatever its size), convert units; per-chunk facts the
+           whole-ledger checks need (record-id hashes, certificate claims, keys, instrument totals).
+- plan:    the whole-ledger checks (record ids, certificate claims, instrument coverage) and
+           factor selection per distinct key. The one place that raises input problems.
+- compute: emission lines and their aggregates for one chunk.
+- finish:  the inventory from the aggregates of every chunk.
+
+The in-memory run (`run_inventory`) is one chunk; the chunked run (streaming.py) and the Dask
+run (distributed.py) apply the same functions to many.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import NoReturn
+
+import numpy as np
+import pandas as pd
+
+from carbon import readers
+from carbon.calculate import coverage_totals, emission_lines, fuel_to_energy, gwp_values
+from carbon.errors import FactorNotFound, LedgerError, Problem
+from carbon.factors import (
+    KEY,
+    FactorSet,
+    key_stats,
+    load_factor_set,
+    missing_factor_problems,
+    resolve_factor_set,
+    select_factors,
+)
+from carbon.inventory import (
+    LINE_GROUP,
+    LINE_SUMS,
+    ROW_GROUP,
+    ROW_SUMS,
+    aggregate_lines,
+    aggregate_rows,
+    combine,
+    inventory_document,
+    method_notes,
+    year_summaries,
+)
+from carbon.ledger import (
+    Organisation,
+    headcount_warnings,
+    instrument_claims,
+    load_organisation,
+    repeated_claims,
+    validate_table,
+)
+from carbon.readers import MAX_ROWS_PER_CHECK
+
+COVERAGE_KEY = ["year", "market", "covered"]
+
+
+@dataclass(frozen=True)
+class InventoryRequest:
+    ledger: Path
+    organisation: Path
+    organisation_name: str
+    factors: str | None = None
+    gwp: str = "AR6"
+    as_of: date = field(default_factory=date.today)
+
+
+@dataclass(frozen=True)
+class InventoryResult:
+    document: dict
+    lines: pd.DataFrame
+    warnings: list[str]
+    rows: pd.DataFrame  # validated ledger rows with canonical quantities (for the workbook)
+    organisation: Organisation
+    factor_set: FactorSet
+    request: InventoryRequest
+
+
+def is_parquet(ledger: Path) -> bool:
+    return Path(ledger).suffix.lower() == ".parquet" or Path(ledger).is_dir()
+
+
+def org_paths(org_dir: Path) -> tuple[Path, Path]:
+    """The ledger and organisation files of an organisation folder: activity.csv, .xlsx or
+    .parquet and organisation.csv or .xlsx. Two candidates for one file is ambiguous: refused."""
+    def pick(stem: str, suffixes: tuple[str, ...]) -> Path:
+        found = [org_dir / f"{stem}{suffix}" for suffix in suffixes if (org_dir / f"{stem}{suffix}").exists()]
+        if len(found) > 1:
+            raise LedgerError([Problem(str(org_dir), None, None, ", ".join(p.name for p in found),
+                                       f"one {stem} file: keep one, or name it with --ledger/--organisation")])
+        return found[0] if found else org_dir / f"{stem}.csv"
+    return pick("activity", (".csv", ".xlsx", ".parquet")), pick("organisation", (".csv", ".xlsx"))
+
+
+# ---------------------------------------------------------------- context
+
+@dataclass(frozen=True)
+class Context:
+    """What every step needs besides the ledger: the request, the factor set and the organisation."""
+
+    request: InventoryRequest
+    factor_set: FactorSet
+    organisation: Organisation | None
+    organisation_problems: list[Problem]
+
+    @property
+    def file(self) -> str:
+        return str(self.request.ledger)
+
+
+def open_context(request: InventoryRequest) -> Context:
+    """The factor set released by the as-of date (or the one asked for), its GWP set, and the
+    organisation file. A bad factor set or GWP set stops here, before any ledger row is read."""
+    factor_set = load_factor_set(resolve_factor_set(request.factors, as_of=request.as_of))
+    gwp_values(factor_set, request.gwp)
+    organisation, problems = load_organisation(request.organisation)
+    return Context(request, factor_set, organisation, problems)
+
+
+# ---------------------------------------------------------------- scan
+
+@dataclass
+class Scanned:
+    """One validated chunk, and what the whole-ledger checks need from it."""
+
+    rows: pd.DataFrame | None          # validated rows in canonical units (None when the header is wrong)
+    problems: list[Problem]
+    hashes: np.ndarray                 # 64-bit hash of each row's record id
+    row_numbers: np.ndarray
+    claims: pd.DataFrame               # claims of certificates that may be claimed once
+    keys: pd.DataFrame | None          # distinct factor keys, with first row and row count
+    coverage: pd.DataFrame | None      # electricity and instrument MWh per year and market
+    years: set[int]
+
+    def without_rows(self) -> Scanned:
+        """The facts alone (a Dask worker returns these, not the rows)."""
+        return Scanned(None, self.problems, self.hashes, self.row_numbers, self.claims, self.keys, self.coverage, self.years)
+
+
+def scan(frame: pd.DataFrame, context: Context) -> Scanned:
+    """Validate one chunk (row numbers are the file's) and convert it to canonical units."""
+    hashes = pd.util.hash_pandas_object(frame["record_id"], index=False).to_numpy() if "record_id" in frame \
+        else np.zeros(len(frame), dtype=np.uint64)
+    ledger, problems = validate_table(frame, context.file, check_record_ids=False)  # ids: across chunks, in plan
+    rows = None if ledger is None else fuel_to_energy(ledger.rows, context.factor_set)
+    usable = rows is not None and not rows.empty
+    return Scanned(rows=rows, problems=problems, hashes=hashes, row_numbers=frame["_row"].to_numpy(),
+                   claims=instrument_claims(frame), keys=key_stats(rows) if usable else None,
+                   coverage=coverage_totals(rows, context.factor_set) if usable else None,
+                   years={int(y) for y in rows["year"].unique()} if usable else set())
+
+
+# ---------------------------------------------------------------- plan
+
+class Plan:
+    """Whole-ledger checks and factor selection, fed chunk by chunk; `check` raises every input
+    problem of the run at once (the only place that does)."""
+
+    def __init__(self, context: Context):
+        self.context = context
+        self.problems: list[Problem] = list(context.organisation_problems)
+        self.hashes: list[np.ndarray] = []
+        self.row_numbers: list[np.ndarray] = []
+        self.claims: list[pd.DataFrame] = []
+        self.coverage_parts: list[pd.DataFrame] = []
+        self.years: set[int] = set()
+        self.keys = pd.DataFrame({k: pd.Series(dtype="int64" if k == "year" else "object") for k in KEY}).assign(
+            key_id=pd.Series(dtype="int64"))
+        self.stats: list[pd.DataFrame] = []
+        self.selected_parts: list[pd.DataFrame] = []
+        self.missing: dict[int, dict] = {}
+        self.rows_seen = 0
+
+    def add(self, scanned: Scanned, coverage: bool = True) -> None:
+        """Take in one chunk's facts; factors are selected for keys not seen before."""
+        self.problems += scanned.problems
+        self.hashes.append(scanned.hashes)
+        self.row_numbers.append(scanned.row_numbers)
+        self.claims.append(scanned.claims)
+        self.years |= scanned.years
+        self.rows_seen += len(scanned.row_numbers)
+        if coverage and scanned.coverage is not None:
+            self.coverage_parts.append(scanned.coverage)
+        if scanned.keys is not None:
+            self.stats.append(scanned.keys)
+            self._select(scanned.keys[KEY])
+
+    def add_coverage(self, scanned: Scanned) -> None:
+        """A first pass of a chunked run: instrument totals only (needed before any line)."""
+        if scanned.coverage is not None:
+            self.coverage_parts.append(scanned.coverage)
+
+    def _select(self, keys: pd.DataFrame) -> None:
+        known = keys.merge(self.keys, on=KEY, how="left")
+        new = known[known["key_id"].isna()][KEY].drop_duplicates()
+        if new.empty:
+            return
+        new = new.assign(key_id=np.arange(len(self.keys), len(self.keys) + len(new)))
+        selected, missing = select_factors(new, self.context.factor_set, self.context.request.as_of)
+        self.selected_parts.append(selected)
+        self.missing.update({m["key_id"]: m for m in missing})
+        self.keys = pd.concat([self.keys, new], ignore_index=True)
+
+    @property
+    def selected(self) -> pd.DataFrame:
+        return pd.concat(self.selected_parts, ignore_index=True) if self.selected_parts else pd.DataFrame()
+
+    @property
+    def coverage(self) -> pd.DataFrame | None:
+        """Instrument coverage totals of the whole ledger (None when no chunk had any)."""
+        if not self.coverage_parts:
+            return None
+        return pd.concat(self.coverage_parts).groupby(COVERAGE_KEY, as_index=False)[["demand", "supply"]].sum()
+
+    @property
+    def clean(self) -> bool:
+        """No problem so far: lines computed now can be kept."""
+        return not self.problems and not self.missing
+
+    def attach(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """Every row's key id (its key was selected when its chunk was added)."""
+        return assign_key_ids(rows, self.keys)
+
+    def check(self, ids_at: Callable[[np.ndarray], list[str]]) -> None:
+        """Raise every input problem of the run: each chunk's, repeated record ids and
+        certificate claims across chunks, missing factors. `ids_at` reads the record ids of
+        given row numbers (only called when two hashes collide)."""
+        file = self.context.file
+        problems = list(self.problems)
+        if self.hashes:
+            problems += duplicate_ids(np.concatenate(self.hashes), np.concatenate(self.row_numbers), ids_at, file)
+            problems += repeated_claims(pd.concat(self.claims, ignore_index=True), file)
+        if self.rows_seen == 0 and not problems:
+            problems.append(Problem(file, None, None, None, "at least one activity row below the header"))
+        missing = self.missing_problems()
+        if problems:
+            raise LedgerError(problems + missing, "The inputs have problems; nothing was written")
+        if missing:
+            raise FactorNotFound(missing, "No emission factor for some ledger rows; nothing was written")
+
+    def refuse(self, problems: list[Problem]) -> NoReturn:
+        """The ledger cannot be read at all: its problems, with the organisation file's."""
+        raise LedgerError(self.problems + problems, "The inputs have problems; nothing was written")
+
+    def missing_problems(self) -> list[Problem]:
+        if not self.missing:
+            return []
+        stats = pd.concat(self.stats).groupby(KEY, sort=False).agg(first_row=("first_row", "min"), rows=("rows", "sum"))
+        return missing_factor_problems(self.missing, stats.reset_index().merge(self.keys, on=KEY), self.context.file)
+
+
+def assign_key_ids(rows: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    """Key ids for a chunk's rows: group on the (categorical) key columns, map the few local keys."""
+    local = rows.groupby(KEY, observed=True, sort=False).ngroup().to_numpy()
+    distinct = rows[KEY].iloc[np.unique(local, return_index=True)[1]]
+    distinct = distinct.astype({k: "object" for k in KEY if k != "year"}).reset_index(drop=True)
+    known = distinct.merge(keys, on=KEY, how="left")
+    return rows.assign(key_id=known["key_id"].to_numpy().astype(np.int64)[local])
+
+
+def duplicate_ids(hashes: np.ndarray, rows: np.ndarray, ids_at: Callable[[np.ndarray], list[str]], file: str) -> list[Problem]:
+    """Repeated record ids, found by sorting one 64-bit hash per row; the ids themselves are read
+    only for rows whose hash repeats (to name them, and to rule out hash collisions)."""
+    order = np.argsort(hashes, kind="stable")
+    sorted_hashes = hashes[order]
+    repeated = sorted_hashes[1:] == sorted_hashes[:-1]
+    if not repeated.any():
+        return []
+    candidates = np.sort(rows[np.isin(hashes, sorted_hashes[1:][repeated])])
+    problems, first_row_of = [], {}
+    for row, value in zip(candidates, ids_at(candidates), strict=True):
+        if value in first_row_of:
+            problems.append(Problem(file, int(row), "record_id", value,
+                                    f"a unique record id (already used on row {first_row_of[value]})"))
+        else:
+            first_row_of[value] = int(row)
+    return problems[:MAX_ROWS_PER_CHECK]
+
+
+def ids_in(frame: pd.DataFrame) -> Callable[[np.ndarray], list[str]]:
+    """Record ids of given rows of an in-memory frame."""
+    position = pd.Series(np.arange(len(frame)), index=frame["_row"].to_numpy())
+    return lambda rows: [str(v).strip() for v in frame["record_id"].to_numpy()[position.loc[rows].to_numpy()]]
+
+
+# ---------------------------------------------------------------- compute and finish
+
+@dataclass(frozen=True)
+class Computed:
+    lines: pd.DataFrame
+    line_totals: pd.DataFrame
+    row_totals: pd.DataFrame
+
+
+def compute(rows: pd.DataFrame, selected: pd.DataFrame, context: Context, coverage: pd.DataFrame | None) -> Computed:
+    """Emission lines of one chunk (rows with the plan's key ids; `selected`: the plan's
+    factors) and their aggregates."""
+    lines = emission_lines(rows, selected, context.factor_set, context.request.gwp, coverage)
+    return Computed(lines, aggregate_lines(lines), aggregate_rows(rows))
+
+
+def finish(plan: Plan, parts: list[Computed]) -> tuple[dict, list[str]]:
+    """The inventory document and warnings from the aggregates of every chunk."""
+    context, request = plan.context, plan.context.request
+    lines = combine([p.line_totals for p in parts], LINE_GROUP, LINE_SUMS)
+    rows = combine([p.row_totals for p in parts], ROW_GROUP, ROW_SUMS)
+    assert context.organisation is not None  # check() has refused a bad organisation file
+    warnings = headcount_warnings(plan.years, context.organisation)
+    notes = method_notes(lines, rows, context.factor_set, request.gwp, request.as_of) + warnings
+    document = inventory_document(request.organisation_name, request.gwp, request.as_of, context.factor_set,
+                                  year_summaries(lines, rows, context.organisation), notes)
+    return document, warnings
+
+
+# ---------------------------------------------------------------- the in-memory run: one chunk
+
+def _silent(stage: str) -> None:
+    """Default progress reporter: says nothing."""
+
+
+def run_inventory(request: InventoryRequest, progress: Callable[[str], None] = _silent) -> InventoryResult:
+    """The whole inventory in memory (one chunk); `progress` is told each stage as it starts."""
+    progress("loading factor set")
+    context = open_context(request)
+    plan = Plan(context)
+    progress(f"reading and validating {request.ledger}")
+    try:
+        frame = readers.read_table(Path(request.ledger), readers.table_schema("ledger"))
+    except LedgerError as error:
+        plan.refuse(error.problems)
+    scanned = scan(frame, context)
+    progress(f"matching factors for {len(scanned.row_numbers):,} rows")
+    plan.add(scanned)
+    plan.check(ids_in(frame))
+    assert scanned.rows is not None
+    rows = plan.attach(scanned.rows)
+    progress(f"computing emission lines for {len(rows):,} rows")
+    computed = compute(rows, plan.selected, context, plan.coverage)
+    progress(f"aggregating {len(computed.lines):,} emission lines")
+    document, warnings = finish(plan, [computed])
+    assert context.organisation is not None
+    return InventoryResult(document=document, lines=computed.lines, warnings=warnings, rows=rows,
+                           organisation=context.organisation, factor_set=context.factor_set, request=request)
+
+
+def lines_for(rows: pd.DataFrame, factor_set: FactorSet, gwp: str, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Key ids and emission lines for rows already validated (a scenario's changed rows).
+    Raises FactorNotFound for rows whose key has no factor."""
+    keys = key_stats(rows)
+    keys = keys.assign(key_id=np.arange(len(keys)))
+    selected, missing = select_factors(keys[[*KEY, "key_id"]], factor_set, as_of)
+    if missing:
+        raise FactorNotFound(missing_factor_problems({m["key_id"]: m for m in missing}, keys, str(rows["ledger_file"].iloc[0])),
+                             "No emission factor for some rows")
+    rows = assign_key_ids(rows, keys[[*KEY, "key_id"]])
+    return rows, emission_lines(rows, selected, factor_set, gwp)
