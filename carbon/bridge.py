@@ -22,7 +22,7 @@ import pandas as pd
 
 from carbon.engine import InventoryResult
 from carbon.errors import ScenarioError
-from carbon.units import vocabulary
+from carbon.models.vocabulary import vocabulary
 
 FACTOR_DRIVER = "emission factors"
 BOUNDARY_DRIVER = "boundary: activities or scopes added or dropped"
@@ -35,7 +35,7 @@ def log_mean(a: float, b: float) -> float:
 
 def _segments(result: InventoryResult, year: int, view: str) -> pd.DataFrame:
     """Per segment: emissions (tCO2e) and activity quantity of the covered activity."""
-    covers = {a: spec.get("instrument_for", a) for a, spec in vocabulary()["activities"].items()}
+    covers = {a: spec.instrument_for or a for a, spec in vocabulary().activities.items()}
     lines = result.lines[result.lines["year"] == year].copy()
     lines = lines[(lines["scope"] != 2) | (lines["method"] == view)]
     lines["segment_activity"] = lines["activity"].astype(str).map(covers)
@@ -85,22 +85,23 @@ def bridge(result: InventoryResult, from_year: int, to_year: int, view: str = "l
     """Drivers of the change in total emissions and in emissions per employee between two years."""
     if view not in ("location", "market"):
         raise ScenarioError(f"view {view!r}: expected location or market")
-    years = {y["year"]: y for y in result.document["years"]}
+    years = {y.year: y for y in result.inventory.years}
     for year in (from_year, to_year):
         if year not in years:
             raise ScenarioError(f"year {year} is not in the inventory (years: {', '.join(map(str, sorted(years)))})")
     before, after = _segments(result, from_year, view), _segments(result, to_year, view)
     key = f"total_{view}"
     parts, _ = _decompose(before, after)
-    change = years[to_year][key] - years[from_year][key]
+    change = getattr(years[to_year], key) - getattr(years[from_year], key)
     document = {"from": from_year, "to": to_year, "kpi": key, "change": change,
                 "parts": [{"driver": d, "value": float(v)} for d, v in _ordered(parts)]}
-    p0, p1 = years[from_year]["employees"], years[to_year]["employees"]
+    p0, p1 = years[from_year].employees, years[to_year].employees
     if p0 and p1:
         intensity_parts, _ = _decompose(before, after, float(p0), float(p1))
         intensity_key = "tco2e_per_employee" if view == "location" else "tco2e_per_employee_market"
         document["intensity"] = {"kpi": intensity_key,
-                                 "change": years[to_year]["intensity"][intensity_key] - years[from_year]["intensity"][intensity_key],
+                                 "change": getattr(years[to_year].intensity, intensity_key)
+                                 - getattr(years[from_year].intensity, intensity_key),
                                  "parts": [{"driver": d, "value": float(v)} for d, v in _ordered(intensity_parts)]}
     _require_finite_parts(document)
     return document

@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 
 from carbon.errors import FactorSetError
-from carbon.factors import GLOBAL_REGION, KEY, FactorSet
-from carbon.units import conversion_factor, vocabulary
+from carbon.factors import FACTOR_ATTRIBUTES, GLOBAL_REGION, KEY, FactorSet
+from carbon.models.vocabulary import vocabulary
+from carbon.units import conversion_factor, has_dimension
 
 LINE_COLUMNS = [
-    "record_id", "year", "site", "region", "activity", "waste_type", "route",
+    "record_id", "year", "site", "region", "activity", *FACTOR_ATTRIBUTES,
     "scope", "category", "method", "gas",
     "quantity", "unit", "quantity_canonical", "canonical_unit", "conversion",
     "factor_id", "factor_value", "factor_unit", "factor_region", "factor_data_year", "factor_published",
@@ -29,41 +30,61 @@ FACTOR_RENAMES = {"value": "factor_value", "unit": "factor_unit", "data_year": "
                   "published": "factor_published", "confidence": "factor_confidence", "source_id": "factor_source_id"}
 
 
-def _fuel_property(factor_set: FactorSet, fuel: str, name: str) -> pd.Series:
+def _fuel_properties(factor_set: FactorSet, fuel: str, name: str, dimension: str | None = None) -> list[pd.Series]:
+    """The fuel's properties called `name` (e.g. every 'ncv'), those of one unit dimension if given."""
     table = factor_set.fuel_properties
     match = table[(table["fuel"] == fuel) & (table["property"] == name)]
-    if match.empty:
-        raise FactorSetError(f"{factor_set.label}: no '{name}' for fuel '{fuel}' in fuel_properties (needed to convert mass or volume to energy)")
-    return match.iloc[0]
+    return [row for _, row in match.iterrows() if dimension is None or has_dimension(str(row["unit"]), dimension)]
+
+
+def _describe(row: pd.Series) -> str:
+    return f"{row['property']} {row['value']:g} {row['unit']} ({row['property_id']}, confidence: {row['confidence']})"
+
+
+def energy_path(factor_set: FactorSet, fuel: str, basis_unit: str, canonical: str) -> tuple[float, str]:
+    """Multiplier from one basis unit (t or m**3) of a fuel to its canonical energy unit, and
+    the conversion in words. A net calorific value in the basis's own dimension is used
+    directly; otherwise the density bridges mass and volume."""
+    per_mass = _fuel_properties(factor_set, fuel, "ncv", "[energy] / [mass]")
+    per_volume = _fuel_properties(factor_set, fuel, "ncv", "[energy] / [volume]")
+    density = _fuel_properties(factor_set, fuel, "density", "[mass] / [volume]")
+    direct, other = (per_volume, per_mass) if basis_unit == "m**3" else (per_mass, per_volume)
+    if direct:
+        ncv = direct[0]
+        return float(ncv["value"]) * conversion_factor(f"({ncv['unit']}) * {basis_unit}", canonical), f"x {_describe(ncv)}"
+    if other and density:
+        ncv, rho = other[0], density[0]
+        t_per_m3 = float(rho["value"]) * conversion_factor(f"({rho['unit']}) * m**3", "t")
+        through = t_per_m3 if basis_unit == "m**3" else 1 / t_per_m3
+        other_basis = "t" if basis_unit == "m**3" else "m**3"
+        multiplier = through * float(ncv["value"]) * conversion_factor(f"({ncv['unit']}) * {other_basis}", canonical)
+        return multiplier, f"x {_describe(rho) if basis_unit == 'm**3' else '1 / ' + _describe(rho)} x {_describe(ncv)}"
+    wanted = "a net calorific value per volume, or per mass with a density" if basis_unit == "m**3" else \
+        "a net calorific value per mass, or per volume with a density"
+    raise FactorSetError(f"{factor_set.label}: fuel_properties has no way to convert '{fuel}' given in {basis_unit} to "
+                         f"{canonical}: expected {wanted}")
 
 
 def fuel_to_energy(rows: pd.DataFrame, factor_set: FactorSet) -> pd.DataFrame:
-    """Fill `quantity_canonical` for every row; fuel given by mass or volume goes through NCV and density."""
+    """Fill `quantity_canonical` for every row; fuel given by mass or volume goes through its
+    net calorific value (and density where needed), as the factor set's fuel_properties give."""
     rows = rows.copy()
     rows["conversion"] = rows["conversion"].astype(str)  # rewritten below for fuel rows
     # quantity_canonical = quantity x canonical_multiplier: one multiplier per row, so a
     # spreadsheet can show the conversion as a single multiplication.
     rows["canonical_multiplier"] = rows["basis_multiplier"].where(rows["is_canonical"])
-    rows["canonical_unit"] = rows["activity"].map({a: s["canonical_unit"] for a, s in vocabulary()["activities"].items()})
-    for activity, spec in vocabulary()["activities"].items():
+    activities = vocabulary().activities
+    rows["canonical_unit"] = rows["activity"].map({a: spec.canonical_unit for a, spec in activities.items()})
+    for activity, spec in activities.items():
         pending = (rows["activity"] == activity) & ~rows["is_canonical"]
-        if "fuel" not in spec or not pending.any():
+        if not spec.fuel or not pending.any():
             continue
-        ncv = _fuel_property(factor_set, spec["fuel"], "ncv")
-        tj_per_t = ncv["value"] * conversion_factor(f"({ncv['unit']}) * t", spec["canonical_unit"])
-        by_volume = pending & (rows["basis_unit"] == "m**3")
-        by_mass = pending & (rows["basis_unit"] == "t")
-        if by_volume.any():
-            density = _fuel_property(factor_set, spec["fuel"], "density")
-            t_per_m3 = density["value"] * conversion_factor(f"({density['unit']}) * m**3", "t")
-            rows.loc[by_volume, "canonical_multiplier"] = rows.loc[by_volume, "basis_multiplier"] * (t_per_m3 * tj_per_t)
-            rows.loc[by_volume, "conversion"] = (rows.loc[by_volume, "conversion"].str.replace(", then fuel properties to", ",", regex=False)
-                                                 + f" x density {density['value']:g} {density['unit']} ({density['property_id']}, confidence: {density['confidence']})"
-                                                 + f" x NCV {ncv['value']:g} {ncv['unit']} ({ncv['property_id']})")
-        if by_mass.any():
-            rows.loc[by_mass, "canonical_multiplier"] = rows.loc[by_mass, "basis_multiplier"] * tj_per_t
-            rows.loc[by_mass, "conversion"] = (rows.loc[by_mass, "conversion"].str.replace(", then fuel properties to", ",", regex=False)
-                                               + f" x NCV {ncv['value']:g} {ncv['unit']} ({ncv['property_id']})")
+        for basis_unit in rows.loc[pending, "basis_unit"].astype(str).unique():
+            multiplier, words = energy_path(factor_set, spec.fuel, basis_unit, spec.canonical_unit)
+            these = pending & (rows["basis_unit"] == basis_unit)
+            rows.loc[these, "canonical_multiplier"] = rows.loc[these, "basis_multiplier"] * multiplier
+            rows.loc[these, "conversion"] = (rows.loc[these, "conversion"].str.replace(", then fuel properties to", ",", regex=False)
+                                             + " " + words)
     rows["quantity_canonical"] = rows["quantity"] * rows["canonical_multiplier"]
     rows["conversion"] = rows["conversion"].astype("category")
     rows["canonical_unit"] = rows["canonical_unit"].astype("category")
@@ -71,7 +92,7 @@ def fuel_to_energy(rows: pd.DataFrame, factor_set: FactorSet) -> pd.DataFrame:
 
 
 def attach_key_ids(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Give each row the integer id of its (activity, region, year, waste_type, route) key."""
+    """Give each row the integer id of its factor key (activity, region, year, attributes)."""
     rows = rows.copy()
     rows["key_id"] = rows.groupby(KEY, sort=True, observed=True).ngroup()
     keys = rows.drop_duplicates("key_id")[["key_id", *KEY]].reset_index(drop=True)
@@ -79,10 +100,10 @@ def attach_key_ids(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def market_of(factor_set: FactorSet) -> dict[str, str]:
-    """Each region's electricity market: its last ancestor below GLOBAL (for China, CN).
+    """Each region's market for contractual instruments: its last ancestor below GLOBAL (for China, CN).
 
     Certificates and green power trades in China are national instruments, so a certificate
-    registered in CN covers electricity used in any province.
+    registered in CN covers use in any province.
     """
     parent = dict(zip(factor_set.regions["region"], factor_set.regions["parent"]))
     markets = {}
@@ -98,9 +119,9 @@ def coverage_totals(rows: pd.DataFrame, factor_set: FactorSet) -> pd.DataFrame:
     """Per (year, market, covered activity): consumption `demand` and instrument `supply` (MWh).
 
     A chunked run adds these up over all chunks before computing any line, so an instrument in
-    one chunk covers electricity in another exactly as in a single in-memory run.
+    one chunk covers use in another exactly as in a single in-memory run.
     """
-    covers = {a: spec["instrument_for"] for a, spec in vocabulary()["activities"].items() if "instrument_for" in spec}
+    covers = vocabulary().instruments
     covered = set(covers.values())
     relevant = rows[rows["activity"].isin(list(covers) + list(covered))]
     if relevant.empty:  # demand counts even in a chunk without instruments: totals add up across chunks
@@ -122,7 +143,7 @@ def instrument_shares(lines: pd.DataFrame, factor_set: FactorSet, totals: pd.Dat
     """The share of each line's quantity that its factor applies to (1 for most lines).
 
     Per (year, market, covered activity): instruments cover min(instrument MWh, consumption MWh).
-    Market-based electricity lines keep the uncovered share at the residual factor; instrument
+    Market-based lines of a covered activity keep the uncovered share at the residual factor; instrument
     lines apply their own factor to the share of them actually used. Certificates in excess of
     consumption are therefore unused (their lines carry a share below 1) and can never make
     emissions negative.
@@ -130,7 +151,7 @@ def instrument_shares(lines: pd.DataFrame, factor_set: FactorSet, totals: pd.Dat
     shares = pd.Series(1.0, index=lines.index)
     if totals.empty or not (totals["supply"] > 0).any():
         return shares
-    covers = {a: spec["instrument_for"] for a, spec in vocabulary()["activities"].items() if "instrument_for" in spec}
+    covers = vocabulary().instruments
     is_instrument = lines["activity"].isin(list(covers))
     is_market_use = (lines["method"] == "market") & ~is_instrument & lines["activity"].isin(set(covers.values()))
     involved = is_instrument | is_market_use

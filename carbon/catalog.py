@@ -15,18 +15,18 @@ import pandas as pd
 from carbon.engine import InventoryRequest, run_inventory
 from carbon.errors import FactorSetError
 from carbon.factors import (
+    FACTOR_ATTRIBUTES,
+    FACTOR_COLUMNS,
     FactorSet,
     available_sets,
     load_factor_set,
     resolve_factor_set,
 )
-from carbon.scenario import lever_specs
+from carbon.models.vocabulary import vocabulary
 from carbon.suggest import did_you_mean
-from carbon.units import vocabulary
 
 # Columns that describe a factor (everything but bookkeeping added at load).
-DESCRIBING = ["factor_id", "activity", "region", "data_year", "gas", "value", "unit", "scope", "category", "method",
-              "waste_type", "route", "source_id", "published", "gwp_basis", "confidence", "notes"]
+DESCRIBING = FACTOR_COLUMNS
 # Inventory figures compared by `impact`.
 IMPACT_KPIS = ["scope1", "scope2_location", "scope2_market", "scope3", "total_location", "total_market"]
 
@@ -124,64 +124,74 @@ def previous_version(spec: str) -> str:
 
 def impact(request: InventoryRequest, candidate: str, baseline: str) -> dict:
     """Run the same inventory with two factor-set versions; the change per year and KPI."""
-    before = run_inventory(replace(request, factors=baseline)).document
-    after = run_inventory(replace(request, factors=candidate)).document
+    before = run_inventory(replace(request, factors=baseline)).inventory
+    after = run_inventory(replace(request, factors=candidate)).inventory
     years = []
-    old_years = {y["year"]: y for y in before["years"]}
-    for new_year in after["years"]:
-        old_year = old_years[new_year["year"]]
+    old_years = {y.year: y for y in before.years}
+    for new_year in after.years:
+        old_year = old_years[new_year.year]
         kpis = {}
-        pairs = [(k, old_year[k], new_year[k]) for k in IMPACT_KPIS]
-        pairs.append(("tco2e_per_employee", old_year["intensity"]["tco2e_per_employee"], new_year["intensity"]["tco2e_per_employee"]))
+        pairs = [(k, getattr(old_year, k), getattr(new_year, k)) for k in IMPACT_KPIS]
+        pairs.append(("tco2e_per_employee", old_year.intensity.tco2e_per_employee, new_year.intensity.tco2e_per_employee))
         for key, old_value, new_value in pairs:
             change = None if old_value is None or new_value is None else new_value - old_value
             pct = None if change is None or not old_value else change / old_value * 100
             kpis[key] = {"baseline": old_value, "candidate": new_value, "change": change, "change_pct": pct}
-        years.append({"year": new_year["year"], "kpis": kpis})
-    return {"organisation": after["organisation"], "gwp": after["gwp"], "as_of": after["as_of"],
+        years.append({"year": new_year.year, "kpis": kpis})
+    return {"organisation": after.organisation, "gwp": after.gwp, "as_of": after.as_of,
             "baseline": baseline, "candidate": candidate, "years": years,
-            "notes_baseline": before["notes"], "notes_candidate": after["notes"]}
+            "notes_baseline": before.notes, "notes_candidate": after.notes}
 
 
 # ---------------------------------------------------------------- vocabulary
 
-VOCABULARY_TOPICS = ("activities", "units", "metrics", "regions", "waste", "factors", "levers")
+VOCABULARY_TOPICS = ("activities", "attributes", "units", "metrics", "regions", "factors", "levers")
 
 
 def vocabulary_listing(topic: str, factor_set: FactorSet) -> list[dict]:
     """What a ledger, organisation file or scenario may say, as rows (the CLI's `carbon vocab`)."""
     vocab = vocabulary()
-    dimensions = vocab["dimensions"]
     if topic == "activities":
-        return [{"activity": name, "canonical_unit": spec["canonical_unit"],
-                 "units": " or ".join(dimensions[d] for d in spec["accepts"]),
-                 "needs": ", ".join(spec.get("requires", []) + (["instrument"] if "instrument_for" in spec else []))}
-                for name, spec in vocab["activities"].items()]
+        return [{"activity": name, "scope": spec.scope, "canonical_unit": spec.canonical_unit,
+                 "units": " or ".join(vocab.dimensions[d] for d in spec.accepts),
+                 "attributes": ", ".join(f"{a} ({need})" for a, need in spec.attributes.items()),
+                 "meaning": spec.description}
+                for name, spec in vocab.activities.items()]
+    if topic == "attributes":
+        return _attribute_combinations(factor_set)
     if topic == "units":
         from carbon.units import parse_unit
 
-        return [{"unit": unit, "dimension": str(parse_unit(unit).dimensionality)} for unit in vocab["unit_examples"]]
+        return [{"unit": unit, "dimension": str(parse_unit(unit).dimensionality)} for unit in vocab.unit_examples]
     if topic == "metrics":
-        return [{"metric": name, "unit": spec["unit"], "min": spec["min"], "max": spec["max"], "meaning": spec["description"]}
-                for name, spec in vocab["metrics"].items()]
+        return [{"metric": name, "unit": spec.unit, "min": spec.min, "max": spec.max, "meaning": spec.description}
+                for name, spec in vocab.metrics.items()]
     if topic == "regions":
         regions = factor_set.regions
         return [{"region": r, "level": level, "name": name, "parent": parent}
                 for r, level, name, parent in zip(regions["region"], regions["level"], regions["name"], regions["parent"])]
-    if topic == "waste":
-        factors = factor_set.factors
-        waste = factors[factors["waste_type"] != ""]
-        pairs = waste.groupby(["waste_type", "route"])["data_year"].agg(["min", "max"]).reset_index()
-        hazard = {k: v["hazard_class"] for k, v in vocab["waste_types"].items()}
-        return [{"waste_type": t, "route": r, "hazard_class": hazard.get(t, "?"), "data_years": f"{lo}-{hi}"}
-                for t, r, lo, hi in pairs.itertuples(index=False)]
     if topic == "factors":
         factors = factor_set.factors.sort_values("factor_id")
         return [{"factor_id": f, "activity": a, "region": r, "data_year": int(y), "gas": g, "method": m}
                 for f, a, r, y, g, m in zip(factors["factor_id"], factors["activity"], factors["region"],
                                              factors["data_year"], factors["gas"], factors["method"])]
     if topic == "levers":
-        return [{"lever": name, "kind": spec["kind"],
-                 "range": ", ".join(spec["values"]) if "values" in spec else f"{spec['min']} to {spec['max']}",
-                 "meaning": spec["help"]} for name, spec in lever_specs()["levers"].items()]
+        from carbon.scenario import lever_list
+
+        return lever_list()
     raise FactorSetError(f"unknown topic '{topic}': expected one of {', '.join(VOCABULARY_TOPICS)}{did_you_mean(topic, VOCABULARY_TOPICS)}")
+
+
+def _attribute_combinations(factor_set: FactorSet) -> list[dict]:
+    """Each activity's attribute values (waste_type and route, kind ...) that have a factor:
+    any other combination has none. Values with a class (hazardous ...) show it."""
+    factors = factor_set.factors
+    with_attributes = factors[(factors[FACTOR_ATTRIBUTES] != "").any(axis=1)]
+    groups = with_attributes.groupby(["activity", *FACTOR_ATTRIBUTES])["data_year"].agg(["min", "max"]).reset_index()
+    rows = []
+    for record in groups.to_dict("records"):
+        attributes = {a: record[a] for a in FACTOR_ATTRIBUTES if record[a]}
+        classes = [vocabulary().classes(a).get(v) for a, v in attributes.items() if a in vocabulary().attributes]
+        rows.append({"activity": record["activity"], **{a: record[a] for a in FACTOR_ATTRIBUTES},
+                     "class": ", ".join(c for c in classes if c), "data_years": f"{record['min']}-{record['max']}"})
+    return rows

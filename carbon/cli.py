@@ -278,7 +278,7 @@ def inventory(
     engine: Annotated[Engine, typer.Option(help="pandas (default; Parquet ledgers run in chunks) or dask (a partitioned Parquet ledger on a Dask cluster).")] = Engine.pandas,
     scheduler: Annotated[Optional[str], typer.Option(help="With --engine dask: a running scheduler, e.g. tcp://10.0.0.5:8786. Default: a local cluster.")] = None,
 ) -> None:
-    """Compute Scope 1/2/3, energy, water, waste and intensities per year.
+    """Compute Scope 1/2/3, energy, resources and intensities per year.
 
     Publishes every emission line (traceable to its ledger row and factor source), the summary
     (inventory.json) and a manifest of both with their sha256 in OUT, as one set: a reader sees
@@ -300,12 +300,12 @@ def inventory(
     for warning in published.warnings:
         _console(stderr=True).print(f"warning: {warning}", highlight=False, markup=False)
     if output_format is OutputFormat.json:
-        sys.stdout.write(to_json(published.document))
+        sys.stdout.write(to_json(published.inventory))
     elif output_format is OutputFormat.csv:
-        sys.stdout.write(to_csv(summary_frame(published.document)))
+        sys.stdout.write(to_csv(summary_frame(published.inventory)))
     else:
         console = _console()
-        render_table(published.document, console)
+        render_table(published.inventory, console)
         lines = next(path for name, path in published.files.items() if name.startswith("emission_lines"))
         console.print(f"Published the emission lines ({lines}), the summary ({published.files['inventory.json']}) and their "
                       f"manifest ({published.files['manifest.json']}) as one set"
@@ -413,11 +413,10 @@ def scenario_run(
 ) -> None:
     """Apply levers to a base year and compare every KPI; each lever's contribution in order.
 
-    Levers (`carbon vocab levers` lists them with ranges): electricity.green_share,
-    electricity.scale, gasoline.scale, fleet.electrify_share (with fleet.efficiency_ratio),
-    water.scale, waste.scale, waste.route, headcount.scale, revenue.scale, grid_factor.scale,
-    factors.vintage, scope3.<category>.scale. An unknown lever or a value out of range exits 2
-    with the list of levers and ranges.
+    Levers (`carbon vocab levers` lists them with ranges): <activity>.scale for every activity,
+    and electricity.green_share, fleet.electrify_share (with fleet.efficiency_ratio), routes,
+    headcount.scale, revenue.scale, grid_factor.scale, factors.vintage, scope3.<category>.scale.
+    An unknown lever or a value out of range exits 2 with the list of levers and ranges.
 
     Examples:
 
@@ -449,7 +448,7 @@ def scenario_pathway(
 ) -> None:
     """Project year by year from the base year under annual rates and lever ramps; compare with a target.
 
-    Rates (annual fractions): electricity, gasoline, water, waste, grid_factor, headcount,
+    Rates (annual fractions): one per activity (named after it), grid_factor, headcount,
     revenue. Ramps: a lever's value by year, interpolated linearly. Target: absolute_reduction
     (reduction below the base year) or intensity (metric and value).
 
@@ -586,7 +585,7 @@ class Topic(str, Enum):
     units = "units"
     metrics = "metrics"
     regions = "regions"
-    waste = "waste"
+    attributes = "attributes"
     factors = "factors"
     levers = "levers"
 
@@ -598,20 +597,21 @@ def vocab(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """What inputs may say: activities and their units, unit spellings, organisation metrics,
-    regions, waste type x route pairs with factors, factor ids, scenario levers.
+    regions, the attribute values (waste_type and route, kind) that have factors, factor ids,
+    scenario levers.
 
     Examples:
 
       carbon vocab activities
 
-      carbon vocab waste                 (the waste type and route pairs that have a factor)
+      carbon vocab attributes            (the attribute values that have a factor)
 
       carbon vocab regions --format csv
     """
     topic_name = topic.value if isinstance(topic, Topic) else str(topic)
     factor_set = load_factor_set(resolve_factor_set(factors))
     rows = catalog.vocabulary_listing(topic_name, factor_set)
-    title = f"{topic_name} ({factor_set.label})" if topic_name in ("regions", "waste", "factors") else topic_name
+    title = f"{topic_name} ({factor_set.label})" if topic_name in ("regions", "attributes", "factors") else topic_name
     _emit({"topic": topic_name, "factor_set": factor_set.label, "rows": rows}, output_format,
           lambda data: pd.DataFrame(data["rows"]), lambda data, console: render_rows(title, data["rows"], console))
 

@@ -54,6 +54,7 @@ from carbon.ledger import (
     repeated_claims,
     validate_table,
 )
+from carbon.models.inventory import Contract
 from carbon.readers import MAX_ROWS_PER_CHECK
 
 COVERAGE_KEY = ["year", "market", "covered"]
@@ -71,7 +72,7 @@ class InventoryRequest:
 
 @dataclass(frozen=True)
 class InventoryResult:
-    document: dict
+    inventory: Contract                  # the contract (carbon/models/inventory.py)
     lines: pd.DataFrame
     warnings: list[str]
     rows: pd.DataFrame  # validated ledger rows with canonical quantities (for the workbook)
@@ -303,8 +304,8 @@ def compute(rows: pd.DataFrame, selected: pd.DataFrame, context: Context, covera
     return Computed(lines, aggregate_lines(lines), aggregate_rows(rows))
 
 
-def finish(plan: Plan, parts: list[Computed]) -> tuple[dict, list[str]]:
-    """The inventory document and warnings from the aggregates of every chunk."""
+def finish(plan: Plan, parts: list[Computed]) -> tuple[Contract, list[str]]:
+    """The inventory and warnings from the aggregates of every chunk."""
     context, request = plan.context, plan.context.request
     lines = combine([p.line_totals for p in parts], LINE_GROUP, LINE_SUMS)
     rows = combine([p.row_totals for p in parts], ROW_GROUP, ROW_SUMS)
@@ -343,7 +344,7 @@ def run_inventory(request: InventoryRequest, progress: Callable[[str], None] = _
     progress(f"aggregating {len(computed.lines):,} emission lines")
     document, warnings = finish(plan, [computed])
     assert context.organisation is not None
-    return InventoryResult(document=document, lines=computed.lines, warnings=warnings, rows=rows,
+    return InventoryResult(inventory=document, lines=computed.lines, warnings=warnings, rows=rows,
                            organisation=context.organisation, factor_set=context.factor_set, request=request)
 
 

@@ -26,13 +26,19 @@ import pandas as pd
 from carbon.errors import FactorSetError, InputFileError, Problem, UnitError
 from carbon.models.files import FIRST_YEAR, LAST_YEAR, FactorManifest, ManifestTable
 from carbon.models.loading import load_model
+from carbon.models.vocabulary import vocabulary
 from carbon.paths import factors_root, file_sha256
 from carbon.readers import MAX_ROWS_PER_CHECK
 from carbon.suggest import did_you_mean
-from carbon.units import conversion_factor, vocabulary
+from carbon.units import conversion_factor
 
+# Attribute columns a factor row may be specific to (a ledger row's attributes of the same names
+# select it). `kind` is the general one: the kind of use, substance or journey.
+FACTOR_ATTRIBUTES = ["waste_type", "route", "kind"]
 FACTOR_COLUMNS = ["factor_id", "activity", "region", "data_year", "gas", "value", "unit", "scope", "category",
-                  "method", "waste_type", "route", "source_id", "published", "gwp_basis", "confidence", "notes"]
+                  "method", *FACTOR_ATTRIBUTES, "source_id", "published", "gwp_basis", "confidence", "notes"]
+# Columns a factor table may leave out (tables released before the column existed).
+OPTIONAL_FACTOR_COLUMNS = {"kind"}
 TABLE_COLUMNS = {
     "factors": FACTOR_COLUMNS,
     "gwp": ["gwp_set", "gas", "value", "source_id", "confidence", "notes"],
@@ -40,14 +46,14 @@ TABLE_COLUMNS = {
     "regions": ["region", "level", "name", "name_zh", "parent", "source_id", "confidence", "notes"],
 }
 GLOBAL_REGION = "GLOBAL"
-# A factor line is one of these per ledger row: e.g. gasoline gives CO2, CH4 and N2O lines,
-# water gives supply (category 1) and treatment (category 5), electricity location and market.
+# A factor line is one of these per ledger row: a fuel gives CO2, CH4 and N2O lines; an activity
+# may give two Scope 3 categories (supply and treatment), or location- and market-based Scope 2.
 COMPONENT = ["scope", "category", "method", "gas"]
-KEY = ["activity", "region", "year", "waste_type", "route"]
+KEY = ["activity", "region", "year", *FACTOR_ATTRIBUTES]
 # A vintage more than this many years older than the reporting year earns a "stale factor" caveat.
 STALE_AFTER_YEARS = 2
 # What makes two factor rows compete for the same ledger row: at most one may exist.
-SELECTION_KEY = ["activity", "region", "data_year", "waste_type", "route", *COMPONENT]
+SELECTION_KEY = ["activity", "region", "data_year", *FACTOR_ATTRIBUTES, *COMPONENT]
 
 
 @dataclass(frozen=True)
@@ -148,9 +154,13 @@ def _table_problems(kind: str, table: pd.DataFrame, file: str, sources: dict) ->
     expected = TABLE_COLUMNS[kind]
     columns = [c for c in table.columns if not c.startswith("_")]
     problems = [Problem(file, 1, c, None, f"only known columns ({', '.join(expected)})") for c in columns if c not in expected]
-    problems += [Problem(file, 1, c, None, f"a column '{c}'") for c in expected if c not in columns]
+    problems += [Problem(file, 1, c, None, f"a column '{c}'") for c in expected
+                 if c not in columns and not (kind == "factors" and c in OPTIONAL_FACTOR_COLUMNS)]
     if problems:
         return problems
+    for column in expected:
+        if column not in table.columns:
+            table[column] = ""  # an optional column the table predates
     if kind != "regions":
         problems += _rows_where(table, ~table["source_id"].isin(list(sources)), "source_id",
                                 "a source_id listed under sources in manifest.yaml (every value needs a citation)")
@@ -202,13 +212,15 @@ def _canonical_factor_values(factors: pd.DataFrame) -> tuple[pd.Series, list[Pro
     multiplier = pd.Series(np.nan, index=factors.index)
     for (activity, gas, unit), index in factors.groupby(["activity", "gas", "unit"]).groups.items():
         first = factors.loc[index[0]]
-        if gas not in vocab["gases"]:
-            problems.append(Problem(first["_file"], int(first["_line"]), "gas", gas, f"one of {', '.join(vocab['gases'])}"))
+        if gas not in vocab.gases:
+            problems.append(Problem(first["_file"], int(first["_line"]), "gas", gas,
+                                    f"one of {', '.join(vocab.gases)}{did_you_mean(gas, vocab.gases)}"))
             continue
-        if activity not in vocab["activities"]:
-            problems.append(Problem(first["_file"], int(first["_line"]), "activity", activity, f"one of {', '.join(vocab['activities'])}"))
+        if activity not in vocab.activities:
+            problems.append(Problem(first["_file"], int(first["_line"]), "activity", activity,
+                                    f"an activity of the vocabulary, one of {', '.join(vocab.activities)}"))
             continue
-        target = f"{vocab['gases'][gas]}/({vocab['activities'][activity]['canonical_unit']})"
+        target = f"{vocab.gases[gas]}/({vocab.activity(activity).canonical_unit})"
         try:
             multiplier[index] = conversion_factor(unit, target)
         except UnitError as exc:
@@ -363,8 +375,8 @@ def _selection_notes(selected: pd.DataFrame, factor_set: FactorSet) -> list[str]
     """Say when a choice was a fallback or is stale, rather than the set's design.
 
     A less specific region counts as a fallback only when the set has factors for that
-    activity and method at the ledger region's level (provincial electricity, say). IPCC
-    gasoline defaults being GLOBAL, or market-based electricity being national, is the design.
+    activity and method at the ledger region's level (provincial grid factors, say). IPCC
+    fuel defaults being GLOBAL, or market-based grid factors being national, is the design.
     """
     level = dict(zip(factor_set.regions["region"], factor_set.regions["level"]))
     factors = factor_set.factors
@@ -411,16 +423,15 @@ def select_factors(keys: pd.DataFrame, factor_set: FactorSet, as_of: date) -> tu
 
 
 def _unmatched(keys: pd.DataFrame, selected: pd.DataFrame, chains: pd.DataFrame, factor_set: FactorSet, as_of: date) -> list[dict]:
-    """Keys with no factor at all, or an electricity key missing a required method; each says
-    which column to blame (region, or the waste type and route) and what would work."""
-    vocab = vocabulary()["activities"]
+    """Keys with no factor at all, or missing a required Scope 2 method; each says which column
+    to blame (region, or the attribute combination no factor has) and what would work."""
+    activities = vocabulary().activities
     regions = list(factor_set.regions["region"])
-    factors = factor_set.factors
     missing = []
     methods_found = selected.groupby("key_id")["method"].agg(set).to_dict()
     for key in keys.itertuples(index=False):
         found = methods_found.get(key.key_id)
-        required = set(vocab[key.activity].get("required_methods", []))
+        required = set(activities[key.activity].required_methods)
         if found is not None and required <= found:
             continue
         if key.region not in set(regions):
@@ -428,22 +439,39 @@ def _unmatched(keys: pd.DataFrame, selected: pd.DataFrame, chains: pd.DataFrame,
                             "expected": f"a region listed in {factor_set.label} regions.csv, such as CN, CN-SH, CN-BJ, CN-HA"
                                         f"{did_you_mean(key.region, regions)} (see `carbon vocab regions`)"})
             continue
+        unknown = _attributes_without_factor(key, factor_set)
+        if unknown is not None:
+            missing.append({"key_id": key.key_id, **unknown})
+            continue
         tried = " -> ".join(chains.loc[chains["region"] == key.region, "candidate"])
         lacking = f"{' and '.join(sorted(required - (found or set())))}-based " if found else ""
-        column, value = "region", key.region
-        pairs = factors.loc[factors["activity"] == key.activity, ["waste_type", "route"]].drop_duplicates()
-        if key.waste_type and not ((pairs["waste_type"] == key.waste_type) & (pairs["route"] == key.route)).any():
-            column, value = "route", f"{key.waste_type} / {key.route}"
-            routes = sorted(pairs.loc[pairs["waste_type"] == key.waste_type, "route"])
-            expected = (f"a waste type and route with a factor in {factor_set.label}: for {key.waste_type}, route "
-                        f"{' or '.join(routes) if routes else '(none: no factor for this waste type)'} "
-                        "(see `carbon vocab waste`)")
-        else:
-            detail = f" ({key.waste_type}, {key.route})" if key.waste_type else ""
-            expected = (f"an emission factor: no {lacking}{key.activity}{detail} factor for {key.year} in {factor_set.label} "
-                        f"after trying regions {tried}, any data year, published on or before {as_of.isoformat()}")
-        missing.append({"key_id": key.key_id, "column": column, "value": value, "expected": expected})
+        values = [getattr(key, a) for a in FACTOR_ATTRIBUTES if getattr(key, a)]
+        detail = f" ({', '.join(values)})" if values else ""
+        missing.append({"key_id": key.key_id, "column": "region", "value": key.region,
+                        "expected": f"an emission factor: no {lacking}{key.activity}{detail} factor for {key.year} in "
+                                    f"{factor_set.label} after trying regions {tried}, any data year, published on or "
+                                    f"before {as_of.isoformat()}"})
     return missing
+
+
+def _attributes_without_factor(key, factor_set: FactorSet) -> dict | None:
+    """When no factor of the activity has the key's attribute values (any region or year), the
+    last of those attributes is to blame; the message lists the values that have one."""
+    attributes = [a for a in FACTOR_ATTRIBUTES if getattr(key, a)]
+    if not attributes:
+        return None
+    factors = factor_set.factors
+    combos = factors.loc[factors["activity"] == key.activity, attributes].drop_duplicates()
+    values = [getattr(key, a) for a in attributes]
+    if ((combos == values).all(axis=1)).any():
+        return None
+    *leading, last = attributes
+    options = combos[(combos[leading] == values[:-1]).all(axis=1)] if leading else combos
+    offered = " or ".join(sorted(options[last].astype(str))) or "(none)"
+    prefix = f"for {' / '.join(values[:-1])}, " if leading else ""
+    return {"column": last, "value": " / ".join(values),
+            "expected": f"a {' and '.join(attributes)} with a factor in {factor_set.label}: {prefix}{last} {offered} "
+                        "(see `carbon vocab attributes`)"}
 
 
 def key_stats(rows: pd.DataFrame) -> pd.DataFrame:

@@ -1,20 +1,25 @@
-"""Stage 4: aggregate emission lines and activity rows into the per-year inventory (JSON contract).
+"""Aggregates of emission lines and activity rows, and the per-year inventory built from them
+(the contract of carbon/models/inventory.py).
 
 Location- and market-based Scope 2 are kept apart and never summed together; each total
-uses exactly one of them.
+uses exactly one of them. Which activities count as energy, and which resource figures the
+contract has, is the vocabulary's to say.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from carbon.errors import CarbonError
-from carbon.factors import FactorSet
+from carbon.factors import FACTOR_ATTRIBUTES, FactorSet
 from carbon.ledger import Organisation
-from carbon.units import conversion_factor, has_dimension, vocabulary
+from carbon.models.inventory import Contract, inventory_model
+from carbon.models.vocabulary import vocabulary
+from carbon.units import conversion_factor, has_dimension
 
 
 def _sum_by_year(frame: pd.DataFrame, mask: pd.Series, years: list[int], column: str = "tco2e") -> pd.Series:
@@ -25,11 +30,11 @@ def energy_mwh_multiplier(rows: pd.DataFrame) -> pd.Series:
     """Per row, the multiplier from `quantity` to MWh of energy used (0 for non-energy rows).
 
     Rows given in an energy unit convert straight to MWh (69.92 MWh stays exactly 69.92, so the
-    totals equal the printed tables); fuel given by volume or mass goes via its canonical TJ.
-    Certificates are claims on electricity, not energy used: 0.
+    totals equal the printed tables); fuel given by volume or mass goes via its canonical energy
+    unit. Activities without an `energy` key (instruments, resources) are not energy used: 0.
     """
-    energy_activities = {a: spec["canonical_unit"] for a, spec in vocabulary()["activities"].items()
-                         if has_dimension(spec["canonical_unit"], "[energy]") and "instrument_for" not in spec}
+    activities = vocabulary().activities
+    energy_activities = {a: activities[a].canonical_unit for a in vocabulary().energy_keys}
     units = rows["unit"].astype("category")  # map the distinct units, not every row
     per_unit = {u: conversion_factor(str(u), "MWh") if str(u).strip() and has_dimension(str(u), "[energy]") else np.nan
                 for u in units.cat.categories}
@@ -41,11 +46,12 @@ def energy_mwh_multiplier(rows: pd.DataFrame) -> pd.Series:
 
 
 def _energy_mwh(rows: pd.DataFrame, years: list[int]) -> dict[str, pd.Series]:
-    """Energy per energy activity, in MWh."""
+    """Energy used per energy key of the vocabulary, in MWh."""
     frame = pd.DataFrame({"year": rows["year"], "energy_mwh": rows["quantity"] * energy_mwh_multiplier(rows)})
-    activities = [a for a, spec in vocabulary()["activities"].items()
-                  if has_dimension(spec["canonical_unit"], "[energy]") and "instrument_for" not in spec]
-    return {a: _sum_by_year(frame, rows["activity"] == a, years, "energy_mwh") for a in activities}
+    by_key: dict[str, list[str]] = {}
+    for activity, key in vocabulary().energy_keys.items():
+        by_key.setdefault(key, []).append(activity)
+    return {key: _sum_by_year(frame, rows["activity"].isin(members), years, "energy_mwh") for key, members in by_key.items()}
 
 
 def _ratio(numerator: float, denominator: float | None) -> float | None:
@@ -67,14 +73,19 @@ def _metric(organisation: Organisation, year: int, name: str) -> float | None:
 LINE_GROUP = ["year", "scope", "category", "method", "gas", "activity", "factor_id", "factor_region", "factor_data_year",
               "selection_note", "gwp_basis"]
 LINE_SUMS = ["tco2e", "emissions_t_gas", "quantity_canonical", "used_quantity", "line_count"]
-ROW_GROUP = ["year", "activity", "waste_type", "unit", "canonical_multiplier", "conversion_flag"]
+ROW_GROUP = ["year", "activity", *FACTOR_ATTRIBUTES, "unit", "canonical_multiplier", "conversion_flag"]
 ROW_SUMS = ["quantity", "quantity_canonical", "row_count"]
 
 
+# The conversion steps a reader must be told about: a density (mass and volume of a fuel) and a
+# named conversion of the vocabulary, each with its source id and confidence as the text says.
+NOTED_STEP = re.compile(r"(density [^)]*\)|named conversion \S+ \([^)]*\))")
+
+
 def conversion_flags(conversion: pd.Series) -> pd.Series:
-    """'density' (fuel volume via a low-confidence density), 'named' (water tonnes as m3) or ''."""
+    """The noted conversion steps of each row's conversion text ('' for plain unit changes)."""
     values = conversion.astype("category")
-    flag = {c: "density" if "density" in str(c) else "named" if "named conversion" in str(c) else "" for c in values.cat.categories}
+    flag = {c: "; ".join(NOTED_STEP.findall(str(c))) for c in values.cat.categories}
     return values.map(flag).astype("category")
 
 
@@ -103,8 +114,10 @@ def combine(parts: list[pd.DataFrame], keys: list[str], sums: list[str]) -> pd.D
     return _by_value(frame.groupby(keys, dropna=False, sort=False)[sums].sum().reset_index(), keys)
 
 
-def year_summaries(lines: pd.DataFrame, rows: pd.DataFrame, organisation: Organisation) -> list[dict]:
-    """Per-year inventory from aggregated lines and rows (aggregate_lines, aggregate_rows)."""
+def year_summaries(lines: pd.DataFrame, rows: pd.DataFrame, organisation: Organisation) -> list[Contract]:
+    """Per-year inventory (the contract's InventoryYear) from aggregated lines and rows."""
+    vocab = vocabulary()
+    _, year_model, intensity_model = inventory_model(vocab)
     years = sorted(int(y) for y in rows["year"].unique())
     scope1 = _sum_by_year(lines, lines["scope"] == 1, years)
     scope2_location = _sum_by_year(lines, (lines["scope"] == 2) & (lines["method"] == "location"), years)
@@ -113,10 +126,7 @@ def year_summaries(lines: pd.DataFrame, rows: pd.DataFrame, organisation: Organi
     scope3_by_category = scope3_lines.pivot_table(index="year", columns="category", values="tco2e", aggfunc="sum", fill_value=0.0)
     scope3 = _sum_by_year(lines, lines["scope"] == 3, years)
     energy = _energy_mwh(rows, years)
-    water = _sum_by_year(rows, rows["activity"] == "water", years, "quantity_canonical")
-    hazard_class = rows["waste_type"].map({k: v["hazard_class"] for k, v in vocabulary()["waste_types"].items()})
-    waste = {cls: _sum_by_year(rows, (rows["activity"] == "waste") & (hazard_class == cls), years, "quantity_canonical")
-             for cls in ("hazardous", "non_hazardous")}
+    resources = _resources(rows, years)
 
     summaries = []
     for year in years:
@@ -125,9 +135,12 @@ def year_summaries(lines: pd.DataFrame, rows: pd.DataFrame, organisation: Organi
         employees = _metric(organisation, year, "employees")
         revenue = _metric(organisation, year, "revenue")
         energy_total = sum(series[year] for series in energy.values())
-        waste_total = waste["hazardous"][year] + waste["non_hazardous"][year]
         categories = scope3_by_category.loc[year] if year in scope3_by_category.index else pd.Series(dtype="float64")
-        summaries.append({
+        figures = {name: ({part: float(s[year]) for part, s in value.items()} if isinstance(value, dict) else float(value[year]))
+                   for name, value in resources.items()}
+        per_employee = {resource.per_employee: _ratio(_total(figures[name]), employees)
+                        for name, resource in vocab.resources.items()}
+        values = {
             "year": year,
             "scope1": float(scope1[year]),
             "scope2_location": float(scope2_location[year]),
@@ -136,9 +149,8 @@ def year_summaries(lines: pd.DataFrame, rows: pd.DataFrame, organisation: Organi
             "scope3_by_category": {str(c): float(v) for c, v in categories.items() if v != 0},
             "total_location": float(total_location),
             "total_market": float(total_market),
-            "energy_mwh": {"total": float(energy_total), **{a: float(s[year]) for a, s in energy.items()}},
-            "water_m3": float(water[year]),
-            "waste_t": {cls: float(series[year]) for cls, series in waste.items()},
+            "energy_mwh": {"total": float(energy_total), **{key: float(s[year]) for key, s in energy.items()}},
+            **figures,
             # A whole headcount stays an integer; a scenario's scaled headcount is not rounded.
             "employees": None if employees is None else (int(employees) if float(employees).is_integer() else employees),
             "revenue_rmb_million": revenue,
@@ -146,13 +158,31 @@ def year_summaries(lines: pd.DataFrame, rows: pd.DataFrame, organisation: Organi
                 "tco2e_per_employee": _ratio(total_location, employees),
                 "tco2e_per_employee_market": _ratio(total_market, employees),
                 "energy_mwh_per_employee": _ratio(energy_total, employees),
-                "water_m3_per_employee": _ratio(water[year], employees),
-                "waste_t_per_employee": _ratio(waste_total, employees),
+                **per_employee,
                 "tco2e_per_rmb_million": _ratio(total_location, revenue),
             },
-        })
-        _require_finite(summaries[-1], f"year {year}")
+        }
+        _require_finite(values, f"year {year}")
+        summaries.append(year_model(**{**values, "intensity": intensity_model(**values["intensity"])}))
     return summaries
+
+
+def _total(value: float | dict[str, float]) -> float:
+    return float(sum(value.values())) if isinstance(value, dict) else float(value)
+
+
+def _resources(rows: pd.DataFrame, years: list[int]) -> dict[str, pd.Series | dict[str, pd.Series]]:
+    """Each resource of the vocabulary per year: canonical quantity summed, split by class where asked."""
+    figures: dict[str, pd.Series | dict[str, pd.Series]] = {}
+    for name, resource in vocabulary().resources.items():
+        mine = rows["activity"].isin(resource.activities)
+        if resource.split is None:
+            figures[name] = _sum_by_year(rows, mine, years, "quantity_canonical")
+            continue
+        classes = rows[resource.split.attribute].astype(str).map(vocabulary().classes(resource.split.attribute))
+        figures[name] = {cls: _sum_by_year(rows, mine & (classes == cls), years, "quantity_canonical")
+                         for cls in resource.split.classes}
+    return figures
 
 
 def _require_finite(values: dict, where: str) -> None:
@@ -189,42 +219,35 @@ def method_notes(lines: pd.DataFrame, rows: pd.DataFrame, factor_set: FactorSet,
         notes.append(f"Mixed GWP basis, {year}: {group['tco2e'].sum():.2f} tCO2e on {int(group['line_count'].sum())} lines come from "
                      f"CO2e factors on {basis}, not {gwp_set} (published in CO2e only, not re-based): {ids}")
     notes += _instrument_notes(lines)
-    flags = rows.groupby("conversion_flag", observed=True)["row_count"].sum()
-    if flags.get("density", 0):
-        notes.append(f"Low-confidence conversion: {int(flags['density'])} ledger rows were converted from volume with a gasoline density "
-                     "that FACTORS.md marks 'not confirmed' (see the conversion column of the emission lines).")
-    if flags.get("named", 0):
-        notes.append(f"Water given in tonnes was converted to m3 at 1 t/m3 (named conversion water_t_per_m3) on {int(flags['named'])} rows.")
+    flags = rows[rows["conversion_flag"].astype(str) != ""].groupby("conversion_flag", observed=True)["row_count"].sum()
+    for flag, count in flags.items():
+        notes.append(f"Conversion on {int(count)} ledger rows through {flag} (see the conversion column of the emission lines).")
     return notes
 
 
 def _instrument_notes(lines: pd.DataFrame) -> list[str]:
-    """Per year: instrument MWh used against electricity, and any excess reported as unused."""
-    covers = [a for a, spec in vocabulary()["activities"].items() if "instrument_for" in spec]
-    instruments = lines[lines["activity"].isin(covers)]
-    if instruments.empty:
-        return []
-    electricity = lines[(lines["activity"] == "electricity") & (lines["method"] == "market")]
+    """Per year and covered activity: instrument quantity used, and any excess reported as unused."""
+    instruments = vocabulary().instruments
     notes = []
-    for year, group in instruments.groupby("year"):
-        held, used = group["quantity_canonical"].sum(), group["used_quantity"].sum()
-        consumed = electricity.loc[electricity["year"] == year, "quantity_canonical"].sum()
-        note = (f"Instruments, {year}: {held:,.2f} MWh of certificates/green power ({int(group['line_count'].sum())} instrument rows) "
-                f"cover {used:,.2f} of {consumed:,.2f} MWh of electricity in the market-based total")
-        if held - used > 1e-9:
-            note += f"; {held - used:,.2f} MWh unused (in excess of consumption in the same year and market; not carried over)"
-        notes.append(note)
+    for covered in sorted(set(instruments.values())):
+        kinds = [a for a, target in instruments.items() if target == covered]
+        held_lines = lines[lines["activity"].isin(kinds)]
+        use = lines[(lines["activity"] == covered) & (lines["method"] == "market")]
+        unit = vocabulary().activity(covered).canonical_unit
+        for year, group in held_lines.groupby("year"):
+            held, used = group["quantity_canonical"].sum(), group["used_quantity"].sum()
+            consumed = use.loc[use["year"] == year, "quantity_canonical"].sum()
+            note = (f"Instruments, {year}: {held:,.2f} {unit} of {' / '.join(kinds)} ({int(group['line_count'].sum())} "
+                    f"instrument rows) cover {used:,.2f} of {consumed:,.2f} {unit} of {covered} in the market-based total")
+            if held - used > 1e-9:
+                note += f"; {held - used:,.2f} {unit} unused (in excess of use in the same year and market; not carried over)"
+            notes.append(note)
     return notes
 
 
 def inventory_document(organisation_name: str, gwp_set: str, as_of: date, factor_set: FactorSet,
-                       years: list[dict], notes: list[str]) -> dict:
-    """The `carbon inventory --format json` contract (DESIGN.md), plus method notes."""
-    return {
-        "organisation": organisation_name,
-        "gwp": gwp_set,
-        "as_of": as_of.isoformat(),
-        "factor_sets": [{"name": factor_set.name, "version": factor_set.version}],
-        "years": years,
-        "notes": notes,
-    }
+                       years: list[Contract], notes: list[str]) -> Contract:
+    """The inventory contract (`carbon inventory --format json`), with method notes."""
+    inventory, _, _ = inventory_model()
+    return inventory(organisation=organisation_name, gwp=gwp_set, as_of=as_of.isoformat(),
+                     factor_sets=[{"name": factor_set.name, "version": factor_set.version}], years=years, notes=notes)

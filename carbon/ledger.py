@@ -18,12 +18,11 @@ import pandas as pd
 from carbon import readers
 from carbon.errors import LedgerError, Problem, UnitError
 from carbon.models.files import FIRST_YEAR, LAST_YEAR
+from carbon.models.vocabulary import vocabulary
 from carbon.suggest import did_you_mean
-from carbon.units import conversion_factor, has_dimension, vocabulary
+from carbon.units import conversion_factor, has_dimension
 
 MAX_ROWS_PER_CHECK = readers.MAX_ROWS_PER_CHECK
-# Columns that describe some activities only (the vocabulary says which: `attributes`).
-ATTRIBUTE_COLUMNS = ["waste_type", "route", "instrument", "vintage"]
 # A real ledger has a handful of units; thousands of distinct ones is not a ledger (and each
 # distinct unit costs a parse).
 MAX_DISTINCT_UNITS = 500
@@ -36,8 +35,11 @@ BASIS_UNITS = {"[mass]": "t", "[volume]": "m**3"}
 
 # Few distinct values over many rows: kept categorical, so merges, group-bys and string
 # checks work on the distinct values and memory stays small on large ledgers.
-CATEGORICAL_COLUMNS = ["site", "region", "activity", "unit", "waste_type", "route", "source", "data_quality",
-                       "instrument", "vintage", "basis_unit", "conversion", "ledger_file"]
+TEXT_COLUMNS = ["site", "region", "activity", "unit", "source", "data_quality", "basis_unit", "conversion", "ledger_file"]
+
+
+def categorical_columns() -> list[str]:
+    return [*TEXT_COLUMNS, *vocabulary().attributes]
 
 
 @dataclass(frozen=True)
@@ -187,28 +189,30 @@ def _check_magnitude(found: Findings, basis_quantity: pd.Series, schema) -> None
 
 def _unit_plan(activity: str, unit: str) -> dict:
     """How one (activity, unit) pair reaches canonical units, or why it cannot."""
-    spec = vocabulary()["activities"][activity]
-    names = vocabulary()["dimensions"]
+    spec = vocabulary().activity(activity)
+    names = vocabulary().dimensions
     try:
-        accepted = [dim for dim in spec["accepts"] if has_dimension(unit, dim)]
+        accepted = [dim for dim in spec.accepts if has_dimension(unit, dim)]
     except UnitError as exc:
         return {"error": str(exc)}
     if not accepted:
-        wanted = " or ".join(names[d] for d in spec["accepts"])
+        wanted = " or ".join(names[d] for d in spec.accepts)
         return {"error": f"{wanted} for activity '{activity}'"}
-    canonical = spec["canonical_unit"]
+    canonical = spec.canonical_unit
     dimension = accepted[0]
     if has_dimension(canonical, dimension):
         factor = conversion_factor(unit, canonical)
         return {"factor": factor, "basis_unit": canonical, "canonical": True,
                 "conversion": f"{unit} -> {canonical} (x{factor:g})"}
-    if "mass_conversion" in spec and dimension == "[mass]":
-        named = vocabulary()["named_conversions"][spec["mass_conversion"]]
-        density = named["value"] * conversion_factor(named["unit"], f"t/{canonical}")
+    if spec.mass_conversion and dimension == "[mass]":
+        named = vocabulary().named_conversions[spec.mass_conversion]
+        density = named.value * conversion_factor(named.unit, f"t/{canonical}")
         factor = conversion_factor(unit, "t") / density
         return {"factor": factor, "basis_unit": canonical, "canonical": True,
-                "conversion": f"{unit} -> {canonical} via named conversion {spec['mass_conversion']} ({named['value']:g} {named['unit']})"}
-    basis = BASIS_UNITS[dimension]
+                "conversion": f"{unit} -> {canonical} via named conversion {spec.mass_conversion} ({named.value:g} {named.unit})"}
+    basis = BASIS_UNITS.get(dimension)
+    if basis is None or not spec.fuel:
+        return {"error": f"a unit of {canonical}'s dimension: the vocabulary gives '{activity}' no conversion from {dimension}"}
     factor = conversion_factor(unit, basis)
     return {"factor": factor, "basis_unit": basis, "canonical": False,
             "conversion": f"{unit} -> {basis} (x{factor:g}), then fuel properties to {canonical}"}
@@ -235,47 +239,36 @@ def _check_units(found: Findings, known_activity: pd.Series) -> pd.DataFrame:
     return per_row
 
 
-def _check_waste_attributes(found: Findings) -> None:
-    vocab = vocabulary()
-    table = found.table
-    is_waste = table["activity"] == "waste"
-    waste_type = table["waste_type"]
-    types = list(vocab["waste_types"])
-    found.flag(is_waste & (waste_type == ""), "waste_type", f"a waste type for waste rows, one of: {', '.join(types)}")
-    found.flag_values("waste_type", is_waste & (waste_type != ""), types, "one of")
-    found.flag_values("route", is_waste, list(vocab["waste_routes"]), "one of")
-
-
 def _check_attributes(found: Findings) -> None:
-    """Attribute columns (waste type, route, instrument, vintage) only on the activities they
-    belong to: a value elsewhere is a misplaced cell, never silently ignored."""
+    """Attribute columns as the vocabulary says: only on the activities that have them (a value
+    elsewhere is a misplaced cell, never silently ignored), present where required, one of the
+    listed values (or a year) where the attribute lists them, and the default where empty."""
     table = found.table
-    activities = vocabulary()["activities"]
-    for column in ATTRIBUTE_COLUMNS:
-        owners = [a for a, spec in activities.items() if column in spec.get("attributes", [])]
-        misplaced = (table[column].astype(str) != "") & ~table["activity"].isin(owners) & table["activity"].isin(list(activities))
-        found.flag(misplaced, column, f"an empty cell: {column} applies to {' and '.join(owners)} rows only")
-
-
-def _check_instruments(found: Findings) -> None:
-    """Certificates and green power trades must say which instrument they are (a certificate
-    claimed twice is found by instrument_claims, across chunks too)."""
-    table = found.table
-    activities = vocabulary()["activities"]
-    kinds = [a for a, spec in activities.items() if "instrument_for" in spec]
-    is_instrument = table["activity"].isin(kinds)
-    found.flag(is_instrument & (table["instrument"] == ""), "instrument",
-               f"an instrument id (certificate or contract number) on {' and '.join(kinds)} rows")
-    if is_instrument.any():
-        vintage = _as_number(table.loc[is_instrument, "vintage"]).reindex(table.index)
-        found.flag(is_instrument & (table["vintage"] != "") & (vintage.isna() | (vintage % 1 != 0)), "vintage",
-                   "the generation year of the instrument, e.g. 2024 (or empty)")
+    vocab = vocabulary()
+    known = table["activity"].isin(list(vocab.activities))
+    for name, attribute in vocab.attributes.items():
+        owners = [a for a, spec in vocab.activities.items() if name in spec.attributes]
+        required = [a for a in owners if vocab.activity(a).attributes[name] == "required"]
+        value = table[name].astype(str)
+        mine = table["activity"].isin(owners)
+        found.flag(known & ~mine & (value != ""), name, f"an empty cell: {name} applies to {' and '.join(owners)} rows only")
+        what = f": one of {', '.join(attribute.values)}" if attribute.values else \
+            (f" ({attribute.description})" if attribute.description else "")
+        found.flag(table["activity"].isin(required) & (value == ""), name,
+                   f"a value in {name} on {' and '.join(required)} rows{what}")
+        if attribute.values is not None:
+            found.flag_values(name, mine & (value != ""), list(attribute.values), "one of")
+        if attribute.year:
+            number = _as_number(table[name].where(mine & (value != ""), "0"))
+            found.flag(mine & (value != "") & (number.isna() | (number % 1 != 0)), name, "a year such as 2024 (or empty)")
+        if attribute.default:
+            table[name] = _with_categories(table[name], [attribute.default]).where(~mine | (value != ""), attribute.default)
 
 
 def instrument_claims(table: pd.DataFrame) -> pd.DataFrame:
     """(activity, instrument, row) of every claim of an instrument that may be claimed once
     (vocabulary: unique_instrument); a chunked run collects these across chunks."""
-    kinds = [a for a, spec in vocabulary()["activities"].items() if spec.get("unique_instrument")]
+    kinds = [a for a, spec in vocabulary().activities.items() if spec.unique_instrument]
     if "instrument" not in table or "activity" not in table:
         return pd.DataFrame({"activity": [], "instrument": [], "row": []})
     claims = table[table["activity"].isin(kinds) & (table["instrument"].astype(str) != "")]
@@ -334,18 +327,10 @@ def validate_table(table: pd.DataFrame, file: str, check_record_ids: bool = True
         if column not in table.columns:
             table[column] = ""
     found = Findings(table, file)
-    _check_attributes(found)
-    for column in ("waste_type", "route"):
-        table[column] = _with_categories(table[column], ["", "unspecified"])
-    activities = list(vocabulary()["activities"])
-    known_activity = table["activity"].isin(activities)
-    is_waste = table["activity"] == "waste"
-    # Route defaults to 'unspecified' for waste; attributes of other activities are cleared so
-    # factor matching on (waste_type, route) needs no special cases.
-    table["route"] = table["route"].where(~is_waste | (table["route"] != ""), "unspecified")
-    table.loc[~is_waste, ["waste_type", "route"]] = ""
-
     _check_text(found, schema)
+    _check_attributes(found)
+    activities = list(vocabulary().activities)
+    known_activity = table["activity"].isin(activities)
     year = _check_years(found)
     if check_record_ids:  # a chunked run checks ids and certificate claims across all chunks instead
         _check_record_ids(found)
@@ -356,8 +341,6 @@ def validate_table(table: pd.DataFrame, file: str, check_record_ids: bool = True
     quantity = _check_quantity(found)
     plan = _check_units(found, known_activity)
     _check_magnitude(found, quantity * plan["factor"].astype("float64"), schema)
-    _check_waste_attributes(found)
-    _check_instruments(found)
 
     rows = table.drop(columns=[c for c in ("year", "period_start", "period_end") if c in table.columns])
     rows.insert(1, "year", year)
@@ -370,7 +353,7 @@ def validate_table(table: pd.DataFrame, file: str, check_record_ids: bool = True
     rows["ledger_file"] = file
     rows = rows.rename(columns={"_row": "ledger_row"})[~found.bad].copy()
     rows["year"] = rows["year"].astype("int64")
-    rows[CATEGORICAL_COLUMNS] = rows[CATEGORICAL_COLUMNS].astype("category")
+    rows[categorical_columns()] = rows[categorical_columns()].astype("category")
     return Ledger(rows=rows, file=file), found.problems
 
 
@@ -387,8 +370,8 @@ def load_organisation(path: Path) -> tuple[Organisation | None, list[Problem]]:
         return None, error.problems
     found = Findings(table, file)
     _check_text(found, schema)
-    metrics = vocabulary()["metrics"]
-    names = vocabulary()["dimensions"]
+    metrics = vocabulary().metrics
+    names = vocabulary().dimensions
     year = _as_number(table["year"])
     found.flag(_not_a_year(year), "year", f"a year from {FIRST_YEAR} to {LAST_YEAR}")
     known = table["metric"].isin(list(metrics))
@@ -398,7 +381,7 @@ def load_organisation(path: Path) -> tuple[Organisation | None, list[Problem]]:
     found.flag(not_number, "value", "a plain finite number (no thousands separators)")
     factor = pd.Series(np.nan, index=table.index)
     for (metric, unit) in table.loc[known & (table["unit"] != ""), ["metric", "unit"]].drop_duplicates().itertuples(index=False):
-        target = metrics[metric]["unit"]
+        target = metrics[metric].unit
         mask = known & (table["metric"] == metric) & (table["unit"] == unit)
         try:
             factor[mask] = conversion_factor(unit, target)
@@ -408,8 +391,8 @@ def load_organisation(path: Path) -> tuple[Organisation | None, list[Problem]]:
     canonical = value * factor
     for metric, spec in metrics.items():
         outside = known & (table["metric"] == metric) & ~not_number & factor.notna() & \
-            ((canonical < spec["min"]) | (canonical > spec["max"]))
-        found.flag(outside, "value", f"a {metric} value from {spec['min']:g} to {spec['max']:g} {spec['unit']}")
+            ((canonical < spec.min) | (canonical > spec.max))
+        found.flag(outside, "value", f"a {metric} value from {spec.min:g} to {spec.max:g} {spec.unit}")
     duplicated = table.duplicated(["year", "metric"], keep="first") & known
     found.flag(duplicated, "metric", "one value per (year, metric); this year and metric appear earlier")
     if found.problems:

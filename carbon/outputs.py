@@ -35,6 +35,7 @@ import pandas as pd
 import pyarrow
 import pyarrow.csv
 import pyarrow.parquet
+from pydantic import BaseModel
 
 from carbon import __version__
 from carbon.errors import OutputError
@@ -78,7 +79,10 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
 
 
 def to_json(document: object) -> str:
-    # allow_nan=False: a non-finite number is a bug upstream, never a value to publish.
+    """JSON of a result (a model, or plain data). allow_nan=False: a non-finite number is a bug
+    upstream, never a value to publish."""
+    if isinstance(document, BaseModel):
+        document = document.model_dump(mode="json")
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 

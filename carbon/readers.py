@@ -13,7 +13,6 @@ import codecs
 import csv
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +26,7 @@ import pyarrow.parquet
 from carbon.errors import LedgerError, Problem
 from carbon.models.files import TableSchema
 from carbon.models.loading import validate
+from carbon.models.vocabulary import vocabulary
 from carbon.paths import data_file
 from carbon.suggest import did_you_mean
 
@@ -40,9 +40,13 @@ MAX_ROWS_PER_CHECK = 20
 _DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
 
-@lru_cache(maxsize=None)
 def table_schema(name: str) -> TableSchema:
-    return validate(data_file("tables.yaml")[name], TableSchema, "carbon/data/tables.yaml")
+    """A table's columns; a ledger's optional columns include the vocabulary's attributes."""
+    schema = validate(data_file("tables.yaml")[name], TableSchema, "carbon/data/tables.yaml")
+    if not schema.attributes_from_vocabulary:
+        return schema
+    attributes = [a for a in vocabulary().attributes if a not in schema.optional]
+    return schema.model_copy(update={"optional": [*schema.optional, *attributes]})
 
 
 def _fail(file: str, expected: str, row: int | None = None, value: str | None = None) -> LedgerError:

@@ -25,7 +25,9 @@ from carbon.engine import InventoryRequest, InventoryResult, run_inventory
 from carbon.errors import InputFileError, Problem, ReconcileError
 from carbon.factors import FactorSet
 from carbon.models.files import PublishedFile
+from carbon.models.inventory import Contract
 from carbon.models.loading import load_model
+from carbon.models.vocabulary import vocabulary
 from carbon.paths import data_file
 from carbon.suggest import did_you_mean
 from carbon.units import conversion_factor
@@ -262,17 +264,19 @@ def check_cross_document(table: pd.DataFrame) -> list[dict]:
     return findings
 
 
-def _engine_value(year: dict, path: str):
-    value = year
-    for part in path.split("."):
-        value = value[part]
+def _engine_value(year: Contract, path: str):
+    """A figure of the inventory year by its dotted path (energy_mwh.total, waste_t.hazardous)."""
+    first, *rest = path.split(".")
+    value = getattr(year, first)
+    for part in rest:
+        value = value.get(part) if isinstance(value, dict) else getattr(value, part)
     return value
 
 
 def check_engine(table: pd.DataFrame, result: InventoryResult) -> list[dict]:
     """Printed activity totals and headcounts against the engine's inventory of the same year."""
     findings = []
-    years = {y["year"]: y for y in result.document["years"]}
+    years = {y.year: y for y in result.inventory.years}
     usable = _usable(table)
     for kpi, path in rules()["engine"].items():
         for _, row in usable[usable["kpi"] == kpi].iterrows():
@@ -302,16 +306,36 @@ def _library_factors(result: InventoryResult, activity: str, year: int) -> dict[
     return factors
 
 
-def check_implied_factors(table: pd.DataFrame, result: InventoryResult, electricity_range: tuple[float, float]) -> list[dict]:
-    """Printed emissions / printed activity as an interval, against the library's factor and across years."""
+def implied_factor_rules() -> list[dict]:
+    """Printed emissions of a scope over a printed activity, for every activity the vocabulary
+    gives a published KPI (its published_kpi): e.g. Scope 2 over electricity."""
+    rules_ = []
+    for name, spec in vocabulary().activities.items():
+        if spec.published_kpi:
+            unit = "MWh" if spec.energy else spec.canonical_unit
+            rules_.append({"emissions": f"ghg.scope{spec.scope}", "activity": spec.published_kpi, "engine_activity": name,
+                           "scope": spec.scope, "unit": f"tCO2e/{unit}"})
+    return rules_
+
+
+def _sole_source(result: InventoryResult, activity: str, scope: int, year: int) -> bool:
+    """An implied factor means something only when the activity is all of its scope that year."""
+    lines = result.lines[(result.lines["year"] == year) & (result.lines["scope"] == scope)]
+    covered = {activity, *(a for a, target in vocabulary().instruments.items() if target == activity)}
+    return set(lines["activity"].astype(str)) <= covered
+
+
+def check_implied_factors(table: pd.DataFrame, result: InventoryResult, ranges: dict[str, tuple[float, float]]) -> list[dict]:
+    """Printed emissions / printed activity as an interval, against the library's factor and across years.
+    `ranges`: the lowest and highest factor of each activity in the factor set."""
     findings = []
     usable = _usable(table)
-    for rule in rules()["implied_factors"]:
+    for rule in implied_factor_rules():
         implied_by_year: dict[int, Interval] = {}
         for (document, section, year), group in usable.groupby(["document", "section", "year"]):
             emissions = group[group["kpi"] == rule["emissions"]]
             activity = group[group["kpi"] == rule["activity"]]
-            if emissions.empty or activity.empty:
+            if emissions.empty or activity.empty or not _sole_source(result, rule["engine_activity"], rule["scope"], int(year)):
                 continue
             e, a = emissions.iloc[0], activity.iloc[0]
             if a["low"] <= 0:
@@ -319,16 +343,18 @@ def check_implied_factors(table: pd.DataFrame, result: InventoryResult, electric
             implied = Interval(e["low"], e["high"]) / Interval(a["low"], a["high"])
             implied_by_year.setdefault(int(year), implied)
             library = _library_factors(result, rule["engine_activity"], int(year))
-            shown = ", ".join(f"{m or 'IPCC 2006'} {v:.4f}" for m, v in library.items())
+            shown = ", ".join(f"{m or 'default'} {v:.4f}" for m, v in library.items()) or "no factor (no ledger line that year)"
             text = (f"{rule['emissions']} {e['printed']} / {rule['activity']} {a['printed']} implies "
                     f"{e['value'] / a['value']:.4f} {rule['unit']} (between {implied.low:.5f} and {implied.high:.5f} allowing for rounding)")
+            low, high = ranges.get(rule["engine_activity"], (float("-inf"), float("inf")))
             if any(implied.contains(v) for v in library.values()):
                 severity, message = "consistent", f"{text}; the library's factor ({shown}) reproduces it"
-            elif rule["engine_activity"] == "electricity" and not implied.overlaps(Interval(*electricity_range)):
+            elif not implied.overlaps(Interval(low, high)):
                 severity = "inconsistent"
-                message = (f"{text}; the library uses {shown}, and no MEE/NBS factor of any year or region "
-                           f"({electricity_range[0]:.4f} to {electricity_range[1]:.4f}) is that high: the printed figure "
-                           "does not follow from official grid factors")
+                direction = "high" if implied.low > high else "low"
+                message = (f"{text}; the library uses {shown}, and no {rule['engine_activity']} factor of any year, region or "
+                           f"method in the factor set ({low:.4f} to {high:.4f}) is that {direction}: the printed figure does "
+                           "not follow from the official factors")
             else:
                 severity, message = "note", f"{text}; the library uses {shown}: the report's factor or method differs and is not disclosed"
             findings.append(_finding("implied_factor", severity, e, [e, a], implied, message))
@@ -383,16 +409,18 @@ def check_comparability(table: pd.DataFrame) -> list[dict]:
     return findings
 
 
-def electricity_factor_range(factor_set: FactorSet) -> tuple[float, float]:
-    """The lowest and highest electricity factor (tCO2/MWh) of any region, year and method in the set."""
-    values = factor_set.factors.loc[factor_set.factors["activity"] == "electricity", "value_canonical"]
-    return float(values.min()), float(values.max())
+def factor_ranges(factor_set: FactorSet) -> dict[str, tuple[float, float]]:
+    """The lowest and highest factor (t per canonical unit) of each activity, over every region,
+    year and method of the set, for gases that are CO2 or CO2e."""
+    factors = factor_set.factors[factor_set.factors["gas"].isin(["CO2", "CO2e"])]
+    grouped = factors.groupby("activity")["value_canonical"]
+    return {str(a): (float(lo), float(hi)) for (a, lo), hi in zip(grouped.min().items(), grouped.max(), strict=True)}
 
 
-def reconcile(table: pd.DataFrame, result: InventoryResult, electricity_range: tuple[float, float]) -> dict:
+def reconcile(table: pd.DataFrame, result: InventoryResult, ranges: dict[str, tuple[float, float]]) -> dict:
     """All checks; `checked` counts the printed figures, `findings` every check's verdict."""
     findings = (check_well_formed(table) + check_sums(table) + check_ratios(table) + check_cross_document(table)
-                + check_engine(table, result) + check_implied_factors(table, result, electricity_range)
+                + check_engine(table, result) + check_implied_factors(table, result, ranges)
                 + check_comparability(table))
     order = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (order[f["severity"]], f["documents"][0]["document"], f["year"], f["kpi"], f["kind"]))
@@ -403,7 +431,7 @@ def reconcile_organisation(org_dir: Path, request: InventoryRequest) -> dict:
     """Run the engine on the organisation and reconcile its published tables (org_dir/published)."""
     published = load_published(Path(org_dir) / "published")
     result = run_inventory(request)
-    return reconcile(published, result, electricity_factor_range(result.factor_set))
+    return reconcile(published, result, factor_ranges(result.factor_set))
 
 
 def reconcile_if_published(result: InventoryResult) -> dict | None:
@@ -411,7 +439,7 @@ def reconcile_if_published(result: InventoryResult) -> dict | None:
     folder = Path(result.request.ledger).parent / "published"
     if not any(folder.glob("*.yaml")):
         return None
-    return reconcile(load_published(folder), result, electricity_factor_range(result.factor_set))
+    return reconcile(load_published(folder), result, factor_ranges(result.factor_set))
 
 
 def findings_frame(report: dict) -> pd.DataFrame:

@@ -7,7 +7,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from carbon.units import vocabulary
+from carbon.models.inventory import Contract
+from carbon.models.vocabulary import vocabulary
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:
@@ -76,61 +77,68 @@ def _table(title: str, headers: list[str], text: tuple[int, ...] = ()) -> Grid:
     return Grid(title, headers, text)
 
 
-def _emissions_table(document: dict) -> Grid:
-    table = _table(f"Emissions, {document['organisation']} (tCO2e, GWP {document['gwp']})",
+def _emissions_table(inventory: Contract) -> Grid:
+    table = _table(f"Emissions, {inventory.organisation} (tCO2e, GWP {inventory.gwp})",
                    ["Year", "Scope 1", "Scope 2\nlocation", "Scope 2\nmarket", "Scope 3", "Total\nlocation", "Total\nmarket"])
-    for year in document["years"]:
-        table.add_row(str(year["year"]), _fmt(year["scope1"]), _fmt(year["scope2_location"]), _fmt(year["scope2_market"]),
-                      _fmt(year["scope3"]), _fmt(year["total_location"]), _fmt(year["total_market"]))
+    for year in inventory.years:
+        table.add_row(str(year.year), _fmt(year.scope1), _fmt(year.scope2_location), _fmt(year.scope2_market),
+                      _fmt(year.scope3), _fmt(year.total_location), _fmt(year.total_market))
     return table
 
 
-def _scope3_table(document: dict) -> Grid:
-    labels = vocabulary()["scope3_categories"]
-    categories = sorted({c for y in document["years"] for c in y["scope3_by_category"]}, key=int)
+def _scope3_table(inventory: Contract) -> Grid:
+    labels = vocabulary().scope3_categories
+    categories = sorted({c for y in inventory.years for c in y.scope3_by_category}, key=int)
     table = _table("Scope 3 by category (tCO2e)", ["Year", *(f"{c}. {labels.get(c, '')}" for c in categories)])
-    for year in document["years"]:
-        table.add_row(str(year["year"]), *(_fmt(year["scope3_by_category"].get(c, 0.0)) for c in categories))
+    for year in inventory.years:
+        table.add_row(str(year.year), *(_fmt(year.scope3_by_category.get(c, 0.0)) for c in categories))
     return table
 
 
-def _intensity_table(document: dict) -> Grid:
+def _intensity_table(inventory: Contract) -> Grid:
+    resources = vocabulary().resources
     table = _table("Intensities", ["Year", "tCO2e/emp.\nlocation", "tCO2e/emp.\nmarket", "tCO2e per\nRMB million",
-                                   "MWh per\nemployee", "m3 per\nemployee", "waste t per\nemployee"])
-    for year in document["years"]:
-        intensity = year["intensity"]
-        table.add_row(str(year["year"]), _fmt(intensity["tco2e_per_employee"], 3), _fmt(intensity["tco2e_per_employee_market"], 3),
-                      _fmt(intensity["tco2e_per_rmb_million"], 4), _fmt(intensity["energy_mwh_per_employee"], 3),
-                      _fmt(intensity["water_m3_per_employee"], 2), _fmt(intensity["waste_t_per_employee"], 3))
+                                   "MWh per\nemployee", *(f"{r.label}\nper employee" for r in resources.values())])
+    for year in inventory.years:
+        intensity = year.intensity
+        table.add_row(str(year.year), _fmt(intensity.tco2e_per_employee, 3), _fmt(intensity.tco2e_per_employee_market, 3),
+                      _fmt(intensity.tco2e_per_rmb_million, 4), _fmt(intensity.energy_mwh_per_employee, 3),
+                      *(_fmt(getattr(intensity, r.per_employee), 3) for r in resources.values()))
     return table
 
 
-def _energy_table(document: dict) -> Grid:
-    table = _table("Energy (MWh)", ["Year", "Electricity", "Gasoline", "Total"])
-    for year in document["years"]:
-        energy = year["energy_mwh"]
-        table.add_row(str(year["year"]), _fmt(energy.get("electricity")), _fmt(energy.get("gasoline")), _fmt(energy["total"]))
+def _energy_table(inventory: Contract) -> Grid:
+    keys = list(dict.fromkeys(vocabulary().energy_keys.values()))
+    table = _table("Energy (MWh)", ["Year", *(k.replace("_", " ").capitalize() for k in keys), "Total"])
+    for year in inventory.years:
+        table.add_row(str(year.year), *(_fmt(year.energy_mwh.get(k)) for k in keys), _fmt(year.energy_mwh["total"]))
     return table
 
 
-def _resources_table(document: dict) -> Grid:
-    table = _table("Water, waste and headcount", ["Year", "Water\nm3", "Hazardous\nwaste t", "Non-hazardous\nwaste t",
-                                                  "Employees", "Revenue\nRMB million"])
-    for year in document["years"]:
-        table.add_row(str(year["year"]), _fmt(year["water_m3"]), _fmt(year["waste_t"]["hazardous"]),
-                      _fmt(year["waste_t"]["non_hazardous"]), _fmt(year["employees"], 0), _fmt(year["revenue_rmb_million"], 1))
+def _resources_table(inventory: Contract) -> Grid:
+    columns = []  # (header, value of a year)
+    for name, resource in vocabulary().resources.items():
+        if resource.split is None:
+            columns.append((resource.label, lambda y, n=name: getattr(y, n)))
+        else:
+            columns += [(f"{resource.label}\n{c.replace('_', '-')}", lambda y, n=name, c=c: getattr(y, n).get(c))
+                        for c in resource.split.classes]
+    table = _table("Resources and headcount", ["Year", *(h for h, _ in columns), "Employees", "Revenue\nRMB million"])
+    for year in inventory.years:
+        table.add_row(str(year.year), *(_fmt(value(year)) for _, value in columns), _fmt(year.employees, 0),
+                      _fmt(year.revenue_rmb_million, 1))
     return table
 
 
-def render_table(document: dict, console: Console) -> None:
-    show(_emissions_table(document), console)
-    if any(y["scope3_by_category"] for y in document["years"]):
-        show(_scope3_table(document), console)
-    show(_intensity_table(document), console)
-    show(_energy_table(document), console)
-    show(_resources_table(document), console)
+def render_table(inventory: Contract, console: Console) -> None:
+    show(_emissions_table(inventory), console)
+    if any(y.scope3_by_category for y in inventory.years):
+        show(_scope3_table(inventory), console)
+    show(_intensity_table(inventory), console)
+    show(_energy_table(inventory), console)
+    show(_resources_table(inventory), console)
     console.print("[bold]Method notes[/bold]")
-    for note in document["notes"]:
+    for note in inventory.notes:
         console.print(f"  - {note}", highlight=False, soft_wrap=True)
 
 
@@ -254,9 +262,9 @@ def render_bridge(result: dict, console: Console) -> None:
         show(table, console)
 
 
-def summary_frame(document: dict) -> pd.DataFrame:
+def summary_frame(inventory: Contract) -> pd.DataFrame:
     """One row per year, nested fields flattened with dots (energy_mwh.total, intensity.tco2e_per_employee)."""
-    return pd.json_normalize(document["years"], sep=".")
+    return pd.json_normalize([year.model_dump() for year in inventory.years], sep=".")
 
 
 # ---------------------------------------------------------------- CSV shapes (one row per figure)

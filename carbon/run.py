@@ -10,6 +10,7 @@ from pathlib import Path
 
 from carbon.engine import InventoryRequest, InventoryResult, is_parquet, run_inventory
 from carbon.errors import CarbonError
+from carbon.models.inventory import Contract
 from carbon.outputs import (
     OutputSet,
     to_json,
@@ -24,7 +25,7 @@ WORKBOOK = "workbook.xlsx"
 
 @dataclass(frozen=True)
 class Published:
-    document: dict
+    inventory: Contract
     warnings: list[str]
     files: dict[str, Path]  # output name -> its path under the output folder
     workbook: Path | None = None
@@ -71,7 +72,7 @@ def run_and_publish(request: InventoryRequest, out_dir: Path, engine: str = "pan
                 report = reconcile_if_published(result)
             progress("writing outputs")
             write_in_memory_outputs(outputs, result, report, xlsx is not None)
-            document, warnings = result.document, result.warnings
+            document, warnings = result.inventory, result.warnings
         progress("publishing outputs")
         files = outputs.commit({WORKBOOK: Path(xlsx)} if xlsx is not None else None)
     return Published(document, warnings, files, Path(xlsx) if xlsx is not None else None)
@@ -83,7 +84,7 @@ def write_in_memory_outputs(outputs: OutputSet, result: InventoryResult, report:
         write_atomically(outputs.path("emission_lines.parquet"), lambda stream: write_lines_parquet(result.lines, stream))
     else:
         write_atomically(outputs.path("emission_lines.csv"), lambda stream: write_lines_csv(result.lines, stream))
-    write_atomically(outputs.path("inventory.json"), lambda stream: stream.write(to_json(result.document).encode("utf-8")))
+    write_atomically(outputs.path("inventory.json"), lambda stream: stream.write(to_json(result.inventory).encode("utf-8")))
     if workbook:
         from carbon.export.excel import export_xlsx
 

@@ -1,11 +1,12 @@
 """What-if scenarios and pathways: levers applied to a base year, recomputed by the engine.
 
-A lever changes the base year's activity rows (scale, green certificates, fleet
-electrification, waste route), its factors (grid factor scale, vintage) or its organisation
-metrics (headcount, revenue), or scales a Scope 3 category. Levers apply in the order given;
-after each the inventory year is recomputed, so each lever's contribution is the change it
-made, and the contributions add up to the total change. Lever definitions and ranges are
-data (carbon/data/levers.yaml).
+A lever changes the base year's activity rows (scale, cover with instruments, replace one
+activity's energy with another's, reroute), its factors (scale, vintage) or its organisation
+metrics, or scales a Scope 3 category. Levers apply in the order given; after each the
+inventory year is recomputed, so each lever's contribution is the change it made, and the
+contributions add up to the total change. Levers, their kinds, ranges and the activities they
+act on are data (carbon/data/levers.yaml, and <activity>.scale for every scalable activity of
+the vocabulary); this module knows only the kinds.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from carbon.calculate import market_of
 from carbon.engine import InventoryResult, lines_for
@@ -29,18 +33,65 @@ from carbon.inventory import (
     year_summaries,
 )
 from carbon.ledger import Organisation
-from carbon.models.files import LAST_YEAR, ScenarioFile
-from carbon.models.loading import load_model
+from carbon.models.files import LAST_YEAR, Number, ScenarioFile, Strict, Text
+from carbon.models.inventory import Contract
+from carbon.models.loading import load_model, validate
+from carbon.models.vocabulary import vocabulary
 from carbon.paths import data_file
 from carbon.suggest import did_you_mean
-from carbon.units import vocabulary
+from carbon.units import conversion_factor
 
 # Each lever recomputes the inventory; a scenario of hundreds is a mistake, not a plan.
 MAX_LEVERS = 50
 
 
-def lever_specs() -> dict:
-    return data_file("levers.yaml")
+class LeverSpec(Strict):
+    kind: Literal["scale", "cover", "replace", "reroute", "metric", "factors", "vintage", "category", "ratio"]
+    help: Text
+    min: Number | None = None
+    max: Number | None = None
+    activity: str | None = None
+    activities: list[str] = Field(default_factory=list)
+    instrument: str | None = None
+    to: str | None = None
+    ratio: str | None = None
+    attribute: str | None = None
+    class_of: str | None = None
+    class_: str | None = Field(default=None, alias="class")
+    retype: dict[str, str] = Field(default_factory=dict)
+    values: list[str] = Field(default_factory=list)
+    metric: str | None = None
+
+
+class ScaleRange(Strict):
+    min: Number
+    max: Number
+
+
+class LeverFile(Strict):
+    levers: dict[str, LeverSpec]
+    scale: ScaleRange
+    pathway_rates: dict[str, str] = Field(default_factory=dict)
+
+
+@cache
+def _lever_file() -> LeverFile:
+    return validate(data_file("levers.yaml"), LeverFile, "carbon/data/levers.yaml")
+
+
+def lever_specs() -> dict[str, LeverSpec]:
+    """Every lever: <activity>.scale for each scalable activity of the vocabulary, then levers.yaml's."""
+    file = _lever_file()
+    generated = {f"{name}.scale": LeverSpec(kind="scale", activity=name, min=file.scale.min, max=file.scale.max,
+                                            help=f"multiply {name} ({spec.description})")
+                 for name, spec in vocabulary().activities.items() if spec.scalable}
+    return {**generated, **file.levers}
+
+
+def pathway_rates() -> dict[str, str]:
+    """{rate name: the scale lever it compounds}: one per scalable activity, plus levers.yaml's."""
+    generated = {name: f"{name}.scale" for name, spec in vocabulary().activities.items() if spec.scalable}
+    return {**generated, **_lever_file().pathway_rates}
 
 
 @dataclass(frozen=True)
@@ -61,23 +112,32 @@ class State:
 
 # ---------------------------------------------------------------- parsing and validation
 
+def _allowed(spec: LeverSpec) -> str:
+    if spec.kind == "reroute":
+        return f"{(spec.attribute or 'VALUE').upper()} or {(spec.attribute or 'VALUE').upper()}:SHARE, one of {', '.join(spec.values)}"
+    return f"{spec.min:g} to {spec.max:g}"
+
+
 def valid_levers_text() -> str:
-    lines = []
-    for name, spec in lever_specs()["levers"].items():
-        if spec["kind"] == "route":
-            allowed = "ROUTE or ROUTE:SHARE, ROUTE one of " + ", ".join(spec["values"])
-        else:
-            allowed = f"{spec['min']} to {spec['max']}"
-        lines.append(f"  {name} = {allowed}: {spec['help']}")
-    return "valid levers:\n" + "\n".join(lines)
+    return "valid levers:\n" + "\n".join(f"  {name} = {_allowed(spec)}: {spec.help}" for name, spec in lever_specs().items())
 
 
-def _spec_for(name: str) -> dict | None:
-    levers = lever_specs()["levers"]
+def lever_list() -> list[dict]:
+    """Every lever with its kind and range (`carbon vocab levers`)."""
+    return [{"lever": name, "kind": spec.kind, "range": _allowed(spec), "meaning": spec.help} for name, spec in lever_specs().items()]
+
+
+def _kind(name: str) -> str:
+    spec = _spec_for(name)
+    return spec.kind if spec else ""
+
+
+def _spec_for(name: str) -> LeverSpec | None:
+    levers = lever_specs()
     if name in levers:
         return levers[name]
     match = re.fullmatch(r"scope3\.(\w+)\.scale", name)
-    if match and match.group(1) in vocabulary()["scope3_categories"]:
+    if match and match.group(1) in vocabulary().scope3_categories:
         return levers["scope3.<category>.scale"]
     return None
 
@@ -88,18 +148,20 @@ def parse_lever(name: str, raw, numbers_as_text: bool = True) -> Lever:
     name = str(name).strip()
     spec = _spec_for(name)
     if spec is None:
-        known = [n for n in lever_specs()["levers"] if "<" not in n]
+        known = [n for n in lever_specs() if "<" not in n]
         raise ScenarioError(f"unknown lever '{name}'{did_you_mean(name, known)}\n{valid_levers_text()}")
-    if spec["kind"] == "route":
-        route, _, share = str(raw).partition(":")
+    if spec.kind == "reroute":
+        target, _, share = str(raw).partition(":")
         share_value = _number(name, share or "1", 0, 1)
-        if route not in spec["values"]:
-            raise ScenarioError(f"lever {name}: route '{route}' is not one of {', '.join(spec['values'])}\n{valid_levers_text()}")
-        return Lever(name, f"{route}:{share_value:g}")
+        if target not in spec.values:
+            raise ScenarioError(f"lever {name}: {spec.attribute} '{target}' is not one of {', '.join(spec.values)}"
+                                f"\n{valid_levers_text()}")
+        return Lever(name, f"{target}:{share_value:g}")
+    assert spec.min is not None and spec.max is not None, f"levers.yaml: {name} has no range"
     if isinstance(raw, str) and not numbers_as_text:
-        raise ScenarioError(f"lever {name}: expected a number from {spec['min']} to {spec['max']}, not the text {raw!r}")
-    value = _number(name, raw, spec["min"], spec["max"])
-    if spec["kind"] == "year":
+        raise ScenarioError(f"lever {name}: expected a number from {spec.min} to {spec.max}, not the text {raw!r}")
+    value = _number(name, raw, spec.min, spec.max)
+    if spec.kind == "vintage":
         if value != int(value):
             raise ScenarioError(f"lever {name}: expected a year such as 2022, got {raw!r}")
         value = int(value)
@@ -130,7 +192,7 @@ def parse_set_options(options: list[str]) -> list[Lever]:
     for option in options:
         name, sep, raw = option.partition("=")
         if not sep:
-            raise ScenarioError(f"--set {option!r}: expected LEVER=VALUE, e.g. --set electricity.green_share=0.3\n{valid_levers_text()}")
+            raise ScenarioError(f"--set {option!r}: expected LEVER=VALUE such as some.lever=0.3\n{valid_levers_text()}")
         levers.append(parse_lever(name, raw))
     return levers
 
@@ -138,7 +200,8 @@ def parse_set_options(options: list[str]) -> list[Lever]:
 def check_requirements(levers: list[Lever]) -> None:
     names = {lever.name for lever in levers}
     for lever in levers:
-        required = (_spec_for(lever.name) or {}).get("requires")
+        spec = _spec_for(lever.name)
+        required = spec.ratio if spec else None
         if required and required not in names:
             raise ScenarioError(f"lever {lever.name} needs {required} too (state your assumption, e.g. --set {required}=0.3)")
 
@@ -163,18 +226,20 @@ def _recanonicalise(rows: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def _scale_activity(state: State, activity: str, factor: float) -> State:
+def _scale_activity(state: State, activities: list[str], factor: float) -> State:
     rows = state.rows.copy()
-    mask = rows["activity"] == activity
+    mask = rows["activity"].isin(activities)
     rows.loc[mask, "quantity"] = rows.loc[mask, "quantity"] * factor
     return replace(state, rows=_recanonicalise(rows))
 
 
-def _added_rows(template: pd.Series, records: list[dict]) -> pd.DataFrame:
-    """Rows a lever adds (certificates, EV charging), built on an existing row's columns."""
+def _added_rows(template: pd.Series, records: list[dict], unit: str) -> pd.DataFrame:
+    """Rows a lever adds (instruments, replacement energy) in `unit`, the activity's canonical
+    unit, built on an existing row's columns."""
     base = {column: template[column] for column in template.index}
-    base.update(waste_type="", route="", instrument="", vintage="", basis_multiplier=1.0, canonical_multiplier=1.0,
-                is_canonical=True, unit="MWh", canonical_unit="MWh", ledger_row=0, data_quality="scenario")
+    base.update({attribute: "" for attribute in vocabulary().attributes})
+    base.update(basis_multiplier=1.0, canonical_multiplier=1.0, is_canonical=True, unit=unit, canonical_unit=unit, ledger_row=0,
+                data_quality="scenario", conversion="scenario")
     return _recanonicalise(pd.DataFrame([{**base, **record} for record in records]))
 
 
@@ -183,61 +248,66 @@ def _concat(rows: pd.DataFrame, added: pd.DataFrame) -> pd.DataFrame:
     return combined
 
 
-def _green_share(state: State, share: float) -> State:
-    """Certificates so that `share` of each market's electricity is covered (existing ones count)."""
+def _cover(state: State, lever: str, spec: LeverSpec, share: float) -> State:
+    """Instruments so that `share` of each market's use of the activity is covered (instruments
+    already held count)."""
+    assert spec.activity and spec.instrument
     rows = state.rows
     markets = rows["region"].astype(str).map(market_of(state.factor_set))
-    electricity = rows["activity"] == "electricity"
-    instruments = rows["activity"].isin(["green_certificate", "green_power"])
+    use = rows["activity"] == spec.activity
+    held_kinds = [a for a, target in vocabulary().instruments.items() if target == spec.activity]
+    held = rows["activity"].isin(held_kinds)
     records = []
-    for market in sorted(markets[electricity].unique()):
-        consumed = rows.loc[electricity & (markets == market), "quantity_canonical"].sum()
-        held = rows.loc[instruments & (markets == market), "quantity_canonical"].sum()
-        extra = max(0.0, share * consumed - held)
+    for market in sorted(markets[use].unique()):
+        consumed = rows.loc[use & (markets == market), "quantity_canonical"].sum()
+        extra = max(0.0, share * consumed - rows.loc[held & (markets == market), "quantity_canonical"].sum())
         if extra > 0:
-            records.append({"record_id": f"scenario:green_share:{market}", "activity": "green_certificate", "region": market,
-                            "quantity": extra, "instrument": "scenario certificate", "site": "scenario",
-                            "source": f"scenario lever electricity.green_share={share:g}", "conversion": "scenario"})
+            records.append({"record_id": f"scenario:{lever}:{market}", "activity": spec.instrument, "region": market,
+                            "quantity": extra, "instrument": f"scenario {spec.instrument}", "site": "scenario",
+                            "source": f"scenario lever {lever}={share:g}"})
     if not records:
         return state
-    return replace(state, rows=_concat(rows, _added_rows(rows[electricity].iloc[0], records)))
+    unit = vocabulary().activity(spec.instrument).canonical_unit
+    return replace(state, rows=_concat(rows, _added_rows(rows[use].iloc[0], records, unit)))
 
 
-def _electrify(state: State, share: float, ratio: float) -> State:
-    """Replace `share` of gasoline energy with electricity at `ratio` MWh per MWh replaced."""
+def _replace(state: State, lever: str, spec: LeverSpec, share: float, ratio: float) -> State:
+    """Move `share` of the activities' energy to activity `to`, at `ratio` MWh per MWh replaced."""
+    assert spec.to
     rows = state.rows.copy()
-    gasoline = rows["activity"] == "gasoline"
-    if not gasoline.any():
+    moving = rows["activity"].isin(spec.activities)
+    if not moving.any():
         return state
-    replaced_mwh = rows.loc[gasoline, "quantity"] * energy_mwh_multiplier(rows)[gasoline] * share
-    records = [{"record_id": f"scenario:fleet:{record}", "activity": "electricity", "region": region, "site": site,
-                "quantity": mwh * ratio, "source": f"scenario lever fleet.electrify_share={share:g} at {ratio:g} MWh/MWh",
-                "conversion": "scenario"}
-               for record, region, site, mwh in zip(rows.loc[gasoline, "record_id"], rows.loc[gasoline, "region"],
-                                                     rows.loc[gasoline, "site"], replaced_mwh, strict=True)]
-    rows.loc[gasoline, "quantity"] = rows.loc[gasoline, "quantity"] * (1 - share)
+    unit = vocabulary().activity(spec.to).canonical_unit
+    replaced = rows.loc[moving, "quantity"] * energy_mwh_multiplier(rows)[moving] * share * conversion_factor("MWh", unit)
+    records = [{"record_id": f"scenario:{lever}:{record}", "activity": spec.to, "region": region, "site": site,
+                "quantity": quantity * ratio, "source": f"scenario lever {lever}={share:g} at {ratio:g} MWh/MWh"}
+               for record, region, site, quantity in zip(rows.loc[moving, "record_id"], rows.loc[moving, "region"],
+                                                         rows.loc[moving, "site"], replaced, strict=True)]
+    rows.loc[moving, "quantity"] = rows.loc[moving, "quantity"] * (1 - share)
     rows = _recanonicalise(rows)
-    return replace(state, rows=_concat(rows, _added_rows(rows[gasoline].iloc[0], records)))
+    return replace(state, rows=_concat(rows, _added_rows(rows[moving].iloc[0], records, unit)))
 
 
-def _route(state: State, value: str) -> State:
-    """Move a share of non-hazardous waste to another route.
+def _reroute(state: State, lever: str, spec: LeverSpec, value: str) -> State:
+    """Move a share of the activity's rows of one class to another attribute value (route).
 
-    Company-level rows typed 'non_hazardous' (route unknown) become 'commercial_industrial',
-    the DESNZ type behind the non-hazardous proxy, so the new route has a factor to match.
+    Values the new route has no factor for are retyped as the lever says (e.g. a company-level
+    type standing for a proxy becomes the proxy's own type), so the moved rows match a factor.
     """
-    route, share = value.split(":")
-    share = float(share)
+    assert spec.activity and spec.attribute and spec.class_of
+    target, share_text = value.split(":")
+    share = float(share_text)
     rows = state.rows
-    hazard = rows["waste_type"].astype(str).map({k: v["hazard_class"] for k, v in vocabulary()["waste_types"].items()})
-    moving = (rows["activity"] == "waste") & (hazard == "non_hazardous") & (rows["route"] != route)
+    classes = rows[spec.class_of].astype(str).map(vocabulary().classes(spec.class_of))
+    moving = (rows["activity"] == spec.activity) & (classes == spec.class_) & (rows[spec.attribute] != target)
     if not moving.any():
         return state
     moved = rows[moving].copy()
-    moved["record_id"] = "scenario:route:" + moved["record_id"].astype(str)
+    moved["record_id"] = f"scenario:{lever}:" + moved["record_id"].astype(str)
     moved["quantity"] = moved["quantity"] * share
-    moved["route"] = route
-    moved["waste_type"] = moved["waste_type"].astype(str).replace({"non_hazardous": "commercial_industrial"})
+    moved[spec.attribute] = target
+    moved[spec.class_of] = moved[spec.class_of].astype(str).replace(spec.retype)
     kept = rows.copy()
     kept.loc[moving, "quantity"] = kept.loc[moving, "quantity"] * (1 - share)
     return replace(state, rows=_concat(_recanonicalise(kept), _recanonicalise(moved)))
@@ -249,10 +319,10 @@ def _scale_metric(state: State, metric: str, factor: float) -> State:
     return replace(state, metrics=metrics)
 
 
-def _scale_grid(state: State, factor: float) -> State:
+def _scale_factors(state: State, activities: list[str], factor: float) -> State:
     factors = state.factor_set.factors.copy()
-    electricity = factors["activity"] == "electricity"
-    factors.loc[electricity, "value_canonical"] = factors.loc[electricity, "value_canonical"] * factor
+    chosen = factors["activity"].isin(activities)
+    factors.loc[chosen, "value_canonical"] = factors.loc[chosen, "value_canonical"] * factor
     return replace(state, factor_set=replace(state.factor_set, factors=factors))
 
 
@@ -268,32 +338,35 @@ def _vintage(state: State, year: int) -> State:
 
 
 def apply_lever(state: State, lever: Lever, parameters: dict[str, float]) -> State:
+    """One lever applied to the state, by its kind (levers.yaml)."""
+    spec = _spec_for(lever.name)
+    assert spec is not None, f"lever {lever.name} was parsed, so it exists"
     name, value = lever.name, lever.value
-    if name.endswith(".scale") and name.split(".")[0] in ("electricity", "gasoline", "water", "waste"):
-        return _scale_activity(state, name.split(".")[0], value)
-    if name == "electricity.green_share":
-        return _green_share(state, value)
-    if name == "fleet.electrify_share":
-        return _electrify(state, value, parameters["fleet.efficiency_ratio"])
-    if name == "waste.route":
-        return _route(state, value)
-    if name == "headcount.scale":
-        return _scale_metric(state, "employees", value)
-    if name == "revenue.scale":
-        return _scale_metric(state, "revenue", value)
-    if name == "grid_factor.scale":
-        return _scale_grid(state, value)
-    if name == "factors.vintage":
-        return _vintage(state, value)
-    if name.startswith("scope3."):
-        return replace(state, category_scale={**state.category_scale, name.split(".")[1]: value})
-    raise ScenarioError(f"lever {name} has no implementation")  # pragma: no cover - levers.yaml and this list agree
+    if spec.kind == "scale":
+        return _scale_activity(state, [spec.activity] if spec.activity else spec.activities, float(value))
+    if spec.kind == "cover":
+        return _cover(state, name, spec, float(value))
+    if spec.kind == "replace":
+        assert spec.ratio
+        return _replace(state, name, spec, float(value), parameters[spec.ratio])
+    if spec.kind == "reroute":
+        return _reroute(state, name, spec, str(value))
+    if spec.kind == "metric":
+        assert spec.metric
+        return _scale_metric(state, spec.metric, float(value))
+    if spec.kind == "factors":
+        return _scale_factors(state, spec.activities, float(value))
+    if spec.kind == "vintage":
+        return _vintage(state, int(value))
+    if spec.kind == "category":
+        return replace(state, category_scale={**state.category_scale, name.split(".")[1]: float(value)})
+    raise ScenarioError(f"lever {name}: kind {spec.kind} is a parameter of another lever, not applied on its own")
 
 
 # ---------------------------------------------------------------- evaluation
 
-def evaluate(state: State, year: int, gwp: str, as_of: date, levers: str = "") -> dict:
-    """The inventory year (JSON contract keys) for a state. Rows a lever produced that have no
+def evaluate(state: State, year: int, gwp: str, as_of: date, levers: str = "") -> Contract:
+    """The inventory year (the contract's InventoryYear) for a state. Rows a lever produced that have no
     factor are the lever's problem, not the ledger's."""
     try:
         rows, lines = lines_for(state.rows.drop(columns=["key_id"], errors="ignore"), state.factor_set, gwp, as_of)
@@ -306,9 +379,11 @@ def evaluate(state: State, year: int, gwp: str, as_of: date, levers: str = "") -
     return year_summaries(aggregate_lines(lines), aggregate_rows(rows), Organisation(metrics=state.metrics, file="scenario"))[0]
 
 
-def flatten(summary: dict, prefix: str = "") -> dict[str, float | None]:
-    flat = {}
-    for key, value in summary.items():
+def flatten(summary: Contract | dict, prefix: str = "") -> dict[str, float | None]:
+    """Every figure of an inventory year by its dotted key (intensity.tco2e_per_employee)."""
+    flat: dict[str, float | None] = {}
+    values = summary.model_dump() if isinstance(summary, Contract) else summary
+    for key, value in values.items():
         if key == "year":
             continue
         if isinstance(value, dict):
@@ -318,7 +393,7 @@ def flatten(summary: dict, prefix: str = "") -> dict[str, float | None]:
     return flat
 
 
-def _changes(before: dict, after: dict) -> dict[str, float | None]:
+def _changes(before: Contract, after: Contract) -> dict[str, float | None]:
     a, b = flatten(before), flatten(after)
     return {k: (None if a.get(k) is None or b.get(k) is None else b[k] - a[k]) for k in sorted(set(a) | set(b))}
 
@@ -333,7 +408,7 @@ def base_state(result: InventoryResult, year: int) -> State:
 
 def _split_parameters(levers: list[Lever]) -> tuple[list[Lever], dict[str, float]]:
     check_requirements(levers)
-    parameters = {lever.name: lever.value for lever in levers if _spec_for(lever.name)["kind"] == "ratio"}
+    parameters = {lever.name: lever.value for lever in levers if _kind(lever.name) == "ratio"}
     return [lever for lever in levers if lever.name not in parameters], parameters
 
 
@@ -357,7 +432,7 @@ def run_scenario(result: InventoryResult, levers: list[Lever], base_year: int) -
         delta = None if before is None or after is None else after - before
         comparison[key] = {"base": before, "scenario": after, "delta": delta,
                            "pct": None if delta is None or not before else delta / before * 100}
-    return {"base_year": base_year, "base": base, "scenario": previous,
+    return {"base_year": base_year, "base": base.model_dump(), "scenario": previous.model_dump(),
             "levers": [{"lever": lever.name, "value": lever.value} for lever in levers],
             "parameters": parameters, "contributions": contributions, "comparison": comparison}
 
@@ -377,7 +452,7 @@ def run_pathway(result: InventoryResult, scenario: dict, to_year: int) -> dict:
     base_year = int(scenario.get("base_year") or max(int(y) for y in result.rows["year"].unique()))
     if not base_year < to_year <= LAST_YEAR:
         raise ScenarioError(f"--to {to_year}: expected a year after the base year {base_year} and not after {LAST_YEAR}")
-    rate_levers = lever_specs()["pathway_rates"]
+    rate_levers = pathway_rates()
     rates = pathway.get("rates") or {}
     unknown = set(rates) - set(rate_levers)
     if unknown:
@@ -397,7 +472,7 @@ def run_pathway(result: InventoryResult, scenario: dict, to_year: int) -> dict:
         year_parameters = dict(parameters)
         for name, points in ramps.items():
             lever = parse_lever(name, _ramp_value(points, year))
-            if _spec_for(name)["kind"] == "ratio":
+            if _kind(name) == "ratio":
                 year_parameters[name] = float(lever.value)
             else:
                 levers.append(lever)
@@ -410,8 +485,8 @@ def run_pathway(result: InventoryResult, scenario: dict, to_year: int) -> dict:
         met = gap is not None and gap <= 0
         if met and first_met is None and year > base_year:
             first_met = year
-        years.append({"year": year, "total_location": summary["total_location"], "total_market": summary["total_market"],
-                      "tco2e_per_employee": summary["intensity"]["tco2e_per_employee"], metric: value,
+        years.append({"year": year, "total_location": summary.total_location, "total_market": summary.total_market,
+                      "tco2e_per_employee": summary.intensity.tco2e_per_employee, metric: value,
                       "target": target_value, "gap": gap, "met": met})
     return {"base_year": base_year, "to": to_year, "metric": metric, "target": target, "target_value": target_value,
             "rates": rates, "ramps": ramps, "years": years, "first_year_met": first_met}
@@ -422,7 +497,7 @@ def _ramp_points(name: str, points: dict) -> dict[int, float]:
     spec = _spec_for(name)
     if spec is None:
         parse_lever(name, 0)  # raises: unknown lever, with suggestions
-    if spec["kind"] not in ("share", "scale", "ratio"):
+    if spec.kind in ("reroute", "vintage"):
         raise ScenarioError(f"pathway.ramps.{name}: a ramp interpolates numbers between years; give {name} a fixed value "
                             "under levers: instead")
     checked = {}
@@ -443,11 +518,12 @@ def _compounded(lever: str, rate_name: str, rate: float, elapsed: int, year: int
         return parse_lever(lever, scale)
     except ScenarioError:
         spec = _spec_for(lever)
+        assert spec is not None
         raise ScenarioError(f"pathway.rates.{rate_name} = {rate:g} compounds to a scale of {scale:.4g} by {year}, outside "
-                            f"{lever}'s range {spec['min']} to {spec['max']}: lower the rate or project to an earlier year") from None
+                            f"{lever}'s range {spec.min:g} to {spec.max:g}: lower the rate or project to an earlier year") from None
 
 
-def _target(target: dict, base: dict) -> tuple[float | None, str]:
+def _target(target: dict, base: Contract) -> tuple[float | None, str]:
     if not target:
         return None, "total_location"
     kind = target.get("type")

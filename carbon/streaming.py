@@ -32,9 +32,9 @@ from carbon.engine import (
     scan,
 )
 from carbon.errors import LedgerError, Problem
+from carbon.models.vocabulary import vocabulary
 from carbon.outputs import OutputSet, to_json, write_atomically
 from carbon.readers import arrow_to_frame
-from carbon.units import vocabulary
 
 CHUNK_ROWS = 1_000_000
 STRING_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
@@ -49,7 +49,7 @@ def chunks(dataset: pyarrow.dataset.Dataset, file: str, chunk_rows: int) -> Iter
 
 
 def has_instruments(dataset: pyarrow.dataset.Dataset, file: str) -> bool:
-    kinds = [a for a, spec in vocabulary()["activities"].items() if "instrument_for" in spec]
+    kinds = list(vocabulary().instruments)
     try:
         activity = dataset.to_table(columns=["activity"])["activity"]
     except Exception as error:  # noqa: BLE001 - a corrupt page in a file whose footer reads

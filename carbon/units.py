@@ -13,15 +13,12 @@ from functools import lru_cache
 import pint
 
 from carbon.errors import UnitError
-from carbon.paths import DATA_DIR, data_file
+from carbon.models.vocabulary import vocabulary
+from carbon.paths import DATA_DIR
 from carbon.suggest import did_you_mean
 
 REGISTRY = pint.UnitRegistry()
 REGISTRY.load_definitions(str(DATA_DIR / "units.txt"))
-
-
-def vocabulary() -> dict:
-    return data_file("vocabulary.yaml")
 
 
 _WORD = re.compile(r"[A-Za-z_]+")
@@ -67,12 +64,12 @@ def parse_unit(text: str) -> pint.Quantity:
     text = str(text).strip()
     if not text:
         raise UnitError(f"{EXAMPLES} (the unit is empty)")
-    banned = vocabulary()["banned_units"]
+    banned = vocabulary().banned_units
     for word in _WORD.findall(text):
         if word.lower() in banned:
             raise UnitError(banned[word.lower()])
     _refuse_shape(text)
-    suspicious = vocabulary()["suspicious_units"]
+    suspicious = vocabulary().suspicious_units
     if text in suspicious:
         raise UnitError(f"{EXAMPLES}: '{text}' parses but is almost always a slip (did you mean '{suspicious[text]}'?); "
                         "write the unit you meant")
@@ -80,7 +77,7 @@ def parse_unit(text: str) -> pint.Quantity:
         quantity = REGISTRY.parse_expression(text)
     except Exception as exc:  # noqa: BLE001 - any failure of pint's parser on user text is a bad unit
         raise UnitError(f"{EXAMPLES}; pint does not understand it ({_reason(exc)})"
-                        f"{did_you_mean(text, vocabulary()['unit_examples'])}") from None
+                        f"{did_you_mean(text, vocabulary().unit_examples)}") from None
     if not isinstance(quantity, pint.Quantity) or quantity.dimensionless:
         raise UnitError(f"{EXAMPLES}; this is a bare number or a ratio without dimension")
     _refuse_number_words(quantity)
@@ -91,7 +88,7 @@ def parse_unit(text: str) -> pint.Quantity:
 def _refuse_number_words(quantity: pint.Quantity) -> None:
     """Numbers hidden in unit words (pi, percent, ppm, dozen) are refused like digits; one scale
     word ('thousand kWh') is how reports print units and is allowed."""
-    allowed = set(vocabulary()["scale_words"])
+    allowed = set(vocabulary().scale_words)
     scales = 0
     for name, exponent in quantity.units._units.items():
         if not REGISTRY.Unit(name).dimensionless:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from carbon.engine import InventoryRequest, run_inventory
-from carbon.factors import FACTOR_COLUMNS, resolve_factor_set
+from carbon.factors import FACTOR_COLUMNS, OPTIONAL_FACTOR_COLUMNS, resolve_factor_set
 from carbon.paths import inputs_root
 
 LEDGER_HEADER = ["record_id", "year", "site", "region", "activity", "quantity", "unit", "waste_type", "route", "source"]
@@ -59,10 +59,11 @@ def by_year(document: dict) -> dict[int, dict]:
 
 
 def make_factor_set(folder: Path, factor_rows: list[str], version: str = "1", name: str = "mini") -> Path:
-    """A factor set folder from CSV lines (in FACTOR_COLUMNS order) plus the bundled regions, GWP
+    """A factor set folder from CSV lines (in FACTOR_COLUMNS order, without the optional ones) plus the bundled regions, GWP
     and fuel tables, with a manifest whose hashes match. Every row cites source 'S'."""
     folder.mkdir(parents=True)
-    (folder / "f.csv").write_text(",".join(FACTOR_COLUMNS) + "\n" + "\n".join(factor_rows) + "\n", encoding="utf-8")
+    header = [c for c in FACTOR_COLUMNS if c not in OPTIONAL_FACTOR_COLUMNS]  # the rows predate the optional columns
+    (folder / "f.csv").write_text(",".join(header) + "\n" + "\n".join(factor_rows) + "\n", encoding="utf-8")
     bundled = resolve_factor_set("china-corporate@2026.1")
     for table in ("regions.csv", "gwp.csv", "fuel_properties.csv"):
         shutil.copy(bundled / table, folder / table)

@@ -34,9 +34,10 @@ from carbon.calculate import gwp_values
 from carbon.engine import InventoryResult
 from carbon.errors import CarbonError
 from carbon.inventory import energy_mwh_multiplier
+from carbon.models.vocabulary import vocabulary
 from carbon.outputs import write_atomically
 from carbon.paths import file_sha256
-from carbon.units import conversion_factor, vocabulary
+from carbon.units import conversion_factor
 
 RISKY_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_MAX_ROWS = 1_048_576
@@ -45,9 +46,26 @@ TONNES = "#,##0.000000"
 FACTOR = "0.000000000"
 COUNT = "#,##0"
 ROW_NUMBER = "0"
-# Headline figures with defined names `<key>_<year>`, all on the Summary sheet.
+# Headline figures with defined names `<key>_<year>`, all on the Summary sheet (and the
+# vocabulary's resource figures: named_keys()).
 NAMED_KEYS = ["scope1", "scope2_location", "scope2_market", "scope3", "total_location", "total_market",
-              "tco2e_per_employee", "energy_mwh", "water_m3"]
+              "tco2e_per_employee", "energy_mwh"]
+
+
+def resource_columns() -> list[tuple[str, str, str]]:
+    """(Summary key, header, value of the Activity sheet's resource column) of every resource
+    figure of the vocabulary; a split resource has one per class (waste_t_hazardous ...)."""
+    columns = []
+    for name, resource in vocabulary().resources.items():
+        if resource.split is None:
+            columns.append((name, resource.label, name))
+        else:
+            columns += [(f"{name}_{c}", f"{resource.label}: {c.replace('_', '-')}", f"{name}.{c}") for c in resource.split.classes]
+    return columns
+
+
+def named_keys() -> list[str]:
+    return [*NAMED_KEYS, *(key for key, _, _ in resource_columns())]
 WORKBOOK_OPTIONS = {
     "in_memory": True,  # no temporary files; the zip entries get XlsxWriter's fixed 1980-01-01 time
     # Input text must never be guessed into a formula, number or link: we call write_string for it,
@@ -178,22 +196,36 @@ def _category(value) -> int | None:
 
 # ---------------------------------------------------------------- input sheets
 
-ACTIVITY_HEADERS = ["record_id", "year", "site", "region", "activity", "waste_type", "route", "instrument",
-                    "quantity", "unit", "canonical multiplier", "quantity (canonical)", "canonical unit",
-                    "MWh multiplier", "energy (MWh)", "KPI class", "conversion", "source", "data_quality",
-                    "ledger file", "ledger row"]
+def activity_headers() -> list[str]:
+    """The Activity sheet's columns: the ledger's (attribute columns from the vocabulary), the
+    conversion as multiplications, and the energy key and resource figure each row counts towards."""
+    return ["record_id", "year", "site", "region", "activity", *vocabulary().attributes, "quantity", "unit",
+            "canonical multiplier", "quantity (canonical)", "canonical unit", "MWh multiplier", "energy (MWh)",
+            "energy key", "resource", "conversion", "source", "data_quality", "ledger file", "ledger row"]
+
+
+def activity_column(name: str) -> str:
+    """The Activity sheet's column letter of a header."""
+    return xl_col_to_name(activity_headers().index(name))
 
 
 class ActivitySheet(NamedTuple):
     row: dict[str, int]      # record_id -> sheet row
-    values: pd.DataFrame     # per sheet row: year, activity, kpi, canonical (column L), energy (column O)
+    values: pd.DataFrame     # per sheet row: year, energy key, resource, canonical, energy
     last: int
 
 
-def _kpi_class(rows: pd.DataFrame) -> pd.Series:
-    hazard_class = {k: v["hazard_class"] for k, v in vocabulary()["waste_types"].items()}
-    hazard = rows["waste_type"].astype(str).map(hazard_class)
-    return hazard.where(rows["activity"] == "waste", rows["activity"].astype(str))
+def _resource_of(rows: pd.DataFrame) -> pd.Series:
+    """The resource figure each row counts towards: 'water_m3', or 'waste_t.hazardous' for a split one."""
+    resource = pd.Series("", index=rows.index, dtype=object)
+    for name, spec in vocabulary().resources.items():
+        mine = rows["activity"].isin(spec.activities)
+        if spec.split is None:
+            resource[mine] = name
+        else:
+            classes = rows[spec.split.attribute].astype(str).map(vocabulary().classes(spec.split.attribute))
+            resource[mine] = name + "." + classes[mine].astype(str)
+    return resource
 
 
 def write_activity(sheet: Sheet, rows: pd.DataFrame, folder: Path) -> ActivitySheet:
@@ -204,25 +236,31 @@ def write_activity(sheet: Sheet, rows: pd.DataFrame, folder: Path) -> ActivitySh
     # Cached values: the same IEEE multiplications the formulas do.
     canonical = quantity * rows["canonical_multiplier"].to_numpy(dtype="float64")
     energy = quantity * mwh
-    kpi = _kpi_class(rows).to_numpy()
+    energy_key = rows["activity"].astype(str).map(vocabulary().energy_keys).fillna("").to_numpy()
+    resource = _resource_of(rows).to_numpy()
     files = rows["ledger_file"].astype(str)
     ledger_file = files.map({f: _relative(f, folder) for f in files.unique()}).to_numpy()
+    attributes = list(vocabulary().attributes)
+    q, k, n = activity_column("quantity"), activity_column("canonical multiplier"), activity_column("MWh multiplier")
 
     def data():
-        for i, row in enumerate(rows.itertuples(index=False)):
+        for i, row in enumerate(rows.to_dict("records")):
             r = i + 2
-            yield [row.record_id, row.year, row.site, row.region, row.activity, row.waste_type, row.route,
-                   row.instrument, row.quantity, row.unit, row.canonical_multiplier,
-                   Formula(f"=I{r}*K{r}", canonical[i]), row.canonical_unit, mwh[i],
-                   Formula(f"=I{r}*N{r}", energy[i]), kpi[i], row.conversion, row.source, row.data_quality,
-                   ledger_file[i], row.ledger_row]
+            yield [row["record_id"], row["year"], row["site"], row["region"], row["activity"],
+                   *(row[a] for a in attributes), row["quantity"], row["unit"], row["canonical_multiplier"],
+                   Formula(f"={q}{r}*{k}{r}", canonical[i]), row["canonical_unit"], mwh[i],
+                   Formula(f"={q}{r}*{n}{r}", energy[i]), energy_key[i], resource[i], row["conversion"], row["source"],
+                   row["data_quality"], ledger_file[i], row["ledger_row"]]
 
-    last = sheet.table(ACTIVITY_HEADERS, data(),
-                       {2: ROW_NUMBER, 9: "#,##0.######", 11: "0.000000000###", 12: TONNES,
-                        14: "0.000000000###", 15: "#,##0.000", 21: ROW_NUMBER},
-                       {1: 28, 3: 30, 17: 50, 18: 60, 20: 24})
-    values = pd.DataFrame({"year": rows["year"].to_numpy(), "kpi": kpi, "canonical": canonical,
-                           "energy": energy, "activity": rows["activity"].astype(str).to_numpy()})
+    headers = activity_headers()
+    number = {h: i for i, h in enumerate(headers, start=1)}
+    last = sheet.table(headers, data(),
+                       {number["year"]: ROW_NUMBER, number["quantity"]: "#,##0.######", number["canonical multiplier"]: "0.000000000###",
+                        number["quantity (canonical)"]: TONNES, number["MWh multiplier"]: "0.000000000###",
+                        number["energy (MWh)"]: "#,##0.000", number["ledger row"]: ROW_NUMBER},
+                       {1: 28, 3: 30, number["conversion"]: 50, number["source"]: 60, number["ledger file"]: 24})
+    values = pd.DataFrame({"year": rows["year"].to_numpy(), "energy_key": energy_key, "resource": resource,
+                           "canonical": canonical, "energy": energy})
     sheet_row = {record_id: i for i, record_id in enumerate(rows["record_id"], start=2)}
     return ActivitySheet(sheet_row, values, last)
 
@@ -256,10 +294,10 @@ def write_factors(sheet: Sheet, result: InventoryResult) -> dict[str, tuple[int,
     factor_set = result.factor_set
     used = factor_set.factors[factor_set.factors["factor_id"].isin(set(result.lines["factor_id"]))]
     sources = factor_set.manifest["sources"]
-    canonical = {a: spec["canonical_unit"] for a, spec in vocabulary()["activities"].items()}
+    canonical = {a: spec.canonical_unit for a, spec in vocabulary().activities.items()}
     data, found = [], {}
     for i, f in enumerate(used.sort_values("factor_id").itertuples(index=False), start=2):
-        gas_mass = vocabulary()["gases"][f.gas]
+        gas_mass = vocabulary().gases[f.gas]
         multiplier = conversion_factor(f.unit, f"{gas_mass}/({canonical[f.activity]})")
         value = float(f.value) * multiplier
         source = sources[f.source_id]
@@ -310,6 +348,7 @@ def write_calculation(sheet: Sheet, lines: pd.DataFrame, activity: ActivitySheet
     t_gas = quantity * factor * lines["applied_share"].to_numpy(dtype="float64")
     tco2e = t_gas * gwp_value
     category = [_category(c) for c in lines["category"]]
+    canonical_column = activity_column("quantity (canonical)")
 
     def data():
         for i, line in enumerate(lines.itertuples(index=False)):
@@ -317,7 +356,7 @@ def write_calculation(sheet: Sheet, lines: pd.DataFrame, activity: ActivitySheet
             gwp_cell = 1 if is_co2e[i] else Formula(f"=GWP!$B${gwp[line.gas][0]}", gwp_value[i])
             factor_cell = Formula(f"=Factors!$I${factors[line.factor_id][0]}", factor[i])
             yield [r - 1, line.record_id, line.year, line.activity, line.scope, category[i], line.method,
-                   line.gas, line.factor_id, Formula(f"=Activity!$L${a}", quantity[i]), line.canonical_unit,
+                   line.gas, line.factor_id, Formula(f"=Activity!${canonical_column}${a}", quantity[i]), line.canonical_unit,
                    factor_cell, line.applied_share, gwp_cell, Formula(f"=J{r}*L{r}*M{r}", t_gas[i]),
                    Formula(f"=O{r}*N{r}", tco2e[i]), a, line.selection_note]
 
@@ -378,8 +417,9 @@ def summary_columns(calculation: CalculationSheet, activity: ActivitySheet, orga
                              _sum_by_year(c, mask, "tco2e"))
 
     def activity_sum(key, header, column, criteria, mask):
-        return SummaryColumn(key, header, lambda r: f"=SUMIFS({act(column)},{act('B')},$A{r}{criteria})",
-                             _sum_by_year(a, mask, "energy" if column == "O" else "canonical"))
+        letter_ = activity_column(column)
+        return SummaryColumn(key, header, lambda r: f"=SUMIFS({act(letter_)},{act('B')},$A{r}{criteria})",
+                             _sum_by_year(a, mask, "energy" if column == "energy (MWh)" else "canonical"))
 
     def organisation_metric(key, header, column, metric, number_format):
         # SUMIFS over a blank cell gives 0: a year without a value must say n/a, not 0.
@@ -388,7 +428,7 @@ def summary_columns(calculation: CalculationSheet, activity: ActivitySheet, orga
                     f'SUMIFS({org(column)},{org("A")},$A{r}),"{NOT_AVAILABLE}")')
         return SummaryColumn(key, header, formula, _metric(organisation, metric), number_format)
 
-    scope, labels = c["scope"], vocabulary()["scope3_categories"]
+    scope, labels = c["scope"], vocabulary().scope3_categories
     columns = [SummaryColumn("year", "Year", None, None, ROW_NUMBER),
                emissions("scope1", "Scope 1 (tCO2e)", f"{calc('E')},1", scope == 1),
                emissions("scope2_location", "Scope 2 location (tCO2e)",
@@ -408,16 +448,14 @@ def summary_columns(calculation: CalculationSheet, activity: ActivitySheet, orga
                       lambda _y, row: row["scope1"] + row["scope2_location"] + row["scope3"]),
         SummaryColumn("total_market", "Total market (tCO2e)", lambda r: f"={s1}{r}+{s2m}{r}+{s3}{r}",
                       lambda _y, row: row["scope1"] + row["scope2_market"] + row["scope3"]),
-        activity_sum("energy_mwh", "Energy (MWh)", "O", "", slice(None)),
-        activity_sum("electricity_mwh", "Electricity (MWh)", "O", f',{act("E")},"electricity"',
-                     a["activity"] == "electricity"),
-        activity_sum("gasoline_mwh", "Gasoline (MWh)", "O", f',{act("E")},"gasoline"',
-                     a["activity"] == "gasoline"),
-        activity_sum("water_m3", "Water (m3)", "L", f',{act("P")},"water"', a["kpi"] == "water"),
-        activity_sum("waste_hazardous_t", "Hazardous waste (t)", "L", f',{act("P")},"hazardous"',
-                     a["kpi"] == "hazardous"),
-        activity_sum("waste_non_hazardous_t", "Non-hazardous waste (t)", "L", f',{act("P")},"non_hazardous"',
-                     a["kpi"] == "non_hazardous"),
+        activity_sum("energy_mwh", "Energy (MWh)", "energy (MWh)", "", slice(None))]
+    energy_key_column, resource_column = act(activity_column("energy key")), act(activity_column("resource"))
+    columns += [activity_sum(f"{key}_mwh", f"{key.replace('_', ' ').capitalize()} (MWh)", "energy (MWh)",
+                             f',{energy_key_column},"{key}"', a["energy_key"] == key)
+                for key in dict.fromkeys(vocabulary().energy_keys.values())]
+    columns += [activity_sum(key, header, "quantity (canonical)", f',{resource_column},"{value}"', a["resource"] == value)
+                for key, header, value in resource_columns()]
+    columns += [
         organisation_metric("employees", "Employees (person)", "B", "employees", COUNT),
         organisation_metric("revenue", "Revenue (RMB million)", "C", "revenue", "#,##0.000"),
     ]
@@ -435,11 +473,11 @@ def summary_columns(calculation: CalculationSheet, activity: ActivitySheet, orga
     columns += [ratio("tco2e_per_employee", "tCO2e per employee (location)", ["total_location"], "employees"),
                 ratio("tco2e_per_employee_market", "tCO2e per employee (market)", ["total_market"],
                       "employees"),
-                ratio("energy_mwh_per_employee", "MWh per employee", ["energy_mwh"], "employees"),
-                ratio("water_m3_per_employee", "m3 per employee", ["water_m3"], "employees"),
-                ratio("waste_t_per_employee", "waste t per employee",
-                      ["waste_hazardous_t", "waste_non_hazardous_t"], "employees"),
-                ratio("tco2e_per_rmb_million", "tCO2e per RMB million", ["total_location"], "revenue")]
+                ratio("energy_mwh_per_employee", "MWh per employee", ["energy_mwh"], "employees")]
+    for name, resource in vocabulary().resources.items():
+        parts = [key for key, _, value in resource_columns() if value.split(".")[0] == name]
+        columns.append(ratio(resource.per_employee, f"{resource.label} per employee", parts, "employees"))
+    columns.append(ratio("tco2e_per_rmb_million", "tCO2e per RMB million", ["total_location"], "revenue"))
     return columns
 
 
@@ -500,23 +538,22 @@ def write_charts(book: xlsxwriter.Workbook, sheet: Sheet, years: int, index: dic
 
 
 METHODOLOGY = (
-    "GHG Protocol, operational control. Scope 2 location: MEE/NBS grid factor (province -> grid region -> "
-    "national); market: instruments at their factor, remainder at the national factor excluding "
-    "market-traded non-fossil power. Scope 1 gasoline: IPCC 2006. Scope 3: DESNZ water and waste proxies. "
-    "Intensities: year-end employees; revenue in RMB million; n/a where the organisation file has no value "
-    "for the year.")
+    "GHG Protocol, operational control. Scope 2 location: the grid factor of the row's region (province -> "
+    "grid region -> national); market: instruments at their factor, the remainder at the national factor "
+    "excluding market-traded non-fossil power. Every factor's source is on the Factors sheet. Intensities: "
+    "year-end employees; revenue in RMB million; n/a where the organisation file has no value for the year.")
 TRACING = ("Summary (formulas) -> Calculation rows of that year and scope -> Activity row (column 'Activity "
            "row') and Factors row (factor_id) -> the factor's source, URL and table/page.")
 
 
 def write_cover(sheet: Sheet, result: InventoryResult, report: dict | None) -> None:
-    document, request, factor_set = result.document, result.request, result.factor_set
+    inventory, request, factor_set = result.inventory, result.request, result.factor_set
     folder = Path(request.ledger).parent  # the organisation folder: paths are shown relative to it
-    rows = [("Organisation", document["organisation"]),
-            ("Reporting years", ", ".join(str(y["year"]) for y in document["years"])),
+    rows = [("Organisation", inventory.organisation),
+            ("Reporting years", ", ".join(str(y.year) for y in inventory.years)),
             ("Factor set", factor_set.label),
-            ("GWP set", f"{document['gwp']} (100-year)"),
-            ("As of (factors published on or before)", document["as_of"]),
+            ("GWP set", f"{inventory.gwp} (100-year)"),
+            ("As of (factors published on or before)", inventory.as_of),
             ("Engine", f"carbon-inventory {__version__}")]
     rows += [("Ledger file", f"{_relative(f, folder)} (sha256 {file_sha256(f)})")
              for f in _input_files(request.ledger)]
@@ -531,7 +568,7 @@ def write_cover(sheet: Sheet, result: InventoryResult, report: dict | None) -> N
         rows.append(("Reconciliation", (f"{report['checked']} printed figures checked: "
                                         f"{counts['inconsistent']} inconsistent, {counts['rounding_method']} "
                                         f"rounding_method, {counts['note']} notes (sheet Reconciliation)")))
-    rows += [("Note", note) for note in document["notes"]]
+    rows += [("Note", note) for note in inventory.notes]
     sheet.put(1, 1, "carbon-inventory auditor workbook", sheet.format(bold=True, font_size=14))
     sheet.put(2, 1, "Item", sheet.format(bold=True))
     sheet.put(2, 2, "Value", sheet.format(bold=True))
@@ -564,7 +601,7 @@ def build_workbook(result: InventoryResult, target: BinaryIO | str | Path,
     check_size(result)
     book = xlsxwriter.Workbook(target, WORKBOOK_OPTIONS)
     # Document dates are the as-of date, not the clock: the same inputs give the same bytes.
-    book.set_properties({"title": f"{result.document['organisation']} GHG inventory: auditor workbook",
+    book.set_properties({"title": f"{result.inventory.organisation} GHG inventory: auditor workbook",
                          "author": f"carbon-inventory {__version__}",
                          "created": datetime.combine(result.request.as_of, datetime.min.time())})
     formats = Formats(book)
@@ -577,10 +614,10 @@ def build_workbook(result: InventoryResult, target: BinaryIO | str | Path,
     organisation = organisation_values(result)
     last_org = write_organisation(sheet("Organisation"), organisation)
     factors = write_factors(sheet("Factors"), result)
-    gwp = write_gwp(sheet("GWP"), result, result.document["gwp"])
+    gwp = write_gwp(sheet("GWP"), result, result.inventory.gwp)
     calculation = write_calculation(sheet("Calculation"), result.lines, activity, factors, gwp)
-    years = [y["year"] for y in result.document["years"]]
-    categories = sorted({c for y in result.document["years"] for c in y["scope3_by_category"]}, key=int)
+    years = [y.year for y in result.inventory.years]
+    categories = sorted({c for y in result.inventory.years for c in y.scope3_by_category}, key=int)
     index = write_summary(sheet("Summary"), years,
                           summary_columns(calculation, activity, organisation, categories, last_org))
     if report is not None:
@@ -588,7 +625,7 @@ def build_workbook(result: InventoryResult, target: BinaryIO | str | Path,
     write_charts(book, sheet("Charts"), len(years), index)
     write_cover(cover, result, report)
     for r, year in enumerate(years, start=2):
-        for key in NAMED_KEYS:
+        for key in named_keys():
             book.define_name(f"{key}_{year}", f"=Summary!${xl_col_to_name(index[key])}${r}")
     book.close()
 

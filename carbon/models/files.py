@@ -181,6 +181,7 @@ class TableSchema(Strict):
     required: list[str]
     either: list[list[str]] = Field(default_factory=list)
     optional: list[str] = Field(default_factory=list)
+    attributes_from_vocabulary: bool = False
     non_empty: list[str] = Field(default_factory=list)
     numeric: list[str] = Field(default_factory=list)
     max_canonical_quantity: Annotated[Number, Field(gt=0)]

@@ -287,7 +287,7 @@ CASES = [
     Case("unit-reciprocal", cell("unit", "1/kWh"), says=("row 2, column 'unit'", "without a number")),
     Case("unit-exponent-fraction", cell("unit", "kWh**0.5"), says=("row 2, column 'unit'",)),
     # ---------------------------------------------------------------- ledger: waste and instruments
-    Case("waste-without-type", extra("x9,2024,HQ,CN-SH,waste,2,t,,,hauler"), says=(BAD_ROW, "column 'waste_type'", "a waste type")),
+    Case("waste-without-type", extra("x9,2024,HQ,CN-SH,waste,2,t,,,hauler"), says=(BAD_ROW, "column 'waste_type'", "a value in waste_type on waste rows: one of hazardous")),
     Case("waste-type-typo", extra("x9,2024,HQ,CN-SH,waste,2,t,non-hazardous,,hauler"),
          says=(BAD_ROW, "column 'waste_type'", "did you mean 'non_hazardous'")),
     Case("waste-route-typo", extra("x9,2024,HQ,CN-SH,waste,2,t,paper_board,recycle,hauler"),
@@ -295,11 +295,11 @@ CASES = [
     Case("waste-route-without-factor", extra("x9,2024,HQ,CN-SH,waste,2,t,batteries,composting,hauler"),
          says=(BAD_ROW, "column 'route'", "for batteries, route")),
     Case("certificate-without-instrument", extra("c9,2024,HQ,CN,green_certificate,5,MWh,,,registry"),
-         says=(BAD_ROW, "column 'instrument'", "an instrument id")),
+         says=(BAD_ROW, "column 'instrument'", "a value in instrument on green_certificate and green_power rows")),
     Case("certificate-bad-vintage", {"org/activity.csv": LEDGER.replace("waste_type,route,source", "waste_type,route,source,instrument,vintage")
                                      .replace("meter\n", "meter,,\n").replace("card\n", "card,,\n").replace("bill\n", "bill,,\n")
                                      .replace("hauler\n", "hauler,,\n") + "c9,2024,HQ,CN,green_certificate,5,MWh,,,registry,GEC-1,20x4\n"},
-         says=(BAD_ROW, "column 'vintage'", "generation year")),
+         says=(BAD_ROW, "column 'vintage'", "a year such as 2024")),
     Case("gasoline-region-unknown-province", extra("g9,2024,HQ,CN-ZZ,gasoline,5,L,,,card"), says=(BAD_ROW, "column 'region'")),
     Case("no-factor-published-by-as-of", args=[*INVENTORY[:-3], "--as-of", "2020-01-01", "--quiet"],
          says=("row 2, column 'region'", "an emission factor", "published on or before 2020-01-01")),

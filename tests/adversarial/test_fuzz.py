@@ -114,5 +114,5 @@ def test_a_whole_inventory_run_never_crashes(data):
             result = run_inventory(InventoryRequest(ledger, organisation, "fuzz", as_of=AS_OF))
         except CarbonError:
             return
-        for year in result.document["years"]:
+        for year in result.inventory.model_dump()["years"]:
             assert abs(year["total_location"]) < float("inf")

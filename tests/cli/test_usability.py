@@ -59,7 +59,7 @@ def parsed_csv(text: str) -> list[dict]:
     ["scenario", "pathway", "inputs/qfin/scenarios/pathway-2030.yaml", "--to", "2028", *AS_OF], ["bridge", "2024", "2025", *AS_OF],
     ["factors", "list"], ["factors", "list", "--ids"], ["factors", "show", "mee.elec.cn-sh.2023.location"],
     ["factors", "diff", "china-corporate@2025.1", "china-corporate@2026.1"], ["factors", "impact", "china-corporate@2026.1", *AS_OF],
-    ["vocab", "waste"], ["vocab", "regions"],
+    ["vocab", "attributes"], ["vocab", "regions"],
 ], ids=lambda args: " ".join(args[:2]))
 def test_every_command_that_offers_csv_writes_csv(args, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path) if args[0] == "inventory" else None
@@ -88,7 +88,7 @@ def test_tables_never_cut_a_figure_in_80_columns(make_org, tmp_path):
 
 
 @pytest.mark.parametrize("topic, needle", [("activities", "electricity"), ("units", "kWh"), ("metrics", "employees"),
-                                           ("regions", "CN-GRID-EAST"), ("waste", "paper_board"), ("levers", "electricity.green_share"),
+                                           ("regions", "CN-GRID-EAST"), ("attributes", "paper_board"), ("levers", "electricity.green_share"),
                                            ("factors", "mee.elec.cn-sh.2023.location")])
 def test_vocab_lists_what_inputs_may_say(topic, needle):
     result = invoke("vocab", topic, "--format", "json")
@@ -96,8 +96,8 @@ def test_vocab_lists_what_inputs_may_say(topic, needle):
     assert needle in json.dumps(json.loads(result.stdout)["rows"])
 
 
-def test_vocab_waste_lists_only_pairs_with_a_factor():
-    rows = json.loads(invoke("vocab", "waste", "--format", "json").stdout)["rows"]
+def test_vocab_attributes_lists_only_combinations_with_a_factor():
+    rows = json.loads(invoke("vocab", "attributes", "--format", "json").stdout)["rows"]
     pairs = {(r["waste_type"], r["route"]) for r in rows}
     assert ("batteries", "recycling") in pairs and ("batteries", "composting") not in pairs
 

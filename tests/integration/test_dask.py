@@ -38,9 +38,9 @@ def test_dask_equals_pandas(tmp_path):
     assert len(partitions(folder)) == 5  # files of 3, 3 and 2 rows, row groups of 2
     request = InventoryRequest(folder, organisation, "fixture", as_of=AS_OF)
     pandas_result = run_inventory(InventoryRequest(single, organisation, "fixture", as_of=AS_OF))
-    pandas_document = pandas_result.document
+    pandas_document = pandas_result.inventory.model_dump()
     with OutputSet(tmp_path / "out") as outputs:
-        dask_document, _ = run_inventory_dask(request, outputs)
+        dask_document = run_inventory_dask(request, outputs)[0].model_dump()
         written = outputs.commit()
     assert dask_document["notes"] == pandas_document["notes"]
     for a, b in zip(dask_document["years"], pandas_document["years"], strict=True):

@@ -20,7 +20,7 @@ import pytest
 
 from carbon.errors import CarbonError
 from carbon.export import excel
-from carbon.export.excel import NAMED_KEYS, export_xlsx
+from carbon.export.excel import activity_column, export_xlsx, named_keys
 from carbon.paths import inputs_root
 from carbon.reconcile import reconcile_if_published
 from tests.conftest import AS_OF, LEDGER_HEADER, run, write_csv
@@ -84,9 +84,11 @@ def named(workbook, name):
 
 
 def engine_values(result, year):
-    """The engine's value for every NAMED_KEYS key of one year."""
-    engine = next(y for y in result.document["years"] if y["year"] == year)
-    return dict(engine, tco2e_per_employee=engine["intensity"]["tco2e_per_employee"],
+    """The engine's value for every named key of one year (a split resource as name_class)."""
+    engine = next(y for y in result.inventory.model_dump()["years"] if y["year"] == year)
+    split = {f"{name}_{part}": value for name, parts in engine.items() if isinstance(parts, dict) and name != "intensity"
+             for part, value in parts.items()}
+    return dict(engine, **split, tco2e_per_employee=engine["intensity"]["tco2e_per_employee"],
                 energy_mwh=engine["energy_mwh"]["total"])
 
 
@@ -103,10 +105,10 @@ def test_libreoffice_recalculates_every_defined_name_to_the_engine_values(qfin, 
     compared = 0
     for year in range(2021, 2026):
         values = engine_values(result, year)
-        for key in NAMED_KEYS:
+        for key in named_keys():
             assert named(recalculated, f"{key}_{year}") == pytest.approx(values[key], rel=REL), f"{key}_{year}"
             compared += 1
-    assert compared == 45
+    assert compared == 5 * 11  # 8 headline keys, water_m3 and waste_t by its two classes, 2021-2025
 
 
 def test_libreoffice_recalculates_rather_than_reading_the_stored_values(qfin, tmp_path):
@@ -223,7 +225,7 @@ def test_every_formula_has_its_value_stored_and_the_names_read_as_the_engine_wit
     assert counted >= 2 * len(result.rows) + 4 * len(result.lines) + 5 * 22  # Activity, Calculation, Summary
     for year in range(2021, 2026):
         values = engine_values(result, year)
-        for key in NAMED_KEYS:
+        for key in named_keys():
             assert_same_value(named(stored, f"{key}_{year}"), values[key], f"{key}_{year}")
     # keep_default_na=False: pandas would otherwise read the "n/a" of a missing revenue as NaN
     summary = pd.read_excel(path, sheet_name="Summary", keep_default_na=False).set_index("Year")
@@ -255,7 +257,7 @@ def gaps(make_org, tmp_path):
 
 
 PER_EMPLOYEE = ["tCO2e per employee (location)", "tCO2e per employee (market)", "MWh per employee",
-                "m3 per employee", "waste t per employee"]
+                "Water (m3) per employee", "Waste (t) per employee"]
 
 
 def summary_by_year(workbook):
@@ -265,7 +267,7 @@ def summary_by_year(workbook):
 
 
 def assert_gaps_say_na(summary, result):
-    engine = {y["year"]: y for y in result.document["years"]}
+    engine = {y["year"]: y for y in result.inventory.model_dump()["years"]}
     assert engine[2023]["revenue_rmb_million"] is None and engine[2024]["employees"] is None
     assert summary[2023]["Revenue (RMB million)"] == "n/a"
     assert summary[2023]["tCO2e per RMB million"] == "n/a"
@@ -315,9 +317,9 @@ def test_paths_are_shown_relative_to_the_organisation_folder(qfin):
     assert ("Ledger file", f"activity.csv (sha256 {hashlib.sha256(ledger.read_bytes()).hexdigest()})") in items
     assert ("Organisation file",
             f"organisation.csv (sha256 {hashlib.sha256(organisation.read_bytes()).hexdigest()})") in items
-    activity = workbook["Activity"]
-    assert activity["T1"].value == "ledger file"
-    assert {activity[f"T{r}"].value for r in range(2, activity.max_row + 1)} == {"activity.csv"}
+    activity, column = workbook["Activity"], activity_column("ledger file")
+    assert activity[f"{column}1"].value == "ledger file"
+    assert {activity[f"{column}{r}"].value for r in range(2, activity.max_row + 1)} == {"activity.csv"}
     folder = str(ledger.parent.absolute())
     for sheet in ("Cover", "Activity"):
         text = [c.value for row in workbook[sheet].iter_rows() for c in row if isinstance(c.value, str)]
@@ -355,8 +357,9 @@ def test_control_characters_in_text_do_not_break_the_export(qfin_result, tmp_pat
     # The engine may refuse control characters at input; the writer must not depend on that.
     rows = qfin_result.rows.copy()
     rows["site"] = rows["site"].astype(str).where(rows.index != rows.index[0], "a\x07b")
-    document = dict(qfin_result.document, organisation="org\x01", notes=[*qfin_result.document["notes"], "bell\x07"])
-    result = dataclasses.replace(qfin_result, rows=rows, document=document)
+    inventory = qfin_result.inventory.model_copy(update={"organisation": "org\x01",
+                                                         "notes": [*qfin_result.inventory.notes, "bell\x07"]})
+    result = dataclasses.replace(qfin_result, rows=rows, inventory=inventory)
     path = export_xlsx(result, tmp_path / "control.xlsx")
     with zipfile.ZipFile(path) as archive:
         strings = archive.read("xl/sharedStrings.xml").decode()

@@ -25,8 +25,8 @@ def to_parquet(csv_path, parquet_path, categorical=("site", "region", "activity"
 def test_parquet_ledger_gives_the_same_inventory_as_its_csv(tmp_path):
     qfin = inputs_root() / "qfin"
     parquet = to_parquet(qfin / "activity.csv", tmp_path / "activity.parquet")
-    from_csv = run(qfin / "activity.csv", qfin / "organisation.csv").document
-    from_parquet = run(parquet, qfin / "organisation.csv").document
+    from_csv = run(qfin / "activity.csv", qfin / "organisation.csv").inventory.model_dump()
+    from_parquet = run(parquet, qfin / "organisation.csv").inventory.model_dump()
     assert from_parquet["years"] == from_csv["years"]
 
 

@@ -31,7 +31,7 @@ def number(printed: str) -> float:
 @pytest.mark.parametrize("year", sorted(PRINTED))
 def test_activity_and_headcount_equal_the_printed_tables(qfin_result, year):
     _, electricity, gasoline, water, hazardous, non_hazardous, employees = PRINTED[year]
-    computed = by_year(qfin_result.document)[year]
+    computed = by_year(qfin_result.inventory.model_dump())[year]
     assert computed["energy_mwh"]["electricity"] == number(electricity)
     assert computed["energy_mwh"]["gasoline"] == number(gasoline)
     assert computed["water_m3"] == number(water)
@@ -51,7 +51,7 @@ def test_expected_strings_occur_in_the_seed_document(year):
 
 
 def test_revenue_equals_the_results_announcement(qfin_result):
-    years = by_year(qfin_result.document)
+    years = by_year(qfin_result.inventory.model_dump())
     # Statements of Operations, Total net revenue (RMB thousands): 16,290,027 and 17,165,656
     assert years[2023]["revenue_rmb_million"] == pytest.approx(16290.027, rel=1e-15)
     assert years[2024]["revenue_rmb_million"] == pytest.approx(17165.656, rel=1e-15)
@@ -65,7 +65,7 @@ INTENSITY_KEYS = {"tco2e_per_employee", "tco2e_per_employee_market", "energy_mwh
 
 
 def test_json_follows_the_contract(qfin_result):
-    document = qfin_result.document
+    document = qfin_result.inventory.model_dump()
     assert {"organisation", "gwp", "as_of", "factor_sets", "years"} <= set(document)
     assert document["factor_sets"] == [{"name": "china-corporate", "version": "2026.1"}]
     assert [y["year"] for y in document["years"]] == [2021, 2022, 2023, 2024, 2025]

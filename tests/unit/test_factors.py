@@ -15,7 +15,8 @@ BUNDLED = resolve_factor_set("china-corporate@2026.1")
 
 
 def keys(*rows):
-    frame = pd.DataFrame(rows, columns=KEY)
+    """Keys written without the later attribute columns (kind): those are empty."""
+    frame = pd.DataFrame([row + ("",) * (len(KEY) - len(row)) for row in rows], columns=KEY)
     frame.insert(0, "key_id", range(len(frame)))
     return frame
 

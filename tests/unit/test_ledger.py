@@ -114,7 +114,7 @@ def test_revenue_converted_to_rmb_million(tmp_path):
 def test_year_without_headcount_is_a_warning(make_org):
     result = run(*make_org([GOOD], employees={2023: 10}))
     assert any("no employees for year 2024" in w for w in result.warnings)
-    assert result.document["years"][0]["intensity"]["tco2e_per_employee"] is None
+    assert result.inventory.model_dump()["years"][0]["intensity"]["tco2e_per_employee"] is None
 
 
 def test_no_factor_after_fallback_lists_what_was_tried(make_org):

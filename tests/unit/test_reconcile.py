@@ -130,6 +130,6 @@ def test_engine_and_implied_factor(published, make_org):
     assert kinds(check_engine(table, result), "consistent") == [("engine", "energy.electricity", 2024)]
     assert kinds(check_engine(table, result), "inconsistent") == [("engine", "employees.total", 2024)]
     # 530.60 / 1,000 = 0.5306, the library's 2024 location factor (MEE/NBS 2023 national)
-    assert kinds(check_implied_factors(table, result, (0.1, 0.8)), "consistent") == [("implied_factor", "ghg.scope2", 2024)]
+    assert kinds(check_implied_factors(table, result, {"electricity": (0.1, 0.8)}), "consistent") == [("implied_factor", "ghg.scope2", 2024)]
     doubled = published(("energy.electricity", 2024, "1,000.00", "MWh", "t"), ("ghg.scope2", 2024, "1,080.20", "tCO2e", "t"), document="doc")
-    assert kinds(check_implied_factors(doubled, result, (0.1, 0.8)), "inconsistent") == [("implied_factor", "ghg.scope2", 2024)]
+    assert kinds(check_implied_factors(doubled, result, {"electricity": (0.1, 0.8)}), "inconsistent") == [("implied_factor", "ghg.scope2", 2024)]
