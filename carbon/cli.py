@@ -27,6 +27,8 @@ from carbon.bridge import bridge
 from carbon.engine import InventoryRequest, org_paths, run_inventory
 from carbon.errors import CarbonError
 from carbon.factors import load_factor_set, resolve_factor_set
+from carbon.models.inventory import inventory_schema
+from carbon.models.vocabulary import use_vocabulary, vocabulary
 from carbon.outputs import to_csv, to_json
 from carbon.paths import inputs_root, user_guide
 from carbon.reconcile import (
@@ -170,9 +172,15 @@ def _version(value: bool) -> None:
 def main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error (exit 3).")] = False,
+    vocabulary_file: Annotated[Optional[Path], typer.Option(
+        "--vocabulary", help="A vocabulary file (YAML) whose activities, attributes and resources extend the bundled "
+                             "ones: a new activity is a data change (README: adding an activity).")] = None,
 ) -> None:
     # No docstring: it would replace the app's help text (examples, exit codes, the guide).
     _usable_streams()
+    if vocabulary_file is not None:
+        use_vocabulary(vocabulary_file)
+        vocabulary()  # a malformed file is refused here, before any command runs
 
 
 def _usable_streams() -> None:
@@ -614,6 +622,20 @@ def vocab(
     title = f"{topic_name} ({factor_set.label})" if topic_name in ("regions", "attributes", "factors") else topic_name
     _emit({"topic": topic_name, "factor_set": factor_set.label, "rows": rows}, output_format,
           lambda data: pd.DataFrame(data["rows"]), lambda data, console: render_rows(title, data["rows"], console))
+
+
+@app.command("schema")
+def schema(
+    what: Annotated[str, typer.Argument(help="The contract whose JSON Schema to print: inventory.")] = "inventory",
+) -> None:
+    """Print the JSON Schema of the inventory contract (inventory.json, --format json), built from
+    the vocabulary in force (resource figures and energy keys are data).
+
+    Example: carbon schema inventory > inventory.schema.json
+    """
+    if what != "inventory":
+        raise CarbonError(f"schema {what!r}: expected inventory")
+    sys.stdout.write(inventory_schema())
 
 
 @app.command("guide")

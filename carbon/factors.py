@@ -1,7 +1,7 @@
 """Stage 2: load a versioned factor set, verify it, and select one factor per ledger key.
 
 A factor set is `factors/<name>/<version>/manifest.yaml` plus CSV tables whose sha256 the
-manifest pins. Selection runs on the *distinct* (activity, region, year, waste_type, route)
+manifest pins. Selection runs on the *distinct* (activity, region, year, attributes)
 keys of the ledger, never row by row, and its result is merged back onto the rows.
 
 Selection rules (each choice is recorded on the selected row and summarised in results):
@@ -405,8 +405,8 @@ def select_factors(keys: pd.DataFrame, factor_set: FactorSet, as_of: date) -> tu
     chains = region_chains(factor_set.regions, sorted(keys["region"].unique()))
     candidates = keys.merge(chains, on="region").merge(
         eligible.rename(columns={"region": "factor_region"}),
-        left_on=["activity", "candidate", "waste_type", "route"],
-        right_on=["activity", "factor_region", "waste_type", "route"],
+        left_on=["activity", "candidate", *FACTOR_ATTRIBUTES],
+        right_on=["activity", "factor_region", *FACTOR_ATTRIBUTES],
     ).rename(columns={"rank": "region_rank"})
     # Most specific region first, then the latest vintage not after the reporting year,
     # then (only if none) the earliest later vintage.

@@ -20,7 +20,7 @@ from carbon.errors import LedgerError, Problem, UnitError
 from carbon.models.files import FIRST_YEAR, LAST_YEAR
 from carbon.models.vocabulary import vocabulary
 from carbon.suggest import did_you_mean
-from carbon.units import conversion_factor, has_dimension
+from carbon.units import conversion_factor, has_dimension, parse_unit
 
 MAX_ROWS_PER_CHECK = readers.MAX_ROWS_PER_CHECK
 # A real ledger has a handful of units; thousands of distinct ones is not a ledger (and each
@@ -198,6 +198,9 @@ def _unit_plan(activity: str, unit: str) -> dict:
     if not accepted:
         wanted = " or ".join(names[d] for d in spec.accepts)
         return {"error": f"{wanted} for activity '{activity}'"}
+    for refused, why in spec.refused_units.items():
+        if parse_unit(unit) == parse_unit(refused):
+            return {"error": f"another unit for activity '{activity}': {why}"}
     canonical = spec.canonical_unit
     dimension = accepted[0]
     if has_dimension(canonical, dimension):

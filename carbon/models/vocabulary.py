@@ -19,7 +19,7 @@ from carbon.models.files import Number, Strict, Text
 from carbon.models.loading import parse_yaml, read_text, validate
 from carbon.paths import DATA_DIR
 
-Dimension = Annotated[str, Field(pattern=r"^\[[a-z_0-9]+\]$")]
+Dimension = Annotated[str, Field(pattern=r"^\[[a-z_0-9]+\]( [*/] \[[a-z_0-9]+\])*$")]
 Method = Literal["location", "market"]
 
 
@@ -37,6 +37,8 @@ class Activity(Strict):
     unique_instrument: bool = False
     scalable: bool = True
     published_kpi: str | None = None
+    # Units of the right dimension that this activity is still never measured in, with why.
+    refused_units: dict[str, str] = Field(default_factory=dict)
 
     @property
     def is_instrument(self) -> bool:
@@ -149,23 +151,26 @@ def use_vocabulary(path: Path | None) -> None:
         os.environ.pop(OVERRIDE_VARIABLE, None)
     else:
         os.environ[OVERRIDE_VARIABLE] = str(Path(path).resolve())
-    vocabulary.cache_clear()
+
+
+def vocabulary() -> Vocabulary:
+    """The vocabulary in force: the bundled one, extended by CARBON_VOCABULARY when set."""
+    return _load(os.environ.get(OVERRIDE_VARIABLE) or None)
 
 
 @cache
-def vocabulary() -> Vocabulary:
+def _load(extension: str | None) -> Vocabulary:
     import yaml
 
     data = yaml.safe_load(BUNDLED.read_text(encoding="utf-8"))
-    extension = os.environ.get(OVERRIDE_VARIABLE)
-    if extension:
-        added = parse_yaml(read_text(Path(extension), "vocabulary"), extension)
-        if not isinstance(added, dict):
-            raise InputFileError([Problem(extension, None, None, None, "a mapping of vocabulary sections (activities: ...)")])
-        for section, entries in added.items():
-            if isinstance(entries, dict) and isinstance(data.get(section), dict):
-                data[section] = {**data[section], **entries}
-            else:
-                data[section] = entries
-        return validate(data, Vocabulary, extension)
-    return validate(data, Vocabulary, str(BUNDLED))
+    if extension is None:
+        return validate(data, Vocabulary, str(BUNDLED))
+    added = parse_yaml(read_text(Path(extension), "vocabulary"), extension)
+    if not isinstance(added, dict):
+        raise InputFileError([Problem(extension, None, None, None, "a mapping of vocabulary sections (activities: ...)")])
+    for section, entries in added.items():
+        if isinstance(entries, dict) and isinstance(data.get(section), dict):
+            data[section] = {**data[section], **entries}
+        else:
+            data[section] = entries
+    return validate(data, Vocabulary, extension)

@@ -37,7 +37,7 @@ def test_factors_list_json():
     result = invoke("factors", "list", "--format", "json")
     assert result.exit_code == 0
     versions = [s["version"] for s in json.loads(result.stdout)["factor_sets"]]
-    assert versions == ["2025.1", "2026.1"]
+    assert versions == ["2025.1", "2026.1", "2026.2"]
 
 
 def test_factors_show_table_and_unknown():
