@@ -28,7 +28,7 @@ from carbon.engine import InventoryRequest, org_paths, run_inventory
 from carbon.errors import CarbonError
 from carbon.factors import load_factor_set, resolve_factor_set
 from carbon.models.inventory import inventory_schema
-from carbon.models.vocabulary import use_vocabulary, vocabulary
+from carbon.models.vocabulary import use_vocabulary
 from carbon.outputs import to_csv, to_json
 from carbon.paths import inputs_root, user_guide
 from carbon.reconcile import (
@@ -179,8 +179,7 @@ def main(
     # No docstring: it would replace the app's help text (examples, exit codes, the guide).
     _usable_streams()
     if vocabulary_file is not None:
-        use_vocabulary(vocabulary_file)
-        vocabulary()  # a malformed file is refused here, before any command runs
+        use_vocabulary(vocabulary_file)  # a malformed file is refused here, before any command runs
 
 
 def _usable_streams() -> None:

@@ -29,6 +29,7 @@ class Published:
     warnings: list[str]
     files: dict[str, Path]  # output name -> its path under the output folder
     workbook: Path | None = None
+    engine: str = "in-memory"  # which run drove the engine's steps: in-memory, chunked or dask
 
 
 def _silent(stage: str) -> None:
@@ -59,10 +60,12 @@ def run_and_publish(request: InventoryRequest, out_dir: Path, engine: str = "pan
             from carbon.distributed import run_inventory_dask
 
             document, warnings = run_inventory_dask(request, outputs, scheduler, progress)
+            driver = "dask"
         elif is_parquet(request.ledger) and xlsx is None:
             from carbon.streaming import run_inventory_chunked
 
             document, warnings = run_inventory_chunked(request, outputs, progress)
+            driver = "chunked"
         else:
             result = run_inventory(request, progress)
             report = None
@@ -73,9 +76,10 @@ def run_and_publish(request: InventoryRequest, out_dir: Path, engine: str = "pan
             progress("writing outputs")
             write_in_memory_outputs(outputs, result, report, xlsx is not None)
             document, warnings = result.inventory, result.warnings
+            driver = "in-memory"
         progress("publishing outputs")
         files = outputs.commit({WORKBOOK: Path(xlsx)} if xlsx is not None else None)
-    return Published(document, warnings, files, Path(xlsx) if xlsx is not None else None)
+    return Published(document, warnings, files, Path(xlsx) if xlsx is not None else None, driver)
 
 
 def write_in_memory_outputs(outputs: OutputSet, result: InventoryResult, report: dict | None, workbook: bool) -> None:

@@ -149,8 +149,10 @@ def use_vocabulary(path: Path | None) -> None:
     """Extend the bundled vocabulary with a file (None: the bundled one alone) for this process."""
     if path is None:
         os.environ.pop(OVERRIDE_VARIABLE, None)
-    else:
-        os.environ[OVERRIDE_VARIABLE] = str(Path(path).resolve())
+        return
+    resolved = str(Path(path).resolve())
+    _load(resolved)  # a malformed file is refused before it takes effect
+    os.environ[OVERRIDE_VARIABLE] = resolved
 
 
 def vocabulary() -> Vocabulary:

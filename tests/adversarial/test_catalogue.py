@@ -645,6 +645,23 @@ CASES += [
 ]
 
 
+NEW_SET = [*INVENTORY, "--factors", "china-corporate@2026.2"]
+KIND_HEADER = HEADER + ",kind"
+CASES += [
+    Case("unknown-refrigerant", {"org/activity.csv": KIND_HEADER + "\nr1,2024,HQ,CN,refrigerant,5,kg,,,log,R-999\n"}, args=NEW_SET,
+         says=("activity.csv, row 2, column 'kind'", "found 'R-999'", "kind HFC-125 or HFC-134a")),
+    Case("refrigerant-without-kind", {"org/activity.csv": KIND_HEADER + "\nr1,2024,HQ,CN,refrigerant,5,kg,,,log,\n"}, args=NEW_SET,
+         says=("activity.csv, row 2, column 'kind'", "a value in kind")),
+    Case("travel-without-a-distance-unit", {"org/activity.csv": KIND_HEADER + "\nt1,2024,HQ,CN,business_travel,900,km,,,agency,air_short_haul\n"},
+         args=NEW_SET, says=("activity.csv, row 2, column 'unit'", "a distance per passenger (pkm, passenger_km)")),
+    Case("natural-gas-in-litres", {"org/activity.csv": KIND_HEADER + "\nn1,2024,HQ,CN,natural_gas,900,L,,,bill,\n"}, args=NEW_SET,
+         says=("activity.csv, row 2, column 'unit'", "litres are for liquid fuels")),
+    Case("vocabulary-entry-without-canonical-unit", {"vocab.yaml": "activities:\n  cooling:\n    description: x\n    accepts: ['[energy]']\n"
+                                                                   "    scope: 2\n"},
+         args=["--vocabulary", "{tmp}/vocab.yaml", *INVENTORY], says=("vocab.yaml", "key 'activities.cooling.canonical_unit'")),
+]
+
+
 def _replace_link(path: Path, data: bytes) -> None:
     path.unlink()
     path.write_bytes(data)
@@ -691,7 +708,8 @@ def apply(case: Case, space: Workspace) -> list[str]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_bad_input_is_refused_clearly_and_changes_nothing(case: Case, workspace: Workspace):
+def test_bad_input_is_refused_clearly_and_changes_nothing(case: Case, workspace: Workspace, monkeypatch):
+    monkeypatch.delenv("CARBON_VOCABULARY", raising=False)  # --vocabulary sets it for the process: undone after
     args = apply(case, workspace)
     before = snapshot(workspace.out)
     result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})

@@ -86,14 +86,14 @@ def test_chunked_reports_the_same_errors_and_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists()  # the output set removed the folder it had made
 
 
-def test_cli_uses_the_chunked_path_for_parquet(tmp_path):
-    from typer.testing import CliRunner
-
-    from carbon.cli import app
+def test_a_parquet_ledger_runs_chunked_unless_a_workbook_needs_every_line(tmp_path):
+    from carbon.run import run_and_publish
 
     ledger, organisation = write_ledger(tmp_path, [(("electricity", "MWh", "", "", "CN"), 10.0, 2024)])
-    result = CliRunner().invoke(app, ["inventory", "--ledger", str(ledger), "--organisation", str(organisation),
-                                      "--out", str(tmp_path / "out"), "--format", "json"])
-    assert result.exit_code == 0, result.output
-    assert (tmp_path / "out" / "emission_lines.parquet").is_file()
-    assert pd.read_parquet(tmp_path / "out" / "emission_lines.parquet")["tco2e"].sum() > 0
+    request = InventoryRequest(ledger, organisation, "fixture", as_of=AS_OF)
+    chunked = run_and_publish(request, tmp_path / "out")
+    assert chunked.engine == "chunked"
+    assert pd.read_parquet(chunked.files["emission_lines.parquet"])["tco2e"].sum() > 0
+    in_memory = run_and_publish(request, tmp_path / "out2", xlsx=tmp_path / "book.xlsx")
+    assert in_memory.engine == "in-memory" and (tmp_path / "book.xlsx").is_file()
+    assert in_memory.inventory == chunked.inventory

@@ -7,10 +7,9 @@ so a typo in the expectations below cannot hide a typo in the data.
 
 from pathlib import Path
 
-from carbon.models.vocabulary import vocabulary
-
 import pytest
 
+from carbon.models.vocabulary import vocabulary
 from tests.conftest import by_year
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
