@@ -26,9 +26,15 @@ ACTIVITIES = {
     "water": (0.20, [("m**3", 1_500.0), ("t", 1_500.0)]),
     "waste": (0.20, [("t", 2.0), ("kg", 2_000.0)]),
 }
-WASTE = [("paper_board", "recycling"), ("paper_board", "landfill"), ("commercial_industrial", "landfill"),
-         ("commercial_industrial", "combustion"), ("batteries", "recycling"), ("weee_small", "recycling"),
-         ("toner_cartridges", "recycling")]
+WASTE = [
+    ("paper_board", "recycling"),
+    ("paper_board", "landfill"),
+    ("commercial_industrial", "landfill"),
+    ("commercial_industrial", "combustion"),
+    ("batteries", "recycling"),
+    ("weee_small", "recycling"),
+    ("toner_cartridges", "recycling"),
+]
 YEARS = np.arange(2021, 2026)
 
 
@@ -58,30 +64,38 @@ def generate(n: int, seed: int = 20261122) -> pa.Table:
     waste_pick = rng.integers(0, len(WASTE), size=n)
     waste_types = sorted({w for w, _ in WASTE}) + [""]
     routes = sorted({r for _, r in WASTE}) + [""]
-    waste_type = np.where(is_waste, [waste_types.index(WASTE[i][0]) for i in waste_pick], len(waste_types) - 1)
+    waste_type = np.where(
+        is_waste, [waste_types.index(WASTE[i][0]) for i in waste_pick], len(waste_types) - 1
+    )
     route = np.where(is_waste, [routes.index(WASTE[i][1]) for i in waste_pick], len(routes) - 1)
-    return pa.table({
-        "record_id": pa.array(np.char.add("r", np.arange(n).astype(str))),
-        "year": pa.array(YEARS[rng.integers(0, len(YEARS), size=n)].astype(np.int16)),
-        "site": dictionary(site, [f"site-{i:03d}" for i in range(200)]),
-        "region": dictionary(site_province[site], PROVINCES),
-        "activity": dictionary(activity, names),
-        "quantity": pa.array(quantity),
-        "unit": dictionary(unit_code, units),
-        "waste_type": dictionary(waste_type, waste_types),
-        "route": dictionary(route, routes),
-        "source": dictionary(np.zeros(n, dtype=np.int32), ["benchmark generator (synthetic)"]),
-        "data_quality": dictionary(np.zeros(n, dtype=np.int32), ["synthetic"]),
-    })
+    return pa.table(
+        {
+            "record_id": pa.array(np.char.add("r", np.arange(n).astype(str))),
+            "year": pa.array(YEARS[rng.integers(0, len(YEARS), size=n)].astype(np.int16)),
+            "site": dictionary(site, [f"site-{i:03d}" for i in range(200)]),
+            "region": dictionary(site_province[site], PROVINCES),
+            "activity": dictionary(activity, names),
+            "quantity": pa.array(quantity),
+            "unit": dictionary(unit_code, units),
+            "waste_type": dictionary(waste_type, waste_types),
+            "route": dictionary(route, routes),
+            "source": dictionary(np.zeros(n, dtype=np.int32), ["benchmark generator (synthetic)"]),
+            "data_quality": dictionary(np.zeros(n, dtype=np.int32), ["synthetic"]),
+        }
+    )
 
 
 def write(n: int, path: Path, seed: int = 20261122) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(generate(n, seed), path, row_group_size=250_000)  # row groups are the Dask partitions
     organisation = path.parent / "organisation.csv"
-    organisation.write_text("year,metric,value,unit,source\n"
-                            + "".join(f"{y},employees,{20_000 + 500 * i},person,benchmark generator (synthetic)\n"
-                                      for i, y in enumerate(YEARS)))
+    organisation.write_text(
+        "year,metric,value,unit,source\n"
+        + "".join(
+            f"{y},employees,{20_000 + 500 * i},person,benchmark generator (synthetic)\n"
+            for i, y in enumerate(YEARS)
+        )
+    )
     return path
 
 

@@ -39,8 +39,12 @@ def _segments(result: InventoryResult, year: int, view: str) -> pd.DataFrame:
     lines = result.lines[result.lines["year"] == year].copy()
     lines = lines[(lines["scope"] != 2) | (lines["method"] == view)]
     lines["segment_activity"] = lines["activity"].astype(str).map(covers)
-    lines["segment"] = (lines["segment_activity"] + " / scope " + lines["scope"].astype(str)
-                        + lines["category"].astype(str).map(lambda c: f" cat. {c}" if c else ""))
+    lines["segment"] = (
+        lines["segment_activity"]
+        + " / scope "
+        + lines["scope"].astype(str)
+        + lines["category"].astype(str).map(lambda c: f" cat. {c}" if c else "")
+    )
     emissions = lines.groupby(["segment", "segment_activity"], observed=True)["tco2e"].sum().reset_index()
     rows = result.rows[result.rows["year"] == year]
     activity = rows.groupby(rows["activity"].astype(str), observed=True)["quantity_canonical"].sum()
@@ -48,7 +52,9 @@ def _segments(result: InventoryResult, year: int, view: str) -> pd.DataFrame:
     return emissions.set_index("segment")
 
 
-def _decompose(before: pd.DataFrame, after: pd.DataFrame, p0: float = 1.0, p1: float = 1.0) -> tuple[dict[str, float], float]:
+def _decompose(
+    before: pd.DataFrame, after: pd.DataFrame, p0: float = 1.0, p1: float = 1.0
+) -> tuple[dict[str, float], float]:
     """Driver contributions to the change of sum(E) / P between two years, and that change."""
     parts: dict[str, float] = {}
 
@@ -66,9 +72,9 @@ def _decompose(before: pd.DataFrame, after: pd.DataFrame, p0: float = 1.0, p1: f
         if e0 == 0 and e1 == 0:
             continue
         if a0 == 0 or a1 == 0:
-            add(BOUNDARY_DRIVER, e1 - e0)          # segment appeared or disappeared
+            add(BOUNDARY_DRIVER, e1 - e0)  # segment appeared or disappeared
         elif e0 == 0 or e1 == 0:
-            add(FACTOR_DRIVER, e1 - e0)            # factor moved to or from zero
+            add(FACTOR_DRIVER, e1 - e0)  # factor moved to or from zero
         else:
             weight = log_mean(e1, e0)
             factor_ratio = (e1 * p1 / a1) / (e0 * p0 / a0)
@@ -88,21 +94,30 @@ def bridge(result: InventoryResult, from_year: int, to_year: int, view: str = "l
     years = {y.year: y for y in result.inventory.years}
     for year in (from_year, to_year):
         if year not in years:
-            raise ScenarioError(f"year {year} is not in the inventory (years: {', '.join(map(str, sorted(years)))})")
+            raise ScenarioError(
+                f"year {year} is not in the inventory (years: {', '.join(map(str, sorted(years)))})"
+            )
     before, after = _segments(result, from_year, view), _segments(result, to_year, view)
     key = f"total_{view}"
     parts, _ = _decompose(before, after)
     change = getattr(years[to_year], key) - getattr(years[from_year], key)
-    document = {"from": from_year, "to": to_year, "kpi": key, "change": change,
-                "parts": [{"driver": d, "value": float(v)} for d, v in _ordered(parts)]}
+    document = {
+        "from": from_year,
+        "to": to_year,
+        "kpi": key,
+        "change": change,
+        "parts": [{"driver": d, "value": float(v)} for d, v in _ordered(parts)],
+    }
     p0, p1 = years[from_year].employees, years[to_year].employees
     if p0 and p1:
         intensity_parts, _ = _decompose(before, after, float(p0), float(p1))
         intensity_key = "tco2e_per_employee" if view == "location" else "tco2e_per_employee_market"
-        document["intensity"] = {"kpi": intensity_key,
-                                 "change": getattr(years[to_year].intensity, intensity_key)
-                                 - getattr(years[from_year].intensity, intensity_key),
-                                 "parts": [{"driver": d, "value": float(v)} for d, v in _ordered(intensity_parts)]}
+        document["intensity"] = {
+            "kpi": intensity_key,
+            "change": getattr(years[to_year].intensity, intensity_key)
+            - getattr(years[from_year].intensity, intensity_key),
+            "parts": [{"driver": d, "value": float(v)} for d, v in _ordered(intensity_parts)],
+        }
     _require_finite_parts(document)
     return document
 
@@ -110,10 +125,25 @@ def bridge(result: InventoryResult, from_year: int, to_year: int, view: str = "l
 def _require_finite_parts(document: dict) -> None:
     blocks = [document] + ([document["intensity"]] if "intensity" in document else [])
     if not all(math.isfinite(p["value"]) for block in blocks for p in block["parts"]):
-        raise ScenarioError(f"bridge {document['from']} -> {document['to']}: an activity changes by so many orders of "
-                            "magnitude between the years that its contribution is not a finite number")
+        raise ScenarioError(
+            f"bridge {document['from']} -> {document['to']}: an activity changes by so many orders of "
+            "magnitude between the years that its contribution is not a finite number"
+        )
+
+
+def _rank(driver: str) -> tuple[int, str]:
+    """Activities first, then factors, headcount and boundary."""
+    order = (
+        0
+        if driver.startswith("activity:")
+        else 1
+        if driver == FACTOR_DRIVER
+        else 2
+        if driver == HEADCOUNT_DRIVER
+        else 3
+    )
+    return order, driver
 
 
 def _ordered(parts: dict[str, float]) -> list[tuple[str, float]]:
-    rank = lambda d: (0 if d.startswith("activity:") else 1 if d == FACTOR_DRIVER else 2 if d == HEADCOUNT_DRIVER else 3, d)  # noqa: E731
-    return sorted(parts.items(), key=lambda item: rank(item[0]))
+    return sorted(parts.items(), key=lambda item: _rank(item[0]))

@@ -15,30 +15,72 @@ from carbon.models.vocabulary import vocabulary
 from carbon.units import conversion_factor, has_dimension
 
 LINE_COLUMNS = [
-    "record_id", "year", "site", "region", "activity", *FACTOR_ATTRIBUTES,
-    "scope", "category", "method", "gas",
-    "quantity", "unit", "quantity_canonical", "canonical_unit", "conversion",
-    "factor_id", "factor_value", "factor_unit", "factor_region", "factor_data_year", "factor_published",
-    "factor_confidence", "factor_source_id", "factor_source", "selection_note",
-    "gwp_set", "gwp", "gwp_basis", "applied_share", "emissions_t_gas", "tco2e",
-    "factor_set", "factor_set_version", "source", "ledger_file", "ledger_row",
+    "record_id",
+    "year",
+    "site",
+    "region",
+    "activity",
+    *FACTOR_ATTRIBUTES,
+    "scope",
+    "category",
+    "method",
+    "gas",
+    "quantity",
+    "unit",
+    "quantity_canonical",
+    "canonical_unit",
+    "conversion",
+    "factor_id",
+    "factor_value",
+    "factor_unit",
+    "factor_region",
+    "factor_data_year",
+    "factor_published",
+    "factor_confidence",
+    "factor_source_id",
+    "factor_source",
+    "selection_note",
+    "gwp_set",
+    "gwp",
+    "gwp_basis",
+    "applied_share",
+    "emissions_t_gas",
+    "tco2e",
+    "factor_set",
+    "factor_set_version",
+    "source",
+    "ledger_file",
+    "ledger_row",
 ]
 
 
 # Factor-table columns renamed on the emission line so they cannot clash with ledger columns.
-FACTOR_RENAMES = {"value": "factor_value", "unit": "factor_unit", "data_year": "factor_data_year",
-                  "published": "factor_published", "confidence": "factor_confidence", "source_id": "factor_source_id"}
+FACTOR_RENAMES = {
+    "value": "factor_value",
+    "unit": "factor_unit",
+    "data_year": "factor_data_year",
+    "published": "factor_published",
+    "confidence": "factor_confidence",
+    "source_id": "factor_source_id",
+}
 
 
-def _fuel_properties(factor_set: FactorSet, fuel: str, name: str, dimension: str | None = None) -> list[pd.Series]:
+def _fuel_properties(
+    factor_set: FactorSet, fuel: str, name: str, dimension: str | None = None
+) -> list[pd.Series]:
     """The fuel's properties called `name` (e.g. every 'ncv'), those of one unit dimension if given."""
     table = factor_set.fuel_properties
     match = table[(table["fuel"] == fuel) & (table["property"] == name)]
-    return [row for _, row in match.iterrows() if dimension is None or has_dimension(str(row["unit"]), dimension)]
+    return [
+        row for _, row in match.iterrows() if dimension is None or has_dimension(str(row["unit"]), dimension)
+    ]
 
 
 def _describe(row: pd.Series) -> str:
-    return f"{row['property']} {row['value']:g} {row['unit']} ({row['property_id']}, confidence: {row['confidence']})"
+    return (
+        f"{row['property']} {row['value']:g} {row['unit']} "
+        f"({row['property_id']}, confidence: {row['confidence']})"
+    )
 
 
 def energy_path(factor_set: FactorSet, fuel: str, basis_unit: str, canonical: str) -> tuple[float, str]:
@@ -51,18 +93,30 @@ def energy_path(factor_set: FactorSet, fuel: str, basis_unit: str, canonical: st
     direct, other = (per_volume, per_mass) if basis_unit == "m**3" else (per_mass, per_volume)
     if direct:
         ncv = direct[0]
-        return float(ncv["value"]) * conversion_factor(f"({ncv['unit']}) * {basis_unit}", canonical), f"x {_describe(ncv)}"
+        return float(ncv["value"]) * conversion_factor(
+            f"({ncv['unit']}) * {basis_unit}", canonical
+        ), f"x {_describe(ncv)}"
     if other and density:
         ncv, rho = other[0], density[0]
         t_per_m3 = float(rho["value"]) * conversion_factor(f"({rho['unit']}) * m**3", "t")
         through = t_per_m3 if basis_unit == "m**3" else 1 / t_per_m3
         other_basis = "t" if basis_unit == "m**3" else "m**3"
-        multiplier = through * float(ncv["value"]) * conversion_factor(f"({ncv['unit']}) * {other_basis}", canonical)
-        return multiplier, f"x {_describe(rho) if basis_unit == 'm**3' else '1 / ' + _describe(rho)} x {_describe(ncv)}"
-    wanted = "a net calorific value per volume, or per mass with a density" if basis_unit == "m**3" else \
-        "a net calorific value per mass, or per volume with a density"
-    raise FactorSetError(f"{factor_set.label}: fuel_properties has no way to convert '{fuel}' given in {basis_unit} to "
-                         f"{canonical}: expected {wanted}")
+        multiplier = (
+            through * float(ncv["value"]) * conversion_factor(f"({ncv['unit']}) * {other_basis}", canonical)
+        )
+        return (
+            multiplier,
+            f"x {_describe(rho) if basis_unit == 'm**3' else '1 / ' + _describe(rho)} x {_describe(ncv)}",
+        )
+    wanted = (
+        "a net calorific value per volume, or per mass with a density"
+        if basis_unit == "m**3"
+        else "a net calorific value per mass, or per volume with a density"
+    )
+    raise FactorSetError(
+        f"{factor_set.label}: fuel_properties has no way to convert '{fuel}' given in {basis_unit} to "
+        f"{canonical}: expected {wanted}"
+    )
 
 
 def fuel_to_energy(rows: pd.DataFrame, factor_set: FactorSet) -> pd.DataFrame:
@@ -83,8 +137,11 @@ def fuel_to_energy(rows: pd.DataFrame, factor_set: FactorSet) -> pd.DataFrame:
             multiplier, words = energy_path(factor_set, spec.fuel, basis_unit, spec.canonical_unit)
             these = pending & (rows["basis_unit"] == basis_unit)
             rows.loc[these, "canonical_multiplier"] = rows.loc[these, "basis_multiplier"] * multiplier
-            rows.loc[these, "conversion"] = (rows.loc[these, "conversion"].str.replace(", then fuel properties to", ",", regex=False)
-                                             + " " + words)
+            rows.loc[these, "conversion"] = (
+                rows.loc[these, "conversion"].str.replace(", then fuel properties to", ",", regex=False)
+                + " "
+                + words
+            )
     rows["quantity_canonical"] = rows["quantity"] * rows["canonical_multiplier"]
     rows["conversion"] = rows["conversion"].astype("category")
     rows["canonical_unit"] = rows["canonical_unit"].astype("category")
@@ -105,7 +162,7 @@ def market_of(factor_set: FactorSet) -> dict[str, str]:
     Certificates and green power trades in China are national instruments, so a certificate
     registered in CN covers use in any province.
     """
-    parent = dict(zip(factor_set.regions["region"], factor_set.regions["parent"]))
+    parent = dict(zip(factor_set.regions["region"], factor_set.regions["parent"], strict=True))
     markets = {}
     for region in parent:
         market = region
@@ -125,17 +182,25 @@ def coverage_totals(rows: pd.DataFrame, factor_set: FactorSet) -> pd.DataFrame:
     covered = set(covers.values())
     relevant = rows[rows["activity"].isin(list(covers) + list(covered))]
     if relevant.empty:  # demand counts even in a chunk without instruments: totals add up across chunks
-        return pd.DataFrame({"year": pd.Series(dtype="int64"), "market": pd.Series(dtype="object"),
-                             "covered": pd.Series(dtype="object"), "demand": pd.Series(dtype="float64"),
-                             "supply": pd.Series(dtype="float64")})
+        return pd.DataFrame(
+            {
+                "year": pd.Series(dtype="int64"),
+                "market": pd.Series(dtype="object"),
+                "covered": pd.Series(dtype="object"),
+                "demand": pd.Series(dtype="float64"),
+                "supply": pd.Series(dtype="float64"),
+            }
+        )
     activity = relevant["activity"].astype(str)
-    frame = pd.DataFrame({
-        "year": relevant["year"].to_numpy(),
-        "market": relevant["region"].astype(str).map(market_of(factor_set)).to_numpy(),
-        "covered": activity.map(lambda a: covers.get(a, a)).to_numpy(),
-        "demand": relevant["quantity_canonical"].where(~activity.isin(list(covers)), 0.0).to_numpy(),
-        "supply": relevant["quantity_canonical"].where(activity.isin(list(covers)), 0.0).to_numpy(),
-    })
+    frame = pd.DataFrame(
+        {
+            "year": relevant["year"].to_numpy(),
+            "market": relevant["region"].astype(str).map(market_of(factor_set)).to_numpy(),
+            "covered": activity.map(lambda a: covers.get(a, a)).to_numpy(),
+            "demand": relevant["quantity_canonical"].where(~activity.isin(list(covers)), 0.0).to_numpy(),
+            "supply": relevant["quantity_canonical"].where(activity.isin(list(covers)), 0.0).to_numpy(),
+        }
+    )
     return frame.groupby(["year", "market", "covered"], as_index=False)[["demand", "supply"]].sum()
 
 
@@ -153,18 +218,28 @@ def instrument_shares(lines: pd.DataFrame, factor_set: FactorSet, totals: pd.Dat
         return shares
     covers = vocabulary().instruments
     is_instrument = lines["activity"].isin(list(covers))
-    is_market_use = (lines["method"] == "market") & ~is_instrument & lines["activity"].isin(set(covers.values()))
+    is_market_use = (
+        (lines["method"] == "market") & ~is_instrument & lines["activity"].isin(set(covers.values()))
+    )
     involved = is_instrument | is_market_use
-    keys = pd.DataFrame({"year": lines.loc[involved, "year"].to_numpy(),
-                         "market": lines.loc[involved, "region"].astype(str).map(market_of(factor_set)).to_numpy(),
-                         "covered": lines.loc[involved, "activity"].astype(str).map(lambda a: covers.get(a, a)).to_numpy()})
+    keys = pd.DataFrame(
+        {
+            "year": lines.loc[involved, "year"].to_numpy(),
+            "market": lines.loc[involved, "region"].astype(str).map(market_of(factor_set)).to_numpy(),
+            "covered": lines.loc[involved, "activity"].astype(str).map(lambda a: covers.get(a, a)).to_numpy(),
+        }
+    )
     matched = keys.merge(totals, on=["year", "market", "covered"], how="left")
     demand = matched["demand"].astype("float64").fillna(0.0).to_numpy()
     supply = matched["supply"].astype("float64").fillna(0.0).to_numpy()
     covered = np.minimum(demand, supply)
     instrument = is_instrument[involved].to_numpy()
-    used = np.divide(covered, supply, out=np.zeros_like(covered), where=supply > 0)            # share of instruments used
-    uncovered = 1.0 - np.divide(covered, demand, out=np.zeros_like(covered), where=demand > 0)  # share left at the residual
+    used = np.divide(
+        covered, supply, out=np.zeros_like(covered), where=supply > 0
+    )  # share of instruments used
+    uncovered = 1.0 - np.divide(
+        covered, demand, out=np.zeros_like(covered), where=demand > 0
+    )  # share left at the residual
     share = np.where(instrument, used, uncovered)
     shares[involved] = share
     return shares
@@ -175,31 +250,63 @@ def gwp_values(factor_set: FactorSet, gwp_set: str) -> dict[str, float]:
     if table.empty:
         sets = ", ".join(sorted(factor_set.gwp["gwp_set"].unique()))
         raise FactorSetError(f"GWP set '{gwp_set}' is not in {factor_set.label}: choose one of {sets}")
-    return dict(zip(table["gas"], table["value"]))
+    return dict(zip(table["gas"], table["value"], strict=True))
 
 
-def emission_lines(rows: pd.DataFrame, selected: pd.DataFrame, factor_set: FactorSet, gwp_set: str,
-                   coverage: pd.DataFrame | None = None) -> pd.DataFrame:
+def emission_lines(
+    rows: pd.DataFrame,
+    selected: pd.DataFrame,
+    factor_set: FactorSet,
+    gwp_set: str,
+    coverage: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """One line per (ledger row, selected factor component), with gas mass and CO2e in tonnes.
 
     `coverage` (from coverage_totals) is computed from `rows` unless a chunked run passes the
     totals of the whole ledger."""
-    factor_part = selected[["key_id", *FACTOR_RENAMES, "scope", "category", "method", "gas", "factor_id",
-                            "value_canonical", "factor_region", "gwp_basis", "selection_note"]].rename(columns=FACTOR_RENAMES)
+    factor_part = selected[
+        [
+            "key_id",
+            *FACTOR_RENAMES,
+            "scope",
+            "category",
+            "method",
+            "gas",
+            "factor_id",
+            "value_canonical",
+            "factor_region",
+            "gwp_basis",
+            "selection_note",
+        ]
+    ].rename(columns=FACTOR_RENAMES)
     factor_part = factor_part.sort_values(["key_id", "scope", "category", "method", "gas"], kind="stable")
-    for column in ("factor_id", "factor_unit", "factor_region", "factor_confidence", "factor_source_id", "gwp_basis",
-                   "selection_note", "method", "gas", "category"):
+    for column in (
+        "factor_id",
+        "factor_unit",
+        "factor_region",
+        "factor_confidence",
+        "factor_source_id",
+        "gwp_basis",
+        "selection_note",
+        "method",
+        "gas",
+        "category",
+    ):
         factor_part[column] = factor_part[column].astype("category")
     lines = rows.merge(factor_part, on="key_id", how="inner", sort=False)
     gwp = gwp_values(factor_set, gwp_set)
     # CO2e factors already carry their own GWP basis (e.g. DESNZ on AR5): multiply by 1.
-    gas = lines["gas"].astype(str) if not isinstance(lines["gas"].dtype, pd.CategoricalDtype) else lines["gas"]
+    gas = (
+        lines["gas"].astype(str) if not isinstance(lines["gas"].dtype, pd.CategoricalDtype) else lines["gas"]
+    )
     lines["gwp"] = gas.map(gwp).astype("float64").where(lines["gas"] != "CO2e", 1.0)
     missing_gwp = lines["gwp"].isna()
     if missing_gwp.any():
         gases = ", ".join(sorted(lines.loc[missing_gwp, "gas"].unique()))
         raise FactorSetError(f"{factor_set.label}: GWP set {gwp_set} has no value for {gases}")
-    lines["applied_share"] = instrument_shares(lines, factor_set, coverage_totals(rows, factor_set) if coverage is None else coverage)
+    lines["applied_share"] = instrument_shares(
+        lines, factor_set, coverage_totals(rows, factor_set) if coverage is None else coverage
+    )
     lines["emissions_t_gas"] = lines["quantity_canonical"] * lines["value_canonical"] * lines["applied_share"]
     lines["tco2e"] = lines["emissions_t_gas"] * lines["gwp"]
     lines["gwp_set"] = gwp_set
@@ -210,4 +317,3 @@ def emission_lines(rows: pd.DataFrame, selected: pd.DataFrame, factor_set: Facto
     # The merge keeps ledger order and, within a row, the order of `selected` (sorted by
     # component), so lines are deterministic without re-sorting millions of them.
     return lines[LINE_COLUMNS].reset_index(drop=True)
-

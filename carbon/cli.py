@@ -112,8 +112,9 @@ class GuardedGroup(TyperGroup):
                 pass
             raise typer.Exit(0) from None
         except KeyboardInterrupt:
-            _console(stderr=True).print("interrupted: outputs are as they were unless the run had already published",
-                                        highlight=False)
+            _console(stderr=True).print(
+                "interrupted: outputs are as they were unless the run had already published", highlight=False
+            )
             raise typer.Exit(130) from None
         except OSError as error:  # the environment, not the inputs' content: disk full, permissions
             _fail(f"cannot read or write {error.filename or 'a stream'}: {error.strerror or error}")
@@ -122,9 +123,15 @@ class GuardedGroup(TyperGroup):
                 traceback.print_exc()
             detail = str(error).splitlines()[0][:200] if str(error) else ""
             _console(stderr=True).print(
-                f"internal error: {error.__class__.__name__}{': ' + detail if detail else ''} - this is a bug in "
-                f"carbon-inventory {__version__}, not in your input; run again with `carbon --debug ...` for the "
-                "traceback and report it", highlight=False, markup=False, soft_wrap=True)
+                f"internal error: {error.__class__.__name__}{': ' + detail if detail else ''} - this is a "
+                f"bug in "
+                f"carbon-inventory {__version__}, not in your input; run again with `carbon --debug ...` "
+                f"for the "
+                "traceback and report it",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
             raise typer.Exit(EXIT_BUG) from None
 
 
@@ -170,11 +177,20 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error (exit 3).")] = False,
-    vocabulary_file: Annotated[Optional[Path], typer.Option(
-        "--vocabulary", help="A vocabulary file (YAML) whose activities, attributes and resources extend the bundled "
-                             "ones: a new activity is a data change (README: adding an activity).")] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an internal error (exit 3).")
+    ] = False,
+    vocabulary_file: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--vocabulary",
+            help="A vocabulary file (YAML) whose activities, attributes and resources extend the bundled "
+            "ones: a new activity is a data change (README: adding an activity).",
+        ),
+    ] = None,
 ) -> None:
     # No docstring: it would replace the app's help text (examples, exit codes, the guide).
     _usable_streams()
@@ -206,8 +222,10 @@ def _parse_date(text: str | None) -> date:
     except ValueError:
         _fail(f"--as-of {text!r}: expected a date as YYYY-MM-DD, e.g. 2025-03-31")
     if parsed > date.today():
-        _fail(f"--as-of {text}: expected a date not after today ({date.today().isoformat()}): "
-              "no factor can have been published after today")
+        _fail(
+            f"--as-of {text}: expected a date not after today ({date.today().isoformat()}): "
+            "no factor can have been published after today"
+        )
     return parsed
 
 
@@ -225,27 +243,63 @@ def _inputs(org: Path | None, ledger: Path | None, organisation: Path | None) ->
     return activity_file, organisation_file, org.name
 
 
-def _request(org: Path | None, ledger: Path | None, organisation: Path | None, factors: str | None, gwp: GwpSet,
-             as_of: str | None) -> InventoryRequest:
+def _request(
+    org: Path | None,
+    ledger: Path | None,
+    organisation: Path | None,
+    factors: str | None,
+    gwp: GwpSet,
+    as_of: str | None,
+) -> InventoryRequest:
     ledger_file, organisation_file, name = _inputs(org, ledger, organisation)
-    return InventoryRequest(ledger=ledger_file, organisation=organisation_file, organisation_name=name,
-                            factors=factors, gwp=gwp.value, as_of=_parse_date(as_of))
+    return InventoryRequest(
+        ledger=ledger_file,
+        organisation=organisation_file,
+        organisation_name=name,
+        factors=factors,
+        gwp=gwp.value,
+        as_of=_parse_date(as_of),
+    )
 
 
 # Options shared by every command that runs an inventory.
-OrgOption = Annotated[Optional[Path], typer.Option(
-    help="Organisation folder with activity.csv|.xlsx|.parquet and organisation.csv|.xlsx. Default: the bundled inputs/qfin.")]
-LedgerOption = Annotated[Optional[Path], typer.Option(
-    help="Activity ledger file (.csv, .xlsx, .parquet or a folder of .parquet files); use with --organisation instead of --org.")]
-OrganisationOption = Annotated[Optional[Path], typer.Option(help="Organisation metrics file (.csv or .xlsx): employees, revenue per year.")]
+OrgOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        help="Organisation folder with activity.csv|.xlsx|.parquet and organisation.csv|.xlsx. Default: the "
+        "bundled inputs/qfin."
+    ),
+]
+LedgerOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        help="Activity ledger file (.csv, .xlsx, .parquet or a folder of .parquet files); use with "
+        "--organisation instead of --org."
+    ),
+]
+OrganisationOption = Annotated[
+    Optional[Path],
+    typer.Option(help="Organisation metrics file (.csv or .xlsx): employees, revenue per year."),
+]
 GwpOption = Annotated[GwpSet, typer.Option(help="GWP set for per-gas factors (100-year).")]
-FactorsOption = Annotated[Optional[str], typer.Option(
-    help="Factor set: NAME[@VERSION] from factors/, or a folder with manifest.yaml. "
-         "Default: the latest china-corporate version released by --as-of.")]
-AsOfOption = Annotated[Optional[str], typer.Option(
-    "--as-of", help="Use only factors published on or before this date (YYYY-MM-DD, not after today), and by "
-                    "default the factor-set version released by then. Default: today.")]
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table (readable), json, or csv (one row per figure).")]
+FactorsOption = Annotated[
+    Optional[str],
+    typer.Option(
+        help="Factor set: NAME[@VERSION] from factors/, or a folder with manifest.yaml. "
+        "Default: the latest china-corporate version released by --as-of."
+    ),
+]
+AsOfOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--as-of",
+        help="Use only factors published on or before this date (YYYY-MM-DD, not after today), and by "
+        "default the factor-set version released by then. Default: today.",
+    ),
+]
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", help="table (readable), json, or csv (one row per figure).")
+]
 
 
 @contextmanager
@@ -254,8 +308,13 @@ def _progress(quiet: bool):
     if quiet or sys.stdout is None or not sys.stdout.isatty():
         yield lambda stage: None
         return
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=_console(stderr=True),
-                  transient=True) as bar:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=_console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task("starting")
         yield lambda stage: bar.update(task, description=stage)
 
@@ -278,12 +337,46 @@ def inventory(
     factors: FactorsOption = None,
     gwp: GwpOption = GwpSet.AR6,
     as_of: AsOfOption = None,
-    output_format: Annotated[OutputFormat, typer.Option("--format", help="table: readable; json: the inventory contract (README) on stdout; csv: one row per year on stdout.")] = OutputFormat.table,
-    out: Annotated[Optional[Path], typer.Option(help="Folder for the outputs (emission lines, inventory.json, manifest.json), published together. Default: outputs/<organisation>.")] = None,
-    xlsx: Annotated[Optional[Path], typer.Option(help="Also write the auditor workbook (live formulas) to this .xlsx file; see `carbon export xlsx`.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display (it is also off when stdout is not a terminal).")] = False,
-    engine: Annotated[Engine, typer.Option(help="pandas (default; Parquet ledgers run in chunks) or dask (a partitioned Parquet ledger on a Dask cluster).")] = Engine.pandas,
-    scheduler: Annotated[Optional[str], typer.Option(help="With --engine dask: a running scheduler, e.g. tcp://10.0.0.5:8786. Default: a local cluster.")] = None,
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format",
+            help="table: readable; json: the inventory contract (README) on stdout; csv: one row per year "
+            "on stdout.",
+        ),
+    ] = OutputFormat.table,
+    out: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="Folder for the outputs (emission lines, inventory.json, manifest.json), published "
+            "together. Default: outputs/<organisation>."
+        ),
+    ] = None,
+    xlsx: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="Also write the auditor workbook (live formulas) to this .xlsx file; see `carbon export "
+            "xlsx`."
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", help="No progress display (it is also off when stdout is not a terminal)."),
+    ] = False,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            help="pandas (default; Parquet ledgers run in chunks) or dask (a partitioned Parquet ledger on "
+            "a Dask cluster)."
+        ),
+    ] = Engine.pandas,
+    scheduler: Annotated[
+        Optional[str],
+        typer.Option(
+            help="With --engine dask: a running scheduler, e.g. tcp://10.0.0.5:8786. Default: a local "
+            "cluster."
+        ),
+    ] = None,
 ) -> None:
     """Compute Scope 1/2/3, energy, resources and intensities per year.
 
@@ -298,7 +391,7 @@ def inventory(
 
       carbon inventory --org inputs/illustrative-sites --gwp AR5
 
-      carbon inventory --ledger my/activity.xlsx --organisation my/organisation.csv --as-of 2025-03-31 --format json
+      carbon inventory --ledger my/activity.xlsx --organisation my/organisation.csv --format json
     """
     request = _request(org, ledger, organisation, factors, gwp, as_of)
     out_dir = out or Path("outputs") / request.organisation_name
@@ -314,10 +407,14 @@ def inventory(
         console = _console()
         render_table(published.inventory, console)
         lines = next(path for name, path in published.files.items() if name.startswith("emission_lines"))
-        console.print(f"Published the emission lines ({lines}), the summary ({published.files['inventory.json']}) and their "
-                      f"manifest ({published.files['manifest.json']}) as one set"
-                      + (f"; the auditor workbook to {published.workbook}" if published.workbook else ""),
-                      highlight=False, soft_wrap=True)
+        console.print(
+            f"Published the emission lines ({lines}), the summary ({published.files['inventory.json']}) and "
+            f"their "
+            f"manifest ({published.files['manifest.json']}) as one set"
+            + (f"; the auditor workbook to {published.workbook}" if published.workbook else ""),
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command("reconcile")
@@ -325,8 +422,16 @@ def reconcile_command(
     org: OrgOption = None,
     factors: FactorsOption = None,
     as_of: AsOfOption = None,
-    output_format: Annotated[OutputFormat, typer.Option("--format", help="table: flagged findings by document; json: every check; csv: one row per check.")] = OutputFormat.table,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any finding is inconsistent (for CI of a report draft).")] = False,
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format", help="table: flagged findings by document; json: every check; csv: one row per check."
+        ),
+    ] = OutputFormat.table,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Exit 1 when any finding is inconsistent (for CI of a report draft)."),
+    ] = False,
 ) -> None:
     """Check every figure printed in the organisation's published reports (ORG/published/*.yaml).
 
@@ -361,7 +466,9 @@ app.add_typer(export_app, name="export")
 
 @export_app.command("xlsx")
 def export_xlsx_command(
-    out: Annotated[Path, typer.Option(help="The .xlsx file to write (written to a temporary file, then renamed).")],
+    out: Annotated[
+        Path, typer.Option(help="The .xlsx file to write (written to a temporary file, then renamed).")
+    ],
     org: OrgOption = None,
     ledger: LedgerOption = None,
     organisation: OrganisationOption = None,
@@ -396,22 +503,35 @@ def export_xlsx_command(
 
 
 scenario_app = typer.Typer(
-    help=("What-if scenarios and pathways on a base year.\n\n"
-          "Example: carbon scenario run --set electricity.green_share=0.3\n\n"
-          "Example: carbon scenario pathway inputs/qfin/scenarios/pathway-2030.yaml --to 2030\n\n"
-          "Example: carbon vocab levers                  (every lever with its range)"),
+    help=(
+        "What-if scenarios and pathways on a base year.\n\n"
+        "Example: carbon scenario run --set electricity.green_share=0.3\n\n"
+        "Example: carbon scenario pathway inputs/qfin/scenarios/pathway-2030.yaml --to 2030\n\n"
+        "Example: carbon vocab levers                  (every lever with its range)"
+    ),
     no_args_is_help=True,
     rich_markup_mode=None,
 )
 app.add_typer(scenario_app, name="scenario")
-SetOption = Annotated[Optional[list[str]], typer.Option("--set", help="LEVER=VALUE, repeatable; applied after the file's levers, in order.")]
+SetOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--set", help="LEVER=VALUE, repeatable; applied after the file's levers, in order."),
+]
 
 
 @scenario_app.command("run")
 def scenario_run(
-    file: Annotated[Optional[Path], typer.Argument(help="Scenario YAML (base_year, levers). Optional when --set is given.")] = None,
+    file: Annotated[
+        Optional[Path],
+        typer.Argument(help="Scenario YAML (base_year, levers). Optional when --set is given."),
+    ] = None,
     set_: SetOption = None,
-    base_year: Annotated[Optional[int], typer.Option(min=1990, max=2100, help="Base year. Default: the file's base_year, else the latest ledger year.")] = None,
+    base_year: Annotated[
+        Optional[int],
+        typer.Option(
+            min=1990, max=2100, help="Base year. Default: the file's base_year, else the latest ledger year."
+        ),
+    ] = None,
     org: OrgOption = None,
     factors: FactorsOption = None,
     gwp: GwpOption = GwpSet.AR6,
@@ -446,7 +566,9 @@ def scenario_run(
 @scenario_app.command("pathway")
 def scenario_pathway(
     file: Annotated[Path, typer.Argument(help="Scenario YAML with a pathway: rates, ramps, target.")],
-    to: Annotated[int, typer.Option("--to", help="Last year of the projection (after the base year, at most 2100).")],
+    to: Annotated[
+        int, typer.Option("--to", help="Last year of the projection (after the base year, at most 2100).")
+    ],
     org: OrgOption = None,
     factors: FactorsOption = None,
     gwp: GwpOption = GwpSet.AR6,
@@ -510,7 +632,12 @@ app.add_typer(factors_app, name="factors")
 
 @factors_app.command("list")
 def factors_list(
-    ids: Annotated[bool, typer.Option("--ids", help="List every factor id of the set given by --factors (default: the latest) instead.")] = False,
+    ids: Annotated[
+        bool,
+        typer.Option(
+            "--ids", help="List every factor id of the set given by --factors (default: the latest) instead."
+        ),
+    ] = False,
     factors: FactorsOption = None,
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
@@ -523,17 +650,31 @@ def factors_list(
       carbon factors list --ids --factors china-corporate@2025.1
     """
     if ids:
-        vocab(topic="factors", factors=factors, output_format=output_format)
+        vocab(topic=Topic.factors, factors=factors, output_format=output_format)
         return
     sets = catalog.list_sets()
-    _emit({"factor_sets": sets}, output_format, lambda data: sets_frame(data["factor_sets"]),
-          lambda data, console: render_sets(data["factor_sets"], console))
+    _emit(
+        {"factor_sets": sets},
+        output_format,
+        lambda data: sets_frame(data["factor_sets"]),
+        lambda data, console: render_sets(data["factor_sets"], console),
+    )
 
 
 @factors_app.command("show")
 def factors_show(
-    factor_id: Annotated[str, typer.Argument(help="A factor_id, e.g. mee.elec.cn-sh.2023.location (`carbon vocab factors` lists them).")],
-    factors: Annotated[Optional[str], typer.Option(help="Look only in this set NAME[@VERSION] or folder. Default: every set, newest first.")] = None,
+    factor_id: Annotated[
+        str,
+        typer.Argument(
+            help="A factor_id, e.g. mee.elec.cn-sh.2023.location (`carbon vocab factors` lists them)."
+        ),
+    ],
+    factors: Annotated[
+        Optional[str],
+        typer.Option(
+            help="Look only in this set NAME[@VERSION] or folder. Default: every set, newest first."
+        ),
+    ] = None,
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Show one factor: value, unit, vintage, publication date, source citation and confidence.
@@ -567,8 +708,13 @@ def factors_diff(
 
 @factors_app.command("impact")
 def factors_impact(
-    candidate: Annotated[str, typer.Argument(help="The version you consider adopting, NAME@VERSION or a folder.")],
-    baseline: Annotated[Optional[str], typer.Option(help="The version you use now. Default: the version before CANDIDATE in the same set.")] = None,
+    candidate: Annotated[
+        str, typer.Argument(help="The version you consider adopting, NAME@VERSION or a folder.")
+    ],
+    baseline: Annotated[
+        Optional[str],
+        typer.Option(help="The version you use now. Default: the version before CANDIDATE in the same set."),
+    ] = None,
     org: OrgOption = None,
     ledger: LedgerOption = None,
     organisation: OrganisationOption = None,
@@ -618,14 +764,24 @@ def vocab(
     topic_name = topic.value if isinstance(topic, Topic) else str(topic)
     factor_set = load_factor_set(resolve_factor_set(factors))
     rows = catalog.vocabulary_listing(topic_name, factor_set)
-    title = f"{topic_name} ({factor_set.label})" if topic_name in ("regions", "attributes", "factors") else topic_name
-    _emit({"topic": topic_name, "factor_set": factor_set.label, "rows": rows}, output_format,
-          lambda data: pd.DataFrame(data["rows"]), lambda data, console: render_rows(title, data["rows"], console))
+    title = (
+        f"{topic_name} ({factor_set.label})"
+        if topic_name in ("regions", "attributes", "factors")
+        else topic_name
+    )
+    _emit(
+        {"topic": topic_name, "factor_set": factor_set.label, "rows": rows},
+        output_format,
+        lambda data: pd.DataFrame(data["rows"]),
+        lambda data, console: render_rows(title, data["rows"], console),
+    )
 
 
 @app.command("schema")
 def schema(
-    what: Annotated[str, typer.Argument(help="The contract whose JSON Schema to print: inventory.")] = "inventory",
+    what: Annotated[
+        str, typer.Argument(help="The contract whose JSON Schema to print: inventory.")
+    ] = "inventory",
 ) -> None:
     """Print the JSON Schema of the inventory contract (inventory.json, --format json), built from
     the vocabulary in force (resource figures and energy keys are data).

@@ -38,6 +38,7 @@ from carbon.engine import (
     scan,
 )
 from carbon.errors import CarbonError, LedgerError, Problem
+from carbon.models.inventory import Inventory
 from carbon.outputs import OutputSet, to_json, write_atomically
 from carbon.readers import arrow_to_frame
 from carbon.streaming import ids_in_dataset, same_schema
@@ -60,7 +61,9 @@ def _read(part: tuple[str, int, int]) -> pd.DataFrame:
     try:
         arrow = pyarrow.parquet.ParquetFile(file).read_row_group(group)
     except Exception as error:  # noqa: BLE001 - a corrupt page in a file whose footer reads
-        raise LedgerError([Problem(file, None, None, None, f"a readable Parquet file ({str(error)[:160]})")]) from None
+        raise LedgerError(
+            [Problem(file, None, None, None, f"a readable Parquet file ({str(error)[:160]})")]
+        ) from None
     return arrow_to_frame(arrow, first_row, file)
 
 
@@ -69,15 +72,24 @@ def scan_partition(part, context: Context) -> Scanned:
     return scan(_read(part), context).without_rows()
 
 
-def compute_partition(part, index: int, context: Context, keys: pd.DataFrame, selected: pd.DataFrame,
-                      coverage: pd.DataFrame | None, lines_dir: str) -> Computed | None:
+def compute_partition(
+    part,
+    index: int,
+    context: Context,
+    keys: pd.DataFrame,
+    selected: pd.DataFrame,
+    coverage: pd.DataFrame | None,
+    lines_dir: str,
+) -> Computed | None:
     """The compute step on a worker: lines written to lines_dir/part-NNNNN.parquet, aggregates returned."""
     scanned = scan(_read(part), context)
     if scanned.rows is None or scanned.rows.empty:
         return None
     computed = compute(assign_key_ids(scanned.rows, keys), selected, context, coverage)
-    pyarrow.parquet.write_table(same_schema(pa.Table.from_pandas(computed.lines, preserve_index=False)),
-                                Path(lines_dir) / f"part-{index:05d}.parquet")
+    pyarrow.parquet.write_table(
+        same_schema(pa.Table.from_pandas(computed.lines, preserve_index=False)),
+        Path(lines_dir) / f"part-{index:05d}.parquet",
+    )
     return Computed(computed.lines.iloc[:0], computed.line_totals, computed.row_totals)
 
 
@@ -89,21 +101,31 @@ def _client(scheduler: str | None):
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
-        raise CarbonError("--engine dask needs Dask: pip install 'carbon-inventory[dask]' (dask[distributed])") from None
+        raise CarbonError(
+            "--engine dask needs Dask: pip install 'carbon-inventory[dask]' (dask[distributed])"
+        ) from None
     if scheduler:
         if "://" not in scheduler or not scheduler.split("://", 1)[1]:
-            raise CarbonError(f"--scheduler {scheduler!r}: expected a scheduler address such as tcp://10.0.0.5:8786")
+            raise CarbonError(
+                f"--scheduler {scheduler!r}: expected a scheduler address such as tcp://10.0.0.5:8786"
+            )
         try:
             return Client(scheduler, timeout=CONNECT_TIMEOUT), None
         except Exception as error:  # noqa: BLE001 - any connection failure: the scheduler cannot be reached
-            raise CarbonError(f"--scheduler {scheduler}: cannot reach the Dask scheduler within {CONNECT_TIMEOUT} s "
-                              f"({error.__class__.__name__}: {str(error)[:160]}); is it running, and is the address right?") from None
+            raise CarbonError(
+                f"--scheduler {scheduler}: cannot reach the Dask scheduler within {CONNECT_TIMEOUT} s "
+                f"({error.__class__.__name__}: {str(error)[:160]}); is it running, and is the address right?"
+            ) from None
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     return Client(cluster), cluster
 
 
-def run_inventory_dask(request: InventoryRequest, outputs: OutputSet, scheduler: str | None = None,
-                       progress: Callable[[str], None] = lambda stage: None) -> tuple[dict, list[str]]:
+def run_inventory_dask(
+    request: InventoryRequest,
+    outputs: OutputSet,
+    scheduler: str | None = None,
+    progress: Callable[[str], None] = lambda stage: None,
+) -> tuple[Inventory, list[str]]:
     """The inventory on Dask: emission_lines/ (one Parquet file per partition) and inventory.json
     are written into the output set (published by the caller)."""
     context = open_context(request)
@@ -121,12 +143,28 @@ def run_inventory_dask(request: InventoryRequest, outputs: OutputSet, scheduler:
         lines_dir = outputs.path("emission_lines")
         lines_dir.mkdir()
         progress(f"computing {len(parts)} partitions")
-        keys, selected = client.scatter(plan.keys, broadcast=True), client.scatter(plan.selected, broadcast=True)
-        results = client.gather(client.map(compute_partition, parts, range(len(parts)), context=shared, keys=keys,
-                                           selected=selected, coverage=plan.coverage, lines_dir=str(lines_dir), pure=False))
+        keys, selected = (
+            client.scatter(plan.keys, broadcast=True),
+            client.scatter(plan.selected, broadcast=True),
+        )
+        results = client.gather(
+            client.map(
+                compute_partition,
+                parts,
+                range(len(parts)),
+                context=shared,
+                keys=keys,
+                selected=selected,
+                coverage=plan.coverage,
+                lines_dir=str(lines_dir),
+                pure=False,
+            )
+        )
         progress("aggregating")
         document, warnings = finish(plan, [r for r in results if r is not None])
-        write_atomically(outputs.path("inventory.json"), lambda stream: stream.write(to_json(document).encode("utf-8")))
+        write_atomically(
+            outputs.path("inventory.json"), lambda stream: stream.write(to_json(document).encode("utf-8"))
+        )
         return document, warnings
     finally:
         client.close()

@@ -54,7 +54,7 @@ from carbon.ledger import (
     repeated_claims,
     validate_table,
 )
-from carbon.models.inventory import Contract
+from carbon.models.inventory import Inventory
 from carbon.readers import MAX_ROWS_PER_CHECK
 
 COVERAGE_KEY = ["year", "market", "covered"]
@@ -72,7 +72,7 @@ class InventoryRequest:
 
 @dataclass(frozen=True)
 class InventoryResult:
-    inventory: Contract                  # the contract (carbon/models/inventory.py)
+    inventory: Inventory  # the contract (carbon/models/inventory.py)
     lines: pd.DataFrame
     warnings: list[str]
     rows: pd.DataFrame  # validated ledger rows with canonical quantities (for the workbook)
@@ -88,16 +88,28 @@ def is_parquet(ledger: Path) -> bool:
 def org_paths(org_dir: Path) -> tuple[Path, Path]:
     """The ledger and organisation files of an organisation folder: activity.csv, .xlsx or
     .parquet and organisation.csv or .xlsx. Two candidates for one file is ambiguous: refused."""
+
     def pick(stem: str, suffixes: tuple[str, ...]) -> Path:
         found = [org_dir / f"{stem}{suffix}" for suffix in suffixes if (org_dir / f"{stem}{suffix}").exists()]
         if len(found) > 1:
-            raise LedgerError([Problem(str(org_dir), None, None, ", ".join(p.name for p in found),
-                                       f"one {stem} file: keep one, or name it with --ledger/--organisation")])
+            raise LedgerError(
+                [
+                    Problem(
+                        str(org_dir),
+                        None,
+                        None,
+                        ", ".join(p.name for p in found),
+                        f"one {stem} file: keep one, or name it with --ledger/--organisation",
+                    )
+                ]
+            )
         return found[0] if found else org_dir / f"{stem}.csv"
+
     return pick("activity", (".csv", ".xlsx", ".parquet")), pick("organisation", (".csv", ".xlsx"))
 
 
 # ---------------------------------------------------------------- context
+
 
 @dataclass(frozen=True)
 class Context:
@@ -124,38 +136,67 @@ def open_context(request: InventoryRequest) -> Context:
 
 # ---------------------------------------------------------------- scan
 
+
 @dataclass
 class Scanned:
     """One validated chunk, and what the whole-ledger checks need from it."""
 
-    rows: pd.DataFrame | None          # validated rows in canonical units (None when the header is wrong)
+    rows: pd.DataFrame | None  # validated rows in canonical units (None when the header is wrong)
     problems: list[Problem]
-    hashes: np.ndarray                 # 64-bit hash of each row's record id
+    hashes: np.ndarray  # 64-bit hash of each row's record id
     row_numbers: np.ndarray
-    claims: pd.DataFrame               # claims of certificates that may be claimed once
-    keys: pd.DataFrame | None          # distinct factor keys, with first row and row count
-    coverage: pd.DataFrame | None      # electricity and instrument MWh per year and market
+    claims: pd.DataFrame  # claims of certificates that may be claimed once
+    keys: pd.DataFrame | None  # distinct factor keys, with first row and row count
+    coverage: pd.DataFrame | None  # electricity and instrument MWh per year and market
     years: set[int]
 
     def without_rows(self) -> Scanned:
         """The facts alone (a Dask worker returns these, not the rows)."""
-        return Scanned(None, self.problems, self.hashes, self.row_numbers, self.claims, self.keys, self.coverage, self.years)
+        return Scanned(
+            None,
+            self.problems,
+            self.hashes,
+            self.row_numbers,
+            self.claims,
+            self.keys,
+            self.coverage,
+            self.years,
+        )
 
 
 def scan(frame: pd.DataFrame, context: Context) -> Scanned:
     """Validate one chunk (row numbers are the file's) and convert it to canonical units."""
-    hashes = pd.util.hash_pandas_object(frame["record_id"], index=False).to_numpy() if "record_id" in frame \
+    hashes = (
+        pd.util.hash_pandas_object(frame["record_id"], index=False).to_numpy()
+        if "record_id" in frame
         else np.zeros(len(frame), dtype=np.uint64)
-    ledger, problems = validate_table(frame, context.file, check_record_ids=False)  # ids: across chunks, in plan
-    rows = None if ledger is None else fuel_to_energy(ledger.rows, context.factor_set)
-    usable = rows is not None and not rows.empty
-    return Scanned(rows=rows, problems=problems, hashes=hashes, row_numbers=frame["_row"].to_numpy(),
-                   claims=instrument_claims(frame), keys=key_stats(rows) if usable else None,
-                   coverage=coverage_totals(rows, context.factor_set) if usable else None,
-                   years={int(y) for y in rows["year"].unique()} if usable else set())
+    )
+    ledger, problems = validate_table(
+        frame, context.file, check_record_ids=False
+    )  # ids: across chunks, in plan
+    scanned = Scanned(
+        rows=None,
+        problems=problems,
+        hashes=hashes,
+        row_numbers=frame["_row"].to_numpy(),
+        claims=instrument_claims(frame),
+        keys=None,
+        coverage=None,
+        years=set(),
+    )
+    if ledger is None:
+        return scanned
+    rows = fuel_to_energy(ledger.rows, context.factor_set)
+    scanned.rows = rows
+    if not rows.empty:
+        scanned.keys = key_stats(rows)
+        scanned.coverage = coverage_totals(rows, context.factor_set)
+        scanned.years = {int(y) for y in rows["year"].unique()}
+    return scanned
 
 
 # ---------------------------------------------------------------- plan
+
 
 class Plan:
     """Whole-ledger checks and factor selection, fed chunk by chunk; `check` raises every input
@@ -169,8 +210,9 @@ class Plan:
         self.claims: list[pd.DataFrame] = []
         self.coverage_parts: list[pd.DataFrame] = []
         self.years: set[int] = set()
-        self.keys = pd.DataFrame({k: pd.Series(dtype="int64" if k == "year" else "object") for k in KEY}).assign(
-            key_id=pd.Series(dtype="int64"))
+        self.keys = pd.DataFrame(
+            {k: pd.Series(dtype="int64" if k == "year" else "object") for k in KEY}
+        ).assign(key_id=pd.Series(dtype="int64"))
         self.stats: list[pd.DataFrame] = []
         self.selected_parts: list[pd.DataFrame] = []
         self.missing: dict[int, dict] = {}
@@ -215,7 +257,9 @@ class Plan:
         """Instrument coverage totals of the whole ledger (None when no chunk had any)."""
         if not self.coverage_parts:
             return None
-        return pd.concat(self.coverage_parts).groupby(COVERAGE_KEY, as_index=False)[["demand", "supply"]].sum()
+        return (
+            pd.concat(self.coverage_parts).groupby(COVERAGE_KEY, as_index=False)[["demand", "supply"]].sum()
+        )
 
     @property
     def clean(self) -> bool:
@@ -233,7 +277,9 @@ class Plan:
         file = self.context.file
         problems = list(self.problems)
         if self.hashes:
-            problems += duplicate_ids(np.concatenate(self.hashes), np.concatenate(self.row_numbers), ids_at, file)
+            problems += duplicate_ids(
+                np.concatenate(self.hashes), np.concatenate(self.row_numbers), ids_at, file
+            )
             problems += repeated_claims(pd.concat(self.claims, ignore_index=True), file)
         if self.rows_seen == 0 and not problems:
             problems.append(Problem(file, None, None, None, "at least one activity row below the header"))
@@ -250,8 +296,14 @@ class Plan:
     def missing_problems(self) -> list[Problem]:
         if not self.missing:
             return []
-        stats = pd.concat(self.stats).groupby(KEY, sort=False).agg(first_row=("first_row", "min"), rows=("rows", "sum"))
-        return missing_factor_problems(self.missing, stats.reset_index().merge(self.keys, on=KEY), self.context.file)
+        stats = (
+            pd.concat(self.stats)
+            .groupby(KEY, sort=False)
+            .agg(first_row=("first_row", "min"), rows=("rows", "sum"))
+        )
+        return missing_factor_problems(
+            self.missing, stats.reset_index().merge(self.keys, on=KEY), self.context.file
+        )
 
 
 def assign_key_ids(rows: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
@@ -263,7 +315,9 @@ def assign_key_ids(rows: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(key_id=known["key_id"].to_numpy().astype(np.int64)[local])
 
 
-def duplicate_ids(hashes: np.ndarray, rows: np.ndarray, ids_at: Callable[[np.ndarray], list[str]], file: str) -> list[Problem]:
+def duplicate_ids(
+    hashes: np.ndarray, rows: np.ndarray, ids_at: Callable[[np.ndarray], list[str]], file: str
+) -> list[Problem]:
     """Repeated record ids, found by sorting one 64-bit hash per row; the ids themselves are read
     only for rows whose hash repeats (to name them, and to rule out hash collisions)."""
     order = np.argsort(hashes, kind="stable")
@@ -272,11 +326,19 @@ def duplicate_ids(hashes: np.ndarray, rows: np.ndarray, ids_at: Callable[[np.nda
     if not repeated.any():
         return []
     candidates = np.sort(rows[np.isin(hashes, sorted_hashes[1:][repeated])])
-    problems, first_row_of = [], {}
+    problems: list[Problem] = []
+    first_row_of: dict[str, int] = {}
     for row, value in zip(candidates, ids_at(candidates), strict=True):
         if value in first_row_of:
-            problems.append(Problem(file, int(row), "record_id", value,
-                                    f"a unique record id (already used on row {first_row_of[value]})"))
+            problems.append(
+                Problem(
+                    file,
+                    int(row),
+                    "record_id",
+                    value,
+                    f"a unique record id (already used on row {first_row_of[value]})",
+                )
+            )
         else:
             first_row_of[value] = int(row)
     return problems[:MAX_ROWS_PER_CHECK]
@@ -290,6 +352,7 @@ def ids_in(frame: pd.DataFrame) -> Callable[[np.ndarray], list[str]]:
 
 # ---------------------------------------------------------------- compute and finish
 
+
 @dataclass(frozen=True)
 class Computed:
     lines: pd.DataFrame
@@ -297,14 +360,16 @@ class Computed:
     row_totals: pd.DataFrame
 
 
-def compute(rows: pd.DataFrame, selected: pd.DataFrame, context: Context, coverage: pd.DataFrame | None) -> Computed:
+def compute(
+    rows: pd.DataFrame, selected: pd.DataFrame, context: Context, coverage: pd.DataFrame | None
+) -> Computed:
     """Emission lines of one chunk (rows with the plan's key ids; `selected`: the plan's
     factors) and their aggregates."""
     lines = emission_lines(rows, selected, context.factor_set, context.request.gwp, coverage)
     return Computed(lines, aggregate_lines(lines), aggregate_rows(rows))
 
 
-def finish(plan: Plan, parts: list[Computed]) -> tuple[Contract, list[str]]:
+def finish(plan: Plan, parts: list[Computed]) -> tuple[Inventory, list[str]]:
     """The inventory and warnings from the aggregates of every chunk."""
     context, request = plan.context, plan.context.request
     lines = combine([p.line_totals for p in parts], LINE_GROUP, LINE_SUMS)
@@ -312,12 +377,19 @@ def finish(plan: Plan, parts: list[Computed]) -> tuple[Contract, list[str]]:
     assert context.organisation is not None  # check() has refused a bad organisation file
     warnings = headcount_warnings(plan.years, context.organisation)
     notes = method_notes(lines, rows, context.factor_set, request.gwp, request.as_of) + warnings
-    document = inventory_document(request.organisation_name, request.gwp, request.as_of, context.factor_set,
-                                  year_summaries(lines, rows, context.organisation), notes)
+    document = inventory_document(
+        request.organisation_name,
+        request.gwp,
+        request.as_of,
+        context.factor_set,
+        year_summaries(lines, rows, context.organisation),
+        notes,
+    )
     return document, warnings
 
 
 # ---------------------------------------------------------------- the in-memory run: one chunk
+
 
 def _silent(stage: str) -> None:
     """Default progress reporter: says nothing."""
@@ -344,18 +416,31 @@ def run_inventory(request: InventoryRequest, progress: Callable[[str], None] = _
     progress(f"aggregating {len(computed.lines):,} emission lines")
     document, warnings = finish(plan, [computed])
     assert context.organisation is not None
-    return InventoryResult(inventory=document, lines=computed.lines, warnings=warnings, rows=rows,
-                           organisation=context.organisation, factor_set=context.factor_set, request=request)
+    return InventoryResult(
+        inventory=document,
+        lines=computed.lines,
+        warnings=warnings,
+        rows=rows,
+        organisation=context.organisation,
+        factor_set=context.factor_set,
+        request=request,
+    )
 
 
-def lines_for(rows: pd.DataFrame, factor_set: FactorSet, gwp: str, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+def lines_for(
+    rows: pd.DataFrame, factor_set: FactorSet, gwp: str, as_of: date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Key ids and emission lines for rows already validated (a scenario's changed rows).
     Raises FactorNotFound for rows whose key has no factor."""
     keys = key_stats(rows)
     keys = keys.assign(key_id=np.arange(len(keys)))
     selected, missing = select_factors(keys[[*KEY, "key_id"]], factor_set, as_of)
     if missing:
-        raise FactorNotFound(missing_factor_problems({m["key_id"]: m for m in missing}, keys, str(rows["ledger_file"].iloc[0])),
-                             "No emission factor for some rows")
+        raise FactorNotFound(
+            missing_factor_problems(
+                {m["key_id"]: m for m in missing}, keys, str(rows["ledger_file"].iloc[0])
+            ),
+            "No emission factor for some rows",
+        )
     rows = assign_key_ids(rows, keys[[*KEY, "key_id"]])
     return rows, emission_lines(rows, selected, factor_set, gwp)

@@ -35,14 +35,39 @@ from carbon.units import conversion_factor
 # Attribute columns a factor row may be specific to (a ledger row's attributes of the same names
 # select it). `kind` is the general one: the kind of use, substance or journey.
 FACTOR_ATTRIBUTES = ["waste_type", "route", "kind"]
-FACTOR_COLUMNS = ["factor_id", "activity", "region", "data_year", "gas", "value", "unit", "scope", "category",
-                  "method", *FACTOR_ATTRIBUTES, "source_id", "published", "gwp_basis", "confidence", "notes"]
+FACTOR_COLUMNS = [
+    "factor_id",
+    "activity",
+    "region",
+    "data_year",
+    "gas",
+    "value",
+    "unit",
+    "scope",
+    "category",
+    "method",
+    *FACTOR_ATTRIBUTES,
+    "source_id",
+    "published",
+    "gwp_basis",
+    "confidence",
+    "notes",
+]
 # Columns a factor table may leave out (tables released before the column existed).
 OPTIONAL_FACTOR_COLUMNS = {"kind"}
 TABLE_COLUMNS = {
     "factors": FACTOR_COLUMNS,
     "gwp": ["gwp_set", "gas", "value", "source_id", "confidence", "notes"],
-    "fuel_properties": ["property_id", "fuel", "property", "value", "unit", "source_id", "confidence", "notes"],
+    "fuel_properties": [
+        "property_id",
+        "fuel",
+        "property",
+        "value",
+        "unit",
+        "source_id",
+        "confidence",
+        "notes",
+    ],
     "regions": ["region", "level", "name", "name_zh", "parent", "source_id", "confidence", "notes"],
 }
 GLOBAL_REGION = "GLOBAL"
@@ -78,6 +103,7 @@ class FactorSet:
 
 # ---------------------------------------------------------------- locating and loading
 
+
 def _version_key(version: str) -> tuple:
     return tuple(int(part) if part.isdigit() else part for part in version.replace("-", ".").split("."))
 
@@ -102,7 +128,9 @@ def release_dates(name: str) -> dict[str, date]:
     return dates
 
 
-def resolve_factor_set(spec: str | None, default_name: str = "china-corporate", as_of: date | None = None) -> Path:
+def resolve_factor_set(
+    spec: str | None, default_name: str = "china-corporate", as_of: date | None = None
+) -> Path:
     """A folder path, or NAME[@VERSION] under the bundled factors folder.
 
     Without a version: the latest version released on or before `as_of` (today when not
@@ -114,17 +142,23 @@ def resolve_factor_set(spec: str | None, default_name: str = "china-corporate", 
     if (as_path / "manifest.yaml").is_file():
         return as_path
     if as_path.is_dir() or "/" in spec or "\\" in spec:
-        raise FactorSetError(f"--factors {spec}: expected a folder holding manifest.yaml, or NAME[@VERSION] "
-                             f"such as {default_name}@{(available_sets().get(default_name) or ['VERSION'])[-1]}")
+        raise FactorSetError(
+            f"--factors {spec}: expected a folder holding manifest.yaml, or NAME[@VERSION] "
+            f"such as {default_name}@{(available_sets().get(default_name) or ['VERSION'])[-1]}"
+        )
     name, _, version = spec.partition("@")
     sets = available_sets()
     if name not in sets:
         known = ", ".join(f"{n} ({', '.join(v)})" for n, v in sets.items()) or "none"
-        raise FactorSetError(f"factor set '{spec}' not found: expected a folder with manifest.yaml or one of: {known}"
-                             f"{did_you_mean(name, sets)}")
+        raise FactorSetError(
+            f"factor set '{spec}' not found: expected a folder with manifest.yaml or one of: {known}"
+            f"{did_you_mean(name, sets)}"
+        )
     if version and version not in sets[name]:
-        raise FactorSetError(f"factor set '{name}' has no version '{version}': available {', '.join(sets[name])}"
-                             f"{did_you_mean(version, sets[name])}")
+        raise FactorSetError(
+            f"factor set '{name}' has no version '{version}': available {', '.join(sets[name])}"
+            f"{did_you_mean(version, sets[name])}"
+        )
     if not version:
         released = release_dates(name)
         by_then = [v for v in sets[name] if v in released and released[v] <= (as_of or date.today())]
@@ -140,68 +174,118 @@ def _hash_mismatches(folder: Path, entries: list[dict]) -> list[str]:
         if not path.is_file():
             mismatches.append(f"{path}: listed in manifest.yaml but missing")
         elif (actual := file_sha256(path)) != entry.get("sha256"):
-            mismatches.append(f"{path}: sha256 does not match manifest.yaml (manifest {entry.get('sha256')}, file {actual})")
+            mismatches.append(
+                f"{path}: sha256 does not match manifest.yaml (manifest {entry.get('sha256')}, file {actual})"
+            )
     return mismatches
 
 
 def _rows_where(table: pd.DataFrame, mask: pd.Series, column: str, expected: str) -> list[Problem]:
-    return [Problem(file, int(line), column, value, expected)
-            for file, line, value in table.loc[mask, ["_file", "_line", column]].itertuples(index=False)]
+    return [
+        Problem(file, int(line), column, value, expected)
+        for file, line, value in table.loc[mask, ["_file", "_line", column]].itertuples(index=False)
+    ]
 
 
 def _table_problems(kind: str, table: pd.DataFrame, file: str, sources: dict) -> list[Problem]:
     """Column and per-row checks of one table (cross-table checks come later)."""
     expected = TABLE_COLUMNS[kind]
     columns = [c for c in table.columns if not c.startswith("_")]
-    problems = [Problem(file, 1, c, None, f"only known columns ({', '.join(expected)})") for c in columns if c not in expected]
-    problems += [Problem(file, 1, c, None, f"a column '{c}'") for c in expected
-                 if c not in columns and not (kind == "factors" and c in OPTIONAL_FACTOR_COLUMNS)]
+    problems = [
+        Problem(file, 1, c, None, f"only known columns ({', '.join(expected)})")
+        for c in columns
+        if c not in expected
+    ]
+    problems += [
+        Problem(file, 1, c, None, f"a column '{c}'")
+        for c in expected
+        if c not in columns and not (kind == "factors" and c in OPTIONAL_FACTOR_COLUMNS)
+    ]
     if problems:
         return problems
     for column in expected:
         if column not in table.columns:
             table[column] = ""  # an optional column the table predates
     if kind != "regions":
-        problems += _rows_where(table, ~table["source_id"].isin(list(sources)), "source_id",
-                                "a source_id listed under sources in manifest.yaml (every value needs a citation)")
+        problems += _rows_where(
+            table,
+            ~table["source_id"].isin(list(sources)),
+            "source_id",
+            "a source_id listed under sources in manifest.yaml (every value needs a citation)",
+        )
     if "value" in table:
-        problems += _rows_where(table, pd.to_numeric(table["value"], errors="coerce").isna(), "value", "a number")
+        problems += _rows_where(
+            table, pd.to_numeric(table["value"], errors="coerce").isna(), "value", "a number"
+        )
     if kind == "factors":
         year = pd.to_numeric(table["data_year"], errors="coerce")
-        problems += _rows_where(table, year.isna() | (year % 1 != 0) | (year < FIRST_YEAR) | (year > LAST_YEAR), "data_year",
-                                f"a year from {FIRST_YEAR} to {LAST_YEAR}")
+        problems += _rows_where(
+            table,
+            year.isna() | (year % 1 != 0) | (year < FIRST_YEAR) | (year > LAST_YEAR),
+            "data_year",
+            f"a year from {FIRST_YEAR} to {LAST_YEAR}",
+        )
         published = pd.to_datetime(table["published"], format="%Y-%m-%d", errors="coerce")
-        problems += _rows_where(table, published.isna(), "published", "the date the value became public, YYYY-MM-DD")
+        problems += _rows_where(
+            table, published.isna(), "published", "the date the value became public, YYYY-MM-DD"
+        )
         problems += _rows_where(table, ~table["scope"].isin(["1", "2", "3"]), "scope", "1, 2 or 3")
-        problems += _rows_where(table, ~table["method"].isin(["", "location", "market"]), "method", "empty, location or market")
-        problems += _rows_where(table, table["confidence"] == "", "confidence", "a confidence note (e.g. C2+, C1, C1*, D)")
+        problems += _rows_where(
+            table, ~table["method"].isin(["", "location", "market"]), "method", "empty, location or market"
+        )
+        problems += _rows_where(
+            table, table["confidence"] == "", "confidence", "a confidence note (e.g. C2+, C1, C1*, D)"
+        )
     return problems
 
 
 def _cross_table_problems(factors: pd.DataFrame, gwp: pd.DataFrame, regions: pd.DataFrame) -> list[Problem]:
-    problems = _rows_where(factors, factors["factor_id"].duplicated(keep=False), "factor_id", "a factor_id used only once")
-    problems += _rows_where(factors, factors.duplicated(SELECTION_KEY, keep=False), "factor_id",
-                            "one factor per (" + ", ".join(SELECTION_KEY) + "): another row has the same key")
-    problems += _rows_where(factors, ~factors["region"].isin(regions["region"]), "region", "a region listed in regions.csv")
-    problems += _rows_where(gwp, gwp.duplicated(["gwp_set", "gas"], keep=False), "gas", "one value per (gwp_set, gas)")
-    problems += _rows_where(regions, (regions["parent"] != "") & ~regions["parent"].isin(regions["region"]), "parent",
-                            "a parent that is itself listed in regions.csv")
+    problems = _rows_where(
+        factors, factors["factor_id"].duplicated(keep=False), "factor_id", "a factor_id used only once"
+    )
+    problems += _rows_where(
+        factors,
+        factors.duplicated(SELECTION_KEY, keep=False),
+        "factor_id",
+        "one factor per (" + ", ".join(SELECTION_KEY) + "): another row has the same key",
+    )
+    problems += _rows_where(
+        factors, ~factors["region"].isin(regions["region"]), "region", "a region listed in regions.csv"
+    )
+    problems += _rows_where(
+        gwp, gwp.duplicated(["gwp_set", "gas"], keep=False), "gas", "one value per (gwp_set, gas)"
+    )
+    problems += _rows_where(
+        regions,
+        (regions["parent"] != "") & ~regions["parent"].isin(regions["region"]),
+        "parent",
+        "a parent that is itself listed in regions.csv",
+    )
     return problems + _region_cycles(regions)
 
 
 def _region_cycles(regions: pd.DataFrame) -> list[Problem]:
     """A region whose parent chain comes back to itself would make every fallback loop."""
-    parent = dict(zip(regions["region"], regions["parent"]))
+    parent = dict(zip(regions["region"], regions["parent"], strict=True))
     problems = []
-    for region, first_parent, file, line in zip(regions["region"], regions["parent"], regions["_file"], regions["_line"]):
+    for region, first_parent, file, line in zip(
+        regions["region"], regions["parent"], regions["_file"], regions["_line"], strict=True
+    ):
         seen, current = [region], first_parent
         while current and current in parent and current not in seen:
             seen.append(current)
             current = parent[current]
         if current == region:
             chain = " -> ".join([*seen, current])
-            problems.append(Problem(file, int(line), "parent", first_parent,
-                                    f"a parent chain that ends without returning to a region (cycle: {chain})"))
+            problems.append(
+                Problem(
+                    file,
+                    int(line),
+                    "parent",
+                    first_parent,
+                    f"a parent chain that ends without returning to a region (cycle: {chain})",
+                )
+            )
     return problems
 
 
@@ -213,18 +297,40 @@ def _canonical_factor_values(factors: pd.DataFrame) -> tuple[pd.Series, list[Pro
     for (activity, gas, unit), index in factors.groupby(["activity", "gas", "unit"]).groups.items():
         first = factors.loc[index[0]]
         if gas not in vocab.gases:
-            problems.append(Problem(first["_file"], int(first["_line"]), "gas", gas,
-                                    f"one of {', '.join(vocab.gases)}{did_you_mean(gas, vocab.gases)}"))
+            problems.append(
+                Problem(
+                    first["_file"],
+                    int(first["_line"]),
+                    "gas",
+                    gas,
+                    f"one of {', '.join(vocab.gases)}{did_you_mean(gas, vocab.gases)}",
+                )
+            )
             continue
         if activity not in vocab.activities:
-            problems.append(Problem(first["_file"], int(first["_line"]), "activity", activity,
-                                    f"an activity of the vocabulary, one of {', '.join(vocab.activities)}"))
+            problems.append(
+                Problem(
+                    first["_file"],
+                    int(first["_line"]),
+                    "activity",
+                    activity,
+                    f"an activity of the vocabulary, one of {', '.join(vocab.activities)}",
+                )
+            )
             continue
         target = f"{vocab.gases[gas]}/({vocab.activity(activity).canonical_unit})"
         try:
             multiplier[index] = conversion_factor(unit, target)
         except UnitError as exc:
-            problems.append(Problem(first["_file"], int(first["_line"]), "unit", unit, f"a unit convertible to {target} ({exc})"))
+            problems.append(
+                Problem(
+                    first["_file"],
+                    int(first["_line"]),
+                    "unit",
+                    unit,
+                    f"a unit convertible to {target} ({exc})",
+                )
+            )
     return factors["value"].astype("float64") * multiplier, problems
 
 
@@ -243,8 +349,10 @@ def _table_path(folder: Path, entry: ManifestTable) -> Path:
     """The table's file, which must stay inside the set's folder (symlinks included)."""
     path = (folder / entry.file).resolve()
     if not path.is_relative_to(folder.resolve()):
-        raise FactorSetError(f"{folder / 'manifest.yaml'}, key 'tables': found {entry.file!r}; "
-                             "expected a file inside the factor set's folder")
+        raise FactorSetError(
+            f"{folder / 'manifest.yaml'}, key 'tables': found {entry.file!r}; "
+            "expected a file inside the factor set's folder"
+        )
     return path
 
 
@@ -258,12 +366,20 @@ def _read_factor_table(path: Path, kind: str) -> tuple[pd.DataFrame | None, list
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        return None, [Problem(file, line, None, repr(data[error.start:error.start + 4]), "UTF-8 text")]
+        return None, [Problem(file, line, None, repr(data[error.start : error.start + 4]), "UTF-8 text")]
     if not text.strip():
         return None, [Problem(file, 1, None, None, "a header row naming the columns (the file is empty)")]
     if text.count('"') % 2:  # an unclosed quote would swallow every row after it into one value
-        return None, [Problem(file, None, None, None, "every quote closed: a quote opens and never closes, so the rows "
-                              "after it would be read as one value")]
+        return None, [
+            Problem(
+                file,
+                None,
+                None,
+                None,
+                "every quote closed: a quote opens and never closes, so the rows "
+                "after it would be read as one value",
+            )
+        ]
     try:
         records = list(csv.reader(io.StringIO(text)))  # a few thousand rows: exact field counts per row
     except csv.Error as error:
@@ -273,8 +389,12 @@ def _read_factor_table(path: Path, kind: str) -> tuple[pd.DataFrame | None, list
     ragged = [(line, len(row)) for line, row in body if len(row) != len(header)]
     if ragged:  # the header's own problems first: an extra header name makes every row look short
         columns = _table_problems(kind, pd.DataFrame(columns=[*header, "_file", "_line"]), file, {})
-        return None, columns + [Problem(file, line, None, None, f"{len(header)} values, one per header column "
-                                        f"(this row has {count})") for line, count in ragged[:MAX_ROWS_PER_CHECK]]
+        return None, columns + [
+            Problem(
+                file, line, None, None, f"{len(header)} values, one per header column (this row has {count})"
+            )
+            for line, count in ragged[:MAX_ROWS_PER_CHECK]
+        ]
     table = pd.DataFrame([[v.strip() for v in row] for _, row in body], columns=header, dtype=str)
     table["_file"] = file
     table["_line"] = np.array([line for line, _ in body], dtype=np.int64)
@@ -288,8 +408,13 @@ def _value_problems(kind: str, table: pd.DataFrame, entry: ManifestTable) -> lis
     value = pd.to_numeric(table["value"], errors="coerce")
     problems = _rows_where(table, value.notna() & ~np.isfinite(value), "value", "a finite number")
     if kind == "factors" and entry.negative_values_reason is None:
-        problems += _rows_where(table, value < 0, "value", "a value of zero or more (a table of negative factors, "
-                                "such as removals, says why in the manifest: negative_values_reason)")
+        problems += _rows_where(
+            table,
+            value < 0,
+            "value",
+            "a value of zero or more (a table of negative factors, "
+            "such as removals, says why in the manifest: negative_values_reason)",
+        )
     elif kind in ("gwp", "fuel_properties"):
         problems += _rows_where(table, value <= 0, "value", "a positive number")
     return problems
@@ -311,12 +436,18 @@ def load_factor_set(folder: Path) -> FactorSet:
     entries = model.tables
     missing_kinds = [kind for kind in TABLE_COLUMNS if kind not in {e.kind for e in entries}]
     if missing_kinds:
-        raise FactorSetError(f"{manifest_path}: " + "; ".join(f"no table of kind {k}" for k in missing_kinds)
-                             + f" (kinds: {', '.join(TABLE_COLUMNS)})")
+        raise FactorSetError(
+            f"{manifest_path}: "
+            + "; ".join(f"no table of kind {k}" for k in missing_kinds)
+            + f" (kinds: {', '.join(TABLE_COLUMNS)})"
+        )
     paths = [_table_path(folder, entry) for entry in entries]
     mismatches = _hash_mismatches(folder, manifest["tables"])
     if mismatches:
-        raise FactorSetError("\n".join(mismatches) + "\nA table was changed after the set was released: restore it, or publish a new version.")
+        raise FactorSetError(
+            "\n".join(mismatches)
+            + "\nA table was changed after the set was released: restore it, or publish a new version."
+        )
     sources = manifest["sources"]
     tables: dict[str, list[pd.DataFrame]] = {kind: [] for kind in TABLE_COLUMNS}
     problems: list[Problem] = []
@@ -333,9 +464,17 @@ def load_factor_set(folder: Path) -> FactorSet:
     unreadable = len([p for p in problems if p.row in (None, 1)]) > 0
     empty = [kind for kind, parts in tables.items() if not parts]
     if unreadable or empty:  # wrong columns or unreadable files: row checks would only add noise
-        raise _schema_error(problems + [Problem(str(manifest_path), None, None, None, f"a readable table of kind {k}")
-                                        for k in empty if not problems])
-    factors, gwp, fuel, regions = (pd.concat(tables[k], ignore_index=True) for k in ("factors", "gwp", "fuel_properties", "regions"))
+        raise _schema_error(
+            problems
+            + [
+                Problem(str(manifest_path), None, None, None, f"a readable table of kind {k}")
+                for k in empty
+                if not problems
+            ]
+        )
+    factors, gwp, fuel, regions = (
+        pd.concat(tables[k], ignore_index=True) for k in ("factors", "gwp", "fuel_properties", "regions")
+    )
     problems += _cross_table_problems(factors, gwp, regions)
     factors["data_year"] = pd.to_numeric(factors["data_year"], errors="coerce").fillna(0).astype("int64")
     factors["scope"] = pd.to_numeric(factors["scope"], errors="coerce").fillna(0).astype("int64")
@@ -347,19 +486,31 @@ def load_factor_set(folder: Path) -> FactorSet:
         raise _schema_error(problems)
     gwp["value"] = gwp["value"].astype("float64")
     fuel["value"] = fuel["value"].astype("float64")
-    return FactorSet(name=model.name, version=model.version, path=folder, manifest=manifest,
-                     factors=factors, gwp=gwp, fuel_properties=fuel, regions=regions)
+    return FactorSet(
+        name=model.name,
+        version=model.version,
+        path=folder,
+        manifest=manifest,
+        factors=factors,
+        gwp=gwp,
+        fuel_properties=fuel,
+        regions=regions,
+    )
 
 
 def _schema_error(problems: list[Problem]) -> FactorSetError:
-    return FactorSetError(f"the factor set breaks its schema ({len(problems)} problems):\n" + "\n".join(f"  - {p}" for p in problems))
+    return FactorSetError(
+        f"the factor set breaks its schema ({len(problems)} problems):\n"
+        + "\n".join(f"  - {p}" for p in problems)
+    )
 
 
 # ---------------------------------------------------------------- selection
 
+
 def region_chains(regions: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
     """(region, candidate, rank) rows: each wanted region, then its parents, ending at GLOBAL."""
-    parent = dict(zip(regions["region"], regions["parent"]))
+    parent = dict(zip(regions["region"], regions["parent"], strict=True))
     rows = []
     for region in wanted:
         if region not in parent:
@@ -378,18 +529,23 @@ def _selection_notes(selected: pd.DataFrame, factor_set: FactorSet) -> list[str]
     activity and method at the ledger region's level (provincial grid factors, say). IPCC
     fuel defaults being GLOBAL, or market-based grid factors being national, is the design.
     """
-    level = dict(zip(factor_set.regions["region"], factor_set.regions["level"]))
+    level = dict(zip(factor_set.regions["region"], factor_set.regions["level"], strict=True))
     factors = factor_set.factors
-    covered = set(zip(factors["activity"], factors["method"], factors["region"].map(level)))
+    covered = set(zip(factors["activity"], factors["method"], factors["region"].map(level), strict=True))
     notes = []
     for row in selected.itertuples(index=False):
         parts = []
         if row.region_rank > 0 and (row.activity, row.method, level.get(row.region)) in covered:
             parts.append(f"region fallback {row.region} -> {row.factor_region}")
         if row.data_year > row.year:
-            parts.append(f"vintage {row.data_year} is after reporting year {row.year} (no earlier vintage published)")
+            parts.append(
+                f"vintage {row.data_year} is after reporting year {row.year} (no earlier vintage published)"
+            )
         elif row.vintaged and row.year - row.data_year > STALE_AFTER_YEARS:
-            parts.append(f"stale factor: data year {row.data_year} lags reporting year {row.year} by {row.year - row.data_year} years")
+            parts.append(
+                f"stale factor: data year {row.data_year} lags reporting year {row.year} by "
+                f"{row.year - row.data_year} years"
+            )
         notes.append("; ".join(parts))
     return notes
 
@@ -403,16 +559,23 @@ def select_factors(keys: pd.DataFrame, factor_set: FactorSet, as_of: date) -> tu
     factors = factor_set.factors
     eligible = factors[factors["published"] <= as_of]
     chains = region_chains(factor_set.regions, sorted(keys["region"].unique()))
-    candidates = keys.merge(chains, on="region").merge(
-        eligible.rename(columns={"region": "factor_region"}),
-        left_on=["activity", "candidate", *FACTOR_ATTRIBUTES],
-        right_on=["activity", "factor_region", *FACTOR_ATTRIBUTES],
-    ).rename(columns={"rank": "region_rank"})
+    candidates = (
+        keys.merge(chains, on="region")
+        .merge(
+            eligible.rename(columns={"region": "factor_region"}),
+            left_on=["activity", "candidate", *FACTOR_ATTRIBUTES],
+            right_on=["activity", "factor_region", *FACTOR_ATTRIBUTES],
+        )
+        .rename(columns={"rank": "region_rank"})
+    )
     # Most specific region first, then the latest vintage not after the reporting year,
     # then (only if none) the earliest later vintage.
     not_after = candidates["data_year"] <= candidates["year"]
-    candidates["vintage_order"] = np.where(not_after, candidates["year"] - candidates["data_year"],
-                                           10_000 + candidates["data_year"] - candidates["year"])
+    candidates["vintage_order"] = np.where(
+        not_after,
+        candidates["year"] - candidates["data_year"],
+        10_000 + candidates["data_year"] - candidates["year"],
+    )
     candidates = candidates.sort_values(["key_id", *COMPONENT, "region_rank", "vintage_order"], kind="stable")
     selected = candidates.drop_duplicates(["key_id", *COMPONENT], keep="first").copy()
     # Keep only components from the best region: a national factor must not mix with a provincial one.
@@ -422,7 +585,9 @@ def select_factors(keys: pd.DataFrame, factor_set: FactorSet, as_of: date) -> tu
     return selected, _unmatched(keys, selected, chains, factor_set, as_of)
 
 
-def _unmatched(keys: pd.DataFrame, selected: pd.DataFrame, chains: pd.DataFrame, factor_set: FactorSet, as_of: date) -> list[dict]:
+def _unmatched(
+    keys: pd.DataFrame, selected: pd.DataFrame, chains: pd.DataFrame, factor_set: FactorSet, as_of: date
+) -> list[dict]:
     """Keys with no factor at all, or missing a required Scope 2 method; each says which column
     to blame (region, or the attribute combination no factor has) and what would work."""
     activities = vocabulary().activities
@@ -435,9 +600,16 @@ def _unmatched(keys: pd.DataFrame, selected: pd.DataFrame, chains: pd.DataFrame,
         if found is not None and required <= found:
             continue
         if key.region not in set(regions):
-            missing.append({"key_id": key.key_id, "column": "region", "value": key.region,
-                            "expected": f"a region listed in {factor_set.label} regions.csv, such as CN, CN-SH, CN-BJ, CN-HA"
-                                        f"{did_you_mean(key.region, regions)} (see `carbon vocab regions`)"})
+            missing.append(
+                {
+                    "key_id": key.key_id,
+                    "column": "region",
+                    "value": key.region,
+                    "expected": f"a region listed in {factor_set.label} regions.csv, such as CN, CN-SH, "
+                    f"CN-BJ, CN-HA"
+                    f"{did_you_mean(key.region, regions)} (see `carbon vocab regions`)",
+                }
+            )
             continue
         unknown = _attributes_without_factor(key, factor_set)
         if unknown is not None:
@@ -447,10 +619,17 @@ def _unmatched(keys: pd.DataFrame, selected: pd.DataFrame, chains: pd.DataFrame,
         lacking = f"{' and '.join(sorted(required - (found or set())))}-based " if found else ""
         values = [getattr(key, a) for a in FACTOR_ATTRIBUTES if getattr(key, a)]
         detail = f" ({', '.join(values)})" if values else ""
-        missing.append({"key_id": key.key_id, "column": "region", "value": key.region,
-                        "expected": f"an emission factor: no {lacking}{key.activity}{detail} factor for {key.year} in "
-                                    f"{factor_set.label} after trying regions {tried}, any data year, published on or "
-                                    f"before {as_of.isoformat()}"})
+        missing.append(
+            {
+                "key_id": key.key_id,
+                "column": "region",
+                "value": key.region,
+                "expected": f"an emission factor: no {lacking}{key.activity}{detail} factor for {key.year} "
+                f"in "
+                f"{factor_set.label} after trying regions {tried}, any data year, published on or "
+                f"before {as_of.isoformat()}",
+            }
+        )
     return missing
 
 
@@ -469,15 +648,23 @@ def _attributes_without_factor(key, factor_set: FactorSet) -> dict | None:
     options = combos[(combos[leading] == values[:-1]).all(axis=1)] if leading else combos
     offered = " or ".join(sorted(options[last].astype(str))) or "(none)"
     prefix = f"for {' / '.join(values[:-1])}, " if leading else ""
-    return {"column": last, "value": " / ".join(values),
-            "expected": f"a {' and '.join(attributes)} with a factor in {factor_set.label}: {prefix}{last} {offered} "
-                        "(see `carbon vocab attributes`)"}
+    return {
+        "column": last,
+        "value": " / ".join(values),
+        "expected": f"a {' and '.join(attributes)} with a factor in {factor_set.label}: {prefix}{last} "
+        f"{offered} "
+        "(see `carbon vocab attributes`)",
+    }
 
 
 def key_stats(rows: pd.DataFrame) -> pd.DataFrame:
     """Per distinct key of `rows`: the first ledger row, the number of rows and the region (for messages)."""
     grouped = rows[KEY].assign(ledger_row=rows["ledger_row"].to_numpy())
-    stats = grouped.groupby(KEY, observed=True, sort=False).agg(first_row=("ledger_row", "min"), rows=("ledger_row", "size")).reset_index()
+    stats = (
+        grouped.groupby(KEY, observed=True, sort=False)
+        .agg(first_row=("ledger_row", "min"), rows=("ledger_row", "size"))
+        .reset_index()
+    )
     return stats.astype({k: "object" for k in KEY if k != "year"})
 
 
@@ -489,5 +676,7 @@ def missing_factor_problems(missing: dict[int, dict], stats: pd.DataFrame, file:
     for key_id, entry in missing.items():
         first_row, count = by_id.at[key_id, "first_row"], by_id.at[key_id, "rows"]
         also = f" ({count - 1} more rows with the same key)" if count > 1 else ""
-        problems.append(Problem(file, int(first_row), entry["column"], str(entry["value"]), entry["expected"] + also))
+        problems.append(
+            Problem(file, int(first_row), entry["column"], str(entry["value"]), entry["expected"] + also)
+        )
     return problems

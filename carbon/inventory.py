@@ -17,7 +17,7 @@ import pandas as pd
 from carbon.errors import CarbonError
 from carbon.factors import FACTOR_ATTRIBUTES, FactorSet
 from carbon.ledger import Organisation
-from carbon.models.inventory import Contract, inventory_model
+from carbon.models.inventory import FactorSetRef, Inventory, InventoryYear, inventory_model
 from carbon.models.vocabulary import vocabulary
 from carbon.units import conversion_factor, has_dimension
 
@@ -36,11 +36,17 @@ def energy_mwh_multiplier(rows: pd.DataFrame) -> pd.Series:
     activities = vocabulary().activities
     energy_activities = {a: activities[a].canonical_unit for a in vocabulary().energy_keys}
     units = rows["unit"].astype("category")  # map the distinct units, not every row
-    per_unit = {u: conversion_factor(str(u), "MWh") if str(u).strip() and has_dimension(str(u), "[energy]") else np.nan
-                for u in units.cat.categories}
+    per_unit = {
+        u: conversion_factor(str(u), "MWh")
+        if str(u).strip() and has_dimension(str(u), "[energy]")
+        else np.nan
+        for u in units.cat.categories
+    }
     direct = units.map(per_unit).astype("float64")
     to_mwh = {a: conversion_factor(unit, "MWh") for a, unit in energy_activities.items()}
-    via_canonical = rows["canonical_multiplier"] * rows["activity"].astype("category").map(to_mwh).astype("float64")
+    via_canonical = rows["canonical_multiplier"] * rows["activity"].astype("category").map(to_mwh).astype(
+        "float64"
+    )
     multiplier = direct.where(direct.notna(), via_canonical)
     return multiplier.where(rows["activity"].isin(list(energy_activities)), 0.0).astype("float64")
 
@@ -51,7 +57,10 @@ def _energy_mwh(rows: pd.DataFrame, years: list[int]) -> dict[str, pd.Series]:
     by_key: dict[str, list[str]] = {}
     for activity, key in vocabulary().energy_keys.items():
         by_key.setdefault(key, []).append(activity)
-    return {key: _sum_by_year(frame, rows["activity"].isin(members), years, "energy_mwh") for key, members in by_key.items()}
+    return {
+        key: _sum_by_year(frame, rows["activity"].isin(members), years, "energy_mwh")
+        for key, members in by_key.items()
+    }
 
 
 def _ratio(numerator: float, denominator: float | None) -> float | None:
@@ -70,8 +79,19 @@ def _metric(organisation: Organisation, year: int, name: str) -> float | None:
 # Summaries are computed from aggregates: emission lines and ledger rows grouped by what the
 # summary and the method notes need, with sums and counts. The in-memory run aggregates its
 # lines; a chunked run adds up per-chunk aggregates (combine); both then share this code.
-LINE_GROUP = ["year", "scope", "category", "method", "gas", "activity", "factor_id", "factor_region", "factor_data_year",
-              "selection_note", "gwp_basis"]
+LINE_GROUP = [
+    "year",
+    "scope",
+    "category",
+    "method",
+    "gas",
+    "activity",
+    "factor_id",
+    "factor_region",
+    "factor_data_year",
+    "selection_note",
+    "gwp_basis",
+]
 LINE_SUMS = ["tco2e", "emissions_t_gas", "quantity_canonical", "used_quantity", "line_count"]
 ROW_GROUP = ["year", "activity", *FACTOR_ATTRIBUTES, "unit", "canonical_multiplier", "conversion_flag"]
 ROW_SUMS = ["quantity", "quantity_canonical", "row_count"]
@@ -93,19 +113,27 @@ def _by_value(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Plain (non-categorical) keys in value order, so later sums add up in the same order
     whatever the input format's category codes were (CSV and Parquet give identical totals)."""
     frame = frame.astype({k: "object" for k in keys if isinstance(frame[k].dtype, pd.CategoricalDtype)})
-    return frame.sort_values(keys, key=lambda column: column.astype(str), kind="stable").reset_index(drop=True)
+    return frame.sort_values(keys, key=lambda column: column.astype(str), kind="stable").reset_index(
+        drop=True
+    )
 
 
 def aggregate_lines(lines: pd.DataFrame) -> pd.DataFrame:
     frame = lines[LINE_GROUP + ["tco2e", "emissions_t_gas", "quantity_canonical"]].assign(
-        used_quantity=lines["quantity_canonical"] * lines["applied_share"], line_count=1)
-    return _by_value(frame.groupby(LINE_GROUP, observed=True, dropna=False)[LINE_SUMS].sum().reset_index(), LINE_GROUP)
+        used_quantity=lines["quantity_canonical"] * lines["applied_share"], line_count=1
+    )
+    return _by_value(
+        frame.groupby(LINE_GROUP, observed=True, dropna=False)[LINE_SUMS].sum().reset_index(), LINE_GROUP
+    )
 
 
 def aggregate_rows(rows: pd.DataFrame) -> pd.DataFrame:
-    frame = rows[[c for c in ROW_GROUP if c != "conversion_flag"] + ["quantity", "quantity_canonical"]].assign(
-        conversion_flag=conversion_flags(rows["conversion"]), row_count=1)
-    return _by_value(frame.groupby(ROW_GROUP, observed=True, dropna=False)[ROW_SUMS].sum().reset_index(), ROW_GROUP)
+    frame = rows[
+        [c for c in ROW_GROUP if c != "conversion_flag"] + ["quantity", "quantity_canonical"]
+    ].assign(conversion_flag=conversion_flags(rows["conversion"]), row_count=1)
+    return _by_value(
+        frame.groupby(ROW_GROUP, observed=True, dropna=False)[ROW_SUMS].sum().reset_index(), ROW_GROUP
+    )
 
 
 def combine(parts: list[pd.DataFrame], keys: list[str], sums: list[str]) -> pd.DataFrame:
@@ -114,7 +142,9 @@ def combine(parts: list[pd.DataFrame], keys: list[str], sums: list[str]) -> pd.D
     return _by_value(frame.groupby(keys, dropna=False, sort=False)[sums].sum().reset_index(), keys)
 
 
-def year_summaries(lines: pd.DataFrame, rows: pd.DataFrame, organisation: Organisation) -> list[Contract]:
+def year_summaries(
+    lines: pd.DataFrame, rows: pd.DataFrame, organisation: Organisation
+) -> list[InventoryYear]:
     """Per-year inventory (the contract's InventoryYear) from aggregated lines and rows."""
     vocab = vocabulary()
     _, year_model, intensity_model = inventory_model(vocab)
@@ -123,7 +153,9 @@ def year_summaries(lines: pd.DataFrame, rows: pd.DataFrame, organisation: Organi
     scope2_location = _sum_by_year(lines, (lines["scope"] == 2) & (lines["method"] == "location"), years)
     scope2_market = _sum_by_year(lines, (lines["scope"] == 2) & (lines["method"] == "market"), years)
     scope3_lines = lines[lines["scope"] == 3]
-    scope3_by_category = scope3_lines.pivot_table(index="year", columns="category", values="tco2e", aggfunc="sum", fill_value=0.0)
+    scope3_by_category = scope3_lines.pivot_table(
+        index="year", columns="category", values="tco2e", aggfunc="sum", fill_value=0.0
+    )
     scope3 = _sum_by_year(lines, lines["scope"] == 3, years)
     energy = _energy_mwh(rows, years)
     resources = _resources(rows, years)
@@ -135,11 +167,21 @@ def year_summaries(lines: pd.DataFrame, rows: pd.DataFrame, organisation: Organi
         employees = _metric(organisation, year, "employees")
         revenue = _metric(organisation, year, "revenue")
         energy_total = sum(series[year] for series in energy.values())
-        categories = scope3_by_category.loc[year] if year in scope3_by_category.index else pd.Series(dtype="float64")
-        figures = {name: ({part: float(s[year]) for part, s in value.items()} if isinstance(value, dict) else float(value[year]))
-                   for name, value in resources.items()}
-        per_employee = {resource.per_employee: _ratio(_total(figures[name]), employees)
-                        for name, resource in vocab.resources.items()}
+        categories = (
+            scope3_by_category.loc[year] if year in scope3_by_category.index else pd.Series(dtype="float64")
+        )
+        figures = {
+            name: (
+                {part: float(s[year]) for part, s in value.items()}
+                if isinstance(value, dict)
+                else float(value[year])
+            )
+            for name, value in resources.items()
+        }
+        per_employee = {
+            resource.per_employee: _ratio(_total(figures[name]), employees)
+            for name, resource in vocab.resources.items()
+        }
         values = {
             "year": year,
             "scope1": float(scope1[year]),
@@ -149,10 +191,15 @@ def year_summaries(lines: pd.DataFrame, rows: pd.DataFrame, organisation: Organi
             "scope3_by_category": {str(c): float(v) for c, v in categories.items() if v != 0},
             "total_location": float(total_location),
             "total_market": float(total_market),
-            "energy_mwh": {"total": float(energy_total), **{key: float(s[year]) for key, s in energy.items()}},
+            "energy_mwh": {
+                "total": float(energy_total),
+                **{key: float(s[year]) for key, s in energy.items()},
+            },
             **figures,
             # A whole headcount stays an integer; a scenario's scaled headcount is not rounded.
-            "employees": None if employees is None else (int(employees) if float(employees).is_integer() else employees),
+            "employees": None
+            if employees is None
+            else (int(employees) if float(employees).is_integer() else employees),
             "revenue_rmb_million": revenue,
             "intensity": {
                 "tco2e_per_employee": _ratio(total_location, employees),
@@ -163,7 +210,7 @@ def year_summaries(lines: pd.DataFrame, rows: pd.DataFrame, organisation: Organi
             },
         }
         _require_finite(values, f"year {year}")
-        summaries.append(year_model(**{**values, "intensity": intensity_model(**values["intensity"])}))
+        summaries.append(year_model.model_validate(values))
     return summaries
 
 
@@ -179,9 +226,13 @@ def _resources(rows: pd.DataFrame, years: list[int]) -> dict[str, pd.Series | di
         if resource.split is None:
             figures[name] = _sum_by_year(rows, mine, years, "quantity_canonical")
             continue
-        classes = rows[resource.split.attribute].astype(str).map(vocabulary().classes(resource.split.attribute))
-        figures[name] = {cls: _sum_by_year(rows, mine & (classes == cls), years, "quantity_canonical")
-                         for cls in resource.split.classes}
+        classes = (
+            rows[resource.split.attribute].astype(str).map(vocabulary().classes(resource.split.attribute))
+        )
+        figures[name] = {
+            cls: _sum_by_year(rows, mine & (classes == cls), years, "quantity_canonical")
+            for cls in resource.split.classes
+        }
     return figures
 
 
@@ -192,36 +243,67 @@ def _require_finite(values: dict, where: str) -> None:
         if isinstance(value, dict):
             _require_finite(value, f"{where}, {key}")
         elif isinstance(value, float) and not np.isfinite(value):
-            raise CarbonError(f"{where}, {key}: the result is not a finite number; an input quantity, factor or "
-                              "denominator is too large or too small to divide by")
+            raise CarbonError(
+                f"{where}, {key}: the result is not a finite number; an input quantity, factor or "
+                "denominator is too large or too small to divide by"
+            )
 
 
-def method_notes(lines: pd.DataFrame, rows: pd.DataFrame, factor_set: FactorSet, gwp_set: str, as_of: date) -> list[str]:
+def method_notes(
+    lines: pd.DataFrame, rows: pd.DataFrame, factor_set: FactorSet, gwp_set: str, as_of: date
+) -> list[str]:
     """What a reader must know to reproduce the figures: factors chosen, fallbacks, caveats.
 
     Takes aggregated lines and rows (aggregate_lines, aggregate_rows)."""
-    notes = [f"Factor set {factor_set.label}; GWP {gwp_set} (100-year); factors published on or before {as_of.isoformat()}."]
+    notes = [
+        f"Factor set {factor_set.label}; GWP {gwp_set} (100-year); factors published on or before "
+        f"{as_of.isoformat()}."
+    ]
     released = str(factor_set.manifest.get("released") or "")
     if released and released > as_of.isoformat():
-        notes.append(f"Factor set {factor_set.label} was released on {released}, after the as-of date, and no earlier version "
-                     f"exists: only its factors published on or before {as_of.isoformat()} are used.")
+        notes.append(
+            f"Factor set {factor_set.label} was released on {released}, after the as-of date, and no "
+            f"earlier version "
+            f"exists: only its factors published on or before {as_of.isoformat()} are used."
+        )
     keys = ["year", "activity", "method", "factor_region", "factor_data_year"]
-    chosen = lines.groupby(keys, dropna=False, observed=True)["factor_id"].agg(lambda ids: ", ".join(sorted(set(map(str, ids))))).reset_index()
+    chosen = (
+        lines.groupby(keys, dropna=False, observed=True)["factor_id"]
+        .agg(lambda ids: ", ".join(sorted(set(map(str, ids)))))
+        .reset_index()
+    )
     for row in chosen.itertuples(index=False):
         method = f" {row.method}-based" if row.method else ""
-        notes.append(f"{row.year} {row.activity}{method}: data year {row.factor_data_year}, region {row.factor_region} ({row.factor_id})")
-    fallbacks = lines[lines["selection_note"] != ""].groupby(["year", "activity", "selection_note"], observed=True)["line_count"].sum()
+        notes.append(
+            f"{row.year} {row.activity}{method}: data year {row.factor_data_year}, region "
+            f"{row.factor_region} ({row.factor_id})"
+        )
+    fallbacks = (
+        lines[lines["selection_note"] != ""]
+        .groupby(["year", "activity", "selection_note"], observed=True)["line_count"]
+        .sum()
+    )
     for (year, activity, note), count in fallbacks.items():
         notes.append(f"Caveat, {year} {activity}: {note} ({count} lines)")
     other_basis = lines[(lines["gas"] == "CO2e") & (lines["gwp_basis"] != gwp_set)]
     for (year, basis), group in other_basis.groupby(["year", "gwp_basis"], observed=True):
         ids = ", ".join(sorted(group["factor_id"].astype(str).unique()))
-        notes.append(f"Mixed GWP basis, {year}: {group['tco2e'].sum():.2f} tCO2e on {int(group['line_count'].sum())} lines come from "
-                     f"CO2e factors on {basis}, not {gwp_set} (published in CO2e only, not re-based): {ids}")
+        notes.append(
+            f"Mixed GWP basis, {year}: {group['tco2e'].sum():.2f} tCO2e on {int(group['line_count'].sum())} "
+            f"lines come from "
+            f"CO2e factors on {basis}, not {gwp_set} (published in CO2e only, not re-based): {ids}"
+        )
     notes += _instrument_notes(lines)
-    flags = rows[rows["conversion_flag"].astype(str) != ""].groupby("conversion_flag", observed=True)["row_count"].sum()
+    flags = (
+        rows[rows["conversion_flag"].astype(str) != ""]
+        .groupby("conversion_flag", observed=True)["row_count"]
+        .sum()
+    )
     for flag, count in flags.items():
-        notes.append(f"Conversion on {int(count)} ledger rows through {flag} (see the conversion column of the emission lines).")
+        notes.append(
+            f"Conversion on {int(count)} ledger rows through {flag} (see the conversion column of the "
+            f"emission lines)."
+        )
     return notes
 
 
@@ -237,17 +319,36 @@ def _instrument_notes(lines: pd.DataFrame) -> list[str]:
         for year, group in held_lines.groupby("year"):
             held, used = group["quantity_canonical"].sum(), group["used_quantity"].sum()
             consumed = use.loc[use["year"] == year, "quantity_canonical"].sum()
-            note = (f"Instruments, {year}: {held:,.2f} {unit} of {' / '.join(kinds)} ({int(group['line_count'].sum())} "
-                    f"instrument rows) cover {used:,.2f} of {consumed:,.2f} {unit} of {covered} in the market-based total")
+            note = (
+                f"Instruments, {year}: {held:,.2f} {unit} of {' / '.join(kinds)} "
+                f"({int(group['line_count'].sum())} "
+                f"instrument rows) cover {used:,.2f} of {consumed:,.2f} {unit} of {covered} in the "
+                f"market-based total"
+            )
             if held - used > 1e-9:
-                note += f"; {held - used:,.2f} {unit} unused (in excess of use in the same year and market; not carried over)"
+                note += (
+                    f"; {held - used:,.2f} {unit} unused (in excess of use in the same year and market; "
+                    "not carried over)"
+                )
             notes.append(note)
     return notes
 
 
-def inventory_document(organisation_name: str, gwp_set: str, as_of: date, factor_set: FactorSet,
-                       years: list[Contract], notes: list[str]) -> Contract:
+def inventory_document(
+    organisation_name: str,
+    gwp_set: str,
+    as_of: date,
+    factor_set: FactorSet,
+    years: list[InventoryYear],
+    notes: list[str],
+) -> Inventory:
     """The inventory contract (`carbon inventory --format json`), with method notes."""
     inventory, _, _ = inventory_model()
-    return inventory(organisation=organisation_name, gwp=gwp_set, as_of=as_of.isoformat(),
-                     factor_sets=[{"name": factor_set.name, "version": factor_set.version}], years=years, notes=notes)
+    return inventory(
+        organisation=organisation_name,
+        gwp=gwp_set,
+        as_of=as_of.isoformat(),
+        factor_sets=[FactorSetRef(name=factor_set.name, version=factor_set.version)],
+        years=years,
+        notes=notes,
+    )

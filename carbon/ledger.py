@@ -35,7 +35,17 @@ BASIS_UNITS = {"[mass]": "t", "[volume]": "m**3"}
 
 # Few distinct values over many rows: kept categorical, so merges, group-bys and string
 # checks work on the distinct values and memory stays small on large ledgers.
-TEXT_COLUMNS = ["site", "region", "activity", "unit", "source", "data_quality", "basis_unit", "conversion", "ledger_file"]
+TEXT_COLUMNS = [
+    "site",
+    "region",
+    "activity",
+    "unit",
+    "source",
+    "data_quality",
+    "basis_unit",
+    "conversion",
+    "ledger_file",
+]
 
 
 def categorical_columns() -> list[str]:
@@ -59,12 +69,25 @@ class Organisation:
     file: str
 
 
-def _problems_at(table: pd.DataFrame, mask: pd.Series, column: str, expected: str, file: str) -> list[Problem]:
+def _problems_at(
+    table: pd.DataFrame, mask: pd.Series, column: str, expected: str, file: str
+) -> list[Problem]:
     """One Problem per offending row (capped), naming the row, the column and the value."""
     bad = table.loc[mask, ["_row", column]]
-    problems = [Problem(file, int(row), column, value, expected) for row, value in bad.head(MAX_ROWS_PER_CHECK).itertuples(index=False)]
+    problems = [
+        Problem(file, int(row), column, value, expected)
+        for row, value in bad.head(MAX_ROWS_PER_CHECK).itertuples(index=False)
+    ]
     if len(bad) > MAX_ROWS_PER_CHECK:
-        problems.append(Problem(file, None, column, None, f"{expected} (and {len(bad) - MAX_ROWS_PER_CHECK} more rows like these)"))
+        problems.append(
+            Problem(
+                file,
+                None,
+                column,
+                None,
+                f"{expected} (and {len(bad) - MAX_ROWS_PER_CHECK} more rows like these)",
+            )
+        )
     return problems
 
 
@@ -80,7 +103,6 @@ class Findings:
         mask = mask.fillna(True).astype(bool)
         self.bad |= mask
         self.problems += _problems_at(self.table, mask, column, expected, self.file)
-
 
     def flag_values(self, column: str, candidates: pd.Series, allowed: list[str], what: str) -> None:
         """Rows whose `column` is not in `allowed` (among `candidates`), one message per distinct
@@ -112,7 +134,9 @@ def _check_text(found: Findings, schema) -> None:
     """Required text present, and no control characters in any text column."""
     for column in schema.non_empty:
         if column in found.table.columns and found.table[column].dtype.kind not in "iuf":
-            found.flag(found.table[column].astype(str) == "", column, f"a non-empty {column.replace('_', ' ')}")
+            found.flag(
+                found.table[column].astype(str) == "", column, f"a non-empty {column.replace('_', ' ')}"
+            )
     text_columns = [c for c in found.table.columns if c not in ("_row", *schema.numeric)]
     problems, bad = readers.control_character_problems(found.table, text_columns, found.file)
     found.problems += problems
@@ -121,17 +145,23 @@ def _check_text(found: Findings, schema) -> None:
 
 # ---------------------------------------------------------------- ledger checks
 
+
 def _check_years(found: Findings) -> pd.Series:
     """Reporting year from `year`, or from `period_start`/`period_end` within one calendar year."""
     table = found.table
     has_periods = {"period_start", "period_end"} <= set(table.columns)
     if "year" in table.columns and (not has_periods or (table["year"] != "").any()):
         year = _as_number(table["year"])
-        found.flag(_not_a_year(year), "year", f"a reporting year from {FIRST_YEAR} to {LAST_YEAR}, such as 2024")
+        found.flag(
+            _not_a_year(year), "year", f"a reporting year from {FIRST_YEAR} to {LAST_YEAR}, such as 2024"
+        )
         if has_periods:  # both given: they must agree, or one of them is wrong
             start = pd.to_datetime(table["period_start"], format="%Y-%m-%d", errors="coerce")
-            found.flag(start.notna() & year.notna() & (start.dt.year != year), "period_start",
-                       "a period inside the row's reporting year (column 'year' says another year)")
+            found.flag(
+                start.notna() & year.notna() & (start.dt.year != year),
+                "period_start",
+                "a period inside the row's reporting year (column 'year' says another year)",
+            )
         return year
     if has_periods:
         start = pd.to_datetime(table["period_start"], format="%Y-%m-%d", errors="coerce")
@@ -140,12 +170,21 @@ def _check_years(found: Findings) -> pd.Series:
         found.flag(end.isna(), "period_end", "a date as YYYY-MM-DD")
         both = start.notna() & end.notna()
         found.flag(both & (end < start), "period_end", "a date on or after period_start")
-        found.flag(both & (end >= start) & (start.dt.year != end.dt.year), "period_end",
-                   "a date in the same calendar year as period_start (split rows that span two reporting years)")
+        found.flag(
+            both & (end >= start) & (start.dt.year != end.dt.year),
+            "period_end",
+            "a date in the same calendar year as period_start (split rows that span two reporting years)",
+        )
         year = start.dt.year.astype("float64")
-        found.flag(start.notna() & _not_a_year(year), "period_start", f"a date in a year from {FIRST_YEAR} to {LAST_YEAR}")
+        found.flag(
+            start.notna() & _not_a_year(year),
+            "period_start",
+            f"a date in a year from {FIRST_YEAR} to {LAST_YEAR}",
+        )
         return year
-    found.problems.append(Problem(found.file, 1, "year", None, "a 'year' column, or 'period_start' and 'period_end' columns"))
+    found.problems.append(
+        Problem(found.file, 1, "year", None, "a 'year' column, or 'period_start' and 'period_end' columns")
+    )
     found.bad[:] = True
     return pd.Series(np.nan, index=table.index)
 
@@ -160,19 +199,36 @@ def _check_record_ids(found: Findings) -> None:
     found.bad |= repeated
     hits = table.loc[repeated, ["_row"]].assign(id=ids[repeated], first=first_row[repeated])
     for row, value, first in hits.head(MAX_ROWS_PER_CHECK).itertuples(index=False):
-        found.problems.append(Problem(found.file, int(row), "record_id", value,
-                                      f"a unique record id (already used on row {int(first)})"))
+        found.problems.append(
+            Problem(
+                found.file,
+                int(row),
+                "record_id",
+                value,
+                f"a unique record id (already used on row {int(first)})",
+            )
+        )
     if len(hits) > MAX_ROWS_PER_CHECK:
-        found.problems.append(Problem(found.file, None, "record_id", None,
-                                      f"unique record ids (and {len(hits) - MAX_ROWS_PER_CHECK} more repeated rows)"))
+        found.problems.append(
+            Problem(
+                found.file,
+                None,
+                "record_id",
+                None,
+                f"unique record ids (and {len(hits) - MAX_ROWS_PER_CHECK} more repeated rows)",
+            )
+        )
 
 
 def _check_quantity(found: Findings) -> pd.Series:
     quantity = _as_number(found.table["quantity"])
     not_number = quantity.isna() | ~np.isfinite(quantity.fillna(0))
     found.flag(not_number, "quantity", "a plain number such as 1559.45 (no thousands separators)")
-    found.flag(~not_number & (quantity < 0), "quantity",
-               "a quantity of zero or more (record reversals as a corrected row, not a negative one)")
+    found.flag(
+        ~not_number & (quantity < 0),
+        "quantity",
+        "a quantity of zero or more (record reversals as a corrected row, not a negative one)",
+    )
     return quantity
 
 
@@ -181,10 +237,18 @@ def _check_magnitude(found: Findings, basis_quantity: pd.Series, schema) -> None
     digits (and would overflow ratios downstream), are refused."""
     high, low = schema.max_canonical_quantity, schema.min_canonical_quantity
     size = basis_quantity.abs()
-    found.flag(np.isfinite(size) & (size >= high), "quantity",
-               f"less than {high:.0e} in the activity's canonical unit (MWh, t, m**3): check the digits and the unit")
-    found.flag((size > 0) & (size < low), "quantity",
-               f"zero, or at least {low:.0e} in the activity's canonical unit (MWh, t, m**3): check the digits and the unit")
+    found.flag(
+        np.isfinite(size) & (size >= high),
+        "quantity",
+        f"less than {high:.0e} in the activity's canonical unit (MWh, t, m**3): "
+        "check the digits and the unit",
+    )
+    found.flag(
+        (size > 0) & (size < low),
+        "quantity",
+        f"zero, or at least {low:.0e} in the activity's canonical unit (MWh, t, m**3): check the digits and "
+        f"the unit",
+    )
 
 
 def _unit_plan(activity: str, unit: str) -> dict:
@@ -205,30 +269,56 @@ def _unit_plan(activity: str, unit: str) -> dict:
     dimension = accepted[0]
     if has_dimension(canonical, dimension):
         factor = conversion_factor(unit, canonical)
-        return {"factor": factor, "basis_unit": canonical, "canonical": True,
-                "conversion": f"{unit} -> {canonical} (x{factor:g})"}
+        return {
+            "factor": factor,
+            "basis_unit": canonical,
+            "canonical": True,
+            "conversion": f"{unit} -> {canonical} (x{factor:g})",
+        }
     if spec.mass_conversion and dimension == "[mass]":
         named = vocabulary().named_conversions[spec.mass_conversion]
         density = named.value * conversion_factor(named.unit, f"t/{canonical}")
         factor = conversion_factor(unit, "t") / density
-        return {"factor": factor, "basis_unit": canonical, "canonical": True,
-                "conversion": f"{unit} -> {canonical} via named conversion {spec.mass_conversion} ({named.value:g} {named.unit})"}
+        return {
+            "factor": factor,
+            "basis_unit": canonical,
+            "canonical": True,
+            "conversion": f"{unit} -> {canonical} via named conversion {spec.mass_conversion} "
+            f"({named.value:g} {named.unit})",
+        }
     basis = BASIS_UNITS.get(dimension)
     if basis is None or not spec.fuel:
-        return {"error": f"a unit of {canonical}'s dimension: the vocabulary gives '{activity}' no conversion from {dimension}"}
+        return {
+            "error": f"a unit of {canonical}'s dimension: the vocabulary gives '{activity}' no conversion "
+            f"from {dimension}"
+        }
     factor = conversion_factor(unit, basis)
-    return {"factor": factor, "basis_unit": basis, "canonical": False,
-            "conversion": f"{unit} -> {basis} (x{factor:g}), then fuel properties to {canonical}"}
+    return {
+        "factor": factor,
+        "basis_unit": basis,
+        "canonical": False,
+        "conversion": f"{unit} -> {basis} (x{factor:g}), then fuel properties to {canonical}",
+    }
 
 
 def _check_units(found: Findings, known_activity: pd.Series) -> pd.DataFrame:
     """Parse each distinct (activity, unit) once; return per-row multiplier and basis unit."""
     table = found.table
-    known_activity = known_activity & (table["unit"].astype(str) != "")  # an empty unit is reported once, as empty
+    known_activity = known_activity & (
+        table["unit"].astype(str) != ""
+    )  # an empty unit is reported once, as empty
     pairs = table.loc[known_activity, ["activity", "unit"]].drop_duplicates()
     if len(pairs) > MAX_DISTINCT_UNITS:
-        found.problems.append(Problem(found.file, None, "unit", None, f"at most {MAX_DISTINCT_UNITS} distinct units per "
-                                      f"activity (found {len(pairs):,}): is the unit column holding something else?"))
+        found.problems.append(
+            Problem(
+                found.file,
+                None,
+                "unit",
+                None,
+                f"at most {MAX_DISTINCT_UNITS} distinct units per "
+                f"activity (found {len(pairs):,}): is the unit column holding something else?",
+            )
+        )
         found.bad[:] = True
         pairs = pairs.iloc[:0]
     plans = pd.DataFrame(
@@ -237,8 +327,12 @@ def _check_units(found: Findings, known_activity: pd.Series) -> pd.DataFrame:
     )
     per_row = table[["activity", "unit"]].merge(plans, on=["activity", "unit"], how="left")
     per_row.index = table.index
-    for (activity, unit, message) in plans.dropna(subset=["error"])[["activity", "unit", "error"]].itertuples(index=False):
-        found.flag(known_activity & (table["activity"] == activity) & (table["unit"] == unit), "unit", message)
+    for activity, unit, message in plans.dropna(subset=["error"])[["activity", "unit", "error"]].itertuples(
+        index=False
+    ):
+        found.flag(
+            known_activity & (table["activity"] == activity) & (table["unit"] == unit), "unit", message
+        )
     return per_row
 
 
@@ -254,18 +348,34 @@ def _check_attributes(found: Findings) -> None:
         required = [a for a in owners if vocab.activity(a).attributes[name] == "required"]
         value = table[name].astype(str)
         mine = table["activity"].isin(owners)
-        found.flag(known & ~mine & (value != ""), name, f"an empty cell: {name} applies to {' and '.join(owners)} rows only")
-        what = f": one of {', '.join(attribute.values)}" if attribute.values else \
-            (f" ({attribute.description})" if attribute.description else "")
-        found.flag(table["activity"].isin(required) & (value == ""), name,
-                   f"a value in {name} on {' and '.join(required)} rows{what}")
+        found.flag(
+            known & ~mine & (value != ""),
+            name,
+            f"an empty cell: {name} applies to {' and '.join(owners)} rows only",
+        )
+        what = (
+            f": one of {', '.join(attribute.values)}"
+            if attribute.values
+            else (f" ({attribute.description})" if attribute.description else "")
+        )
+        found.flag(
+            table["activity"].isin(required) & (value == ""),
+            name,
+            f"a value in {name} on {' and '.join(required)} rows{what}",
+        )
         if attribute.values is not None:
             found.flag_values(name, mine & (value != ""), list(attribute.values), "one of")
         if attribute.year:
             number = _as_number(table[name].where(mine & (value != ""), "0"))
-            found.flag(mine & (value != "") & (number.isna() | (number % 1 != 0)), name, "a year such as 2024 (or empty)")
+            found.flag(
+                mine & (value != "") & (number.isna() | (number % 1 != 0)),
+                name,
+                "a year such as 2024 (or empty)",
+            )
         if attribute.default:
-            table[name] = _with_categories(table[name], [attribute.default]).where(~mine | (value != ""), attribute.default)
+            table[name] = _with_categories(table[name], [attribute.default]).where(
+                ~mine | (value != ""), attribute.default
+            )
 
 
 def instrument_claims(table: pd.DataFrame) -> pd.DataFrame:
@@ -275,9 +385,13 @@ def instrument_claims(table: pd.DataFrame) -> pd.DataFrame:
     if "instrument" not in table or "activity" not in table:
         return pd.DataFrame({"activity": [], "instrument": [], "row": []})
     claims = table[table["activity"].isin(kinds) & (table["instrument"].astype(str) != "")]
-    return pd.DataFrame({"activity": claims["activity"].astype(str).to_numpy(),
-                         "instrument": claims["instrument"].astype(str).to_numpy(),
-                         "row": claims["_row" if "_row" in claims else "ledger_row"].to_numpy()})
+    return pd.DataFrame(
+        {
+            "activity": claims["activity"].astype(str).to_numpy(),
+            "instrument": claims["instrument"].astype(str).to_numpy(),
+            "row": claims["_row" if "_row" in claims else "ledger_row"].to_numpy(),
+        }
+    )
 
 
 def repeated_claims(claims: pd.DataFrame, file: str) -> list[Problem]:
@@ -286,8 +400,16 @@ def repeated_claims(claims: pd.DataFrame, file: str) -> list[Problem]:
     first = claims.groupby(["activity", "instrument"])["row"].transform("min")
     later = (claims["row"] != first).to_numpy()
     repeated = claims[later].assign(first=first.to_numpy()[later])
-    return [Problem(file, int(row), "instrument", value, f"a {kind} id claimed once (already claimed on row {int(earlier)})")
-            for kind, value, row, earlier in repeated.head(MAX_ROWS_PER_CHECK).itertuples(index=False)]
+    return [
+        Problem(
+            file,
+            int(row),
+            "instrument",
+            value,
+            f"a {kind} id claimed once (already claimed on row {int(earlier)})",
+        )
+        for kind, value, row, earlier in repeated.head(MAX_ROWS_PER_CHECK).itertuples(index=False)
+    ]
 
 
 def _with_categories(column: pd.Series, values: list[str]) -> pd.Series:
@@ -315,11 +437,16 @@ def load_ledger(path: Path) -> tuple[Ledger | None, list[Problem]]:
 def _missing_columns(table: pd.DataFrame, schema, file: str) -> list[Problem]:
     """Required columns absent from a frame (a chunk of a file whose header was checked already)."""
     present = ", ".join(c for c in table.columns if c != "_row")
-    return [Problem(file, 1, name, None, f"a column named '{name}' in the header (found: {present})")
-            for name in schema.required if name not in table.columns]
+    return [
+        Problem(file, 1, name, None, f"a column named '{name}' in the header (found: {present})")
+        for name in schema.required
+        if name not in table.columns
+    ]
 
 
-def validate_table(table: pd.DataFrame, file: str, check_record_ids: bool = True) -> tuple[Ledger | None, list[Problem]]:
+def validate_table(
+    table: pd.DataFrame, file: str, check_record_ids: bool = True
+) -> tuple[Ledger | None, list[Problem]]:
     """Validate a ledger frame (a whole file, or one chunk of a large one: `_row` carries the
     file's row numbers; a chunked run checks record-id uniqueness across chunks itself)."""
     schema = readers.table_schema("ledger")
@@ -362,6 +489,7 @@ def validate_table(table: pd.DataFrame, file: str, check_record_ids: bool = True
 
 # ---------------------------------------------------------------- organisation
 
+
 def load_organisation(path: Path) -> tuple[Organisation | None, list[Problem]]:
     """Read and validate organisation metrics; values are converted to each metric's unit and
     must lie within the metric's bounds (vocabulary.yaml)."""
@@ -383,7 +511,9 @@ def load_organisation(path: Path) -> tuple[Organisation | None, list[Problem]]:
     not_number = value.isna() | ~np.isfinite(value.fillna(0))
     found.flag(not_number, "value", "a plain finite number (no thousands separators)")
     factor = pd.Series(np.nan, index=table.index)
-    for (metric, unit) in table.loc[known & (table["unit"] != ""), ["metric", "unit"]].drop_duplicates().itertuples(index=False):
+    for metric, unit in (
+        table.loc[known & (table["unit"] != ""), ["metric", "unit"]].drop_duplicates().itertuples(index=False)
+    ):
         target = metrics[metric].unit
         mask = known & (table["metric"] == metric) & (table["unit"] == unit)
         try:
@@ -393,8 +523,13 @@ def load_organisation(path: Path) -> tuple[Organisation | None, list[Problem]]:
             found.flag(mask, "unit", f"{wanted} for metric '{metric}' ({error})")
     canonical = value * factor
     for metric, spec in metrics.items():
-        outside = known & (table["metric"] == metric) & ~not_number & factor.notna() & \
-            ((canonical < spec.min) | (canonical > spec.max))
+        outside = (
+            known
+            & (table["metric"] == metric)
+            & ~not_number
+            & factor.notna()
+            & ((canonical < spec.min) | (canonical > spec.max))
+        )
         found.flag(outside, "value", f"a {metric} value from {spec.min:g} to {spec.max:g} {spec.unit}")
     duplicated = table.duplicated(["year", "metric"], keep="first") & known
     found.flag(duplicated, "metric", "one value per (year, metric); this year and metric appear earlier")
@@ -409,5 +544,7 @@ def load_organisation(path: Path) -> tuple[Organisation | None, list[Problem]]:
 def headcount_warnings(years: set[int], organisation: Organisation) -> list[str]:
     """Years with activity but no headcount: intensities become n/a (a warning, not an error)."""
     employees = organisation.metrics["employees"].dropna()
-    return [f"{organisation.file}: no employees for year {y}: per-employee intensities for {y} are n/a"
-            for y in sorted(set(years) - set(employees.index))]
+    return [
+        f"{organisation.file}: no employees for year {y}: per-employee intensities for {y} are n/a"
+        for y in sorted(set(years) - set(employees.index))
+    ]

@@ -50,6 +50,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # ---------------------------------------------------------------- single files
 
+
 def _current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -61,7 +62,7 @@ def _ordinary_permissions(path: Path) -> None:
     os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~_current_umask())
 
 
-def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
+def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
     """Write through `write` into a temporary file beside `path`, then rename.
 
     Readers never see half a file, and a failure leaves any earlier file untouched.
@@ -87,6 +88,7 @@ def to_json(document: object) -> str:
 
 
 # ---------------------------------------------------------------- CSV
+
 
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells that a spreadsheet would run as a formula, prefixed with an apostrophe."""
@@ -129,14 +131,21 @@ def write_lines_parquet(lines: pd.DataFrame, stream: BinaryIO) -> None:
 
 # ---------------------------------------------------------------- the output set
 
+
 def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file())
 
 
 # Every name a run may publish at the top of OUT; anything else there is the user's and is never
 # touched. A run folder is ours when its name is a run id and it holds our manifest.
-PUBLISHED_NAMES = ("inventory.json", "manifest.json", "emission_lines.csv", "emission_lines.parquet", "emission_lines",
-                   "workbook.xlsx")
+PUBLISHED_NAMES = (
+    "inventory.json",
+    "manifest.json",
+    "emission_lines.csv",
+    "emission_lines.parquet",
+    "emission_lines",
+    "workbook.xlsx",
+)
 RUN_ID = re.compile(r"^[0-9a-f]{16}$")
 
 
@@ -170,7 +179,9 @@ class OutputSet:
             try:
                 fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise OutputError(f"{self.out_dir}: another carbon run is writing here; wait for it, or give another --out") from None
+                raise OutputError(
+                    f"{self.out_dir}: another carbon run is writing here; wait for it, or give another --out"
+                ) from None
             self._remove_leftovers()
             self.staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.runs))
         except OSError as error:
@@ -185,15 +196,20 @@ class OutputSet:
         """A file or folder under one of our names that we did not publish belongs to the user."""
         if self.out_dir.exists() and not self.out_dir.is_dir():
             raise OutputError(f"cannot write outputs to {self.out_dir}: it is a file, not a folder")
-        foreign = [name for name in (*PUBLISHED_NAMES, LATEST)
-                   if (self.out_dir / name).exists() or (self.out_dir / name).is_symlink()
-                   if not self._ours(self.out_dir / name)]
+        foreign = [
+            name
+            for name in (*PUBLISHED_NAMES, LATEST)
+            if (self.out_dir / name).exists() or (self.out_dir / name).is_symlink()
+            if not self._ours(self.out_dir / name)
+        ]
         if (self.runs.exists() or self.runs.is_symlink()) and not self.runs.is_dir():
             foreign.append(RUNS)
         if foreign:
-            raise OutputError(f"{self.out_dir} holds {', '.join(foreign)} that carbon-inventory did not publish as an "
-                              "output set (perhaps from an earlier version or another tool): move them away, or give "
-                              "another --out; nothing was written")
+            raise OutputError(
+                f"{self.out_dir} holds {', '.join(foreign)} that carbon-inventory did not publish as an "
+                "output set (perhaps from an earlier version or another tool): move them away, or give "
+                "another --out; nothing was written"
+            )
 
     def _ours(self, path: Path) -> bool:
         if not path.is_symlink():
@@ -244,7 +260,9 @@ class OutputSet:
             self._link_top_level(names)
             self._remove_leftovers(keep=run_id)
         except OSError as error:
-            raise OutputError(f"cannot publish outputs in {self.out_dir}: {error.strerror or error}") from None
+            raise OutputError(
+                f"cannot publish outputs in {self.out_dir}: {error.strerror or error}"
+            ) from None
         return {name: self.out_dir / name for name in names}
 
     def _prepare_copies(self, copies: dict[str, Path]) -> list[tuple[Path, Path]]:
@@ -255,26 +273,32 @@ class OutputSet:
                 if target.is_dir():
                     raise OutputError(f"cannot write {target}: it is a folder; nothing was written")
                 target.parent.mkdir(parents=True, exist_ok=True)
-                handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+                handle, temporary = tempfile.mkstemp(
+                    prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+                )
                 prepared.append((Path(temporary), target))
                 with os.fdopen(handle, "wb") as stream:
                     stream.write(self.path(name).read_bytes())
                 _ordinary_permissions(Path(temporary))
         except OSError as error:
-            for temporary, _ in prepared:
-                temporary.unlink(missing_ok=True)
+            for written, _ in prepared:
+                written.unlink(missing_ok=True)
             failed = target if copies else self.out_dir
-            raise OutputError(f"cannot write {failed}: {error.strerror or error}; nothing was written") from None
+            raise OutputError(
+                f"cannot write {failed}: {error.strerror or error}; nothing was written"
+            ) from None
         except BaseException:
-            for temporary, _ in prepared:
-                temporary.unlink(missing_ok=True)
+            for written, _ in prepared:
+                written.unlink(missing_ok=True)
             raise
         return prepared
 
     def _write_manifest(self) -> Path:
         assert self.staging is not None
-        files = [{"path": str(p.relative_to(self.staging)), "bytes": p.stat().st_size, "sha256": file_sha256(p)}
-                 for p in _files(self.staging)]
+        files = [
+            {"path": str(p.relative_to(self.staging)), "bytes": p.stat().st_size, "sha256": file_sha256(p)}
+            for p in _files(self.staging)
+        ]
         manifest = self.staging / MANIFEST
         manifest.write_text(to_json({"written_by": WRITTEN_BY, "files": files}), encoding="utf-8")
         for path in [*self.staging.rglob("*")]:
@@ -341,6 +365,10 @@ WRITTEN_BY = f"carbon-inventory {__version__}"
 
 def _written_by_us(run: Path) -> bool:
     try:
-        return json.loads((run / MANIFEST).read_text(encoding="utf-8")).get("written_by", "").startswith("carbon-inventory")
+        return (
+            json.loads((run / MANIFEST).read_text(encoding="utf-8"))
+            .get("written_by", "")
+            .startswith("carbon-inventory")
+        )
     except (OSError, ValueError, AttributeError):
         return False

@@ -55,14 +55,22 @@ def _fail(file: str, expected: str, row: int | None = None, value: str | None = 
 
 # ---------------------------------------------------------------- header
 
+
 def header_problems(columns: list[str], schema: TableSchema, file: str) -> list[Problem]:
     """Unknown, duplicate, blank and missing columns; a delimiter hint when the header is one cell."""
     if len(columns) == 1:
         for delimiter, name in _DELIMITERS.items():
             if delimiter in columns[0]:
-                return [Problem(file, 1, None, columns[0][:60],
-                                f"columns separated by commas: this header is one column holding {name}; "
-                                "save the file as comma-separated CSV (or as .xlsx)")]
+                return [
+                    Problem(
+                        file,
+                        1,
+                        None,
+                        columns[0][:60],
+                        f"columns separated by commas: this header is one column holding {name}; "
+                        "save the file as comma-separated CSV (or as .xlsx)",
+                    )
+                ]
     problems = []
     positions: dict[str, list[int]] = {}
     for position, name in enumerate(columns, start=1):
@@ -70,18 +78,35 @@ def header_problems(columns: list[str], schema: TableSchema, file: str) -> list[
     for name, where in positions.items():
         if name and len(where) > 1:
             places = ", ".join(map(str, where))
-            problems.append(Problem(file, 1, name or None, None,
-                                    f"each column once: this one appears {len(where)} times (positions {places})"))
+            problems.append(
+                Problem(
+                    file,
+                    1,
+                    name or None,
+                    None,
+                    f"each column once: this one appears {len(where)} times (positions {places})",
+                )
+            )
     known = schema.known
     for name in positions:
         if name and name not in known:
-            problems.append(Problem(file, 1, name, None,
-                                    f"only known columns: {', '.join(known)}{did_you_mean(name, known)}"))
+            problems.append(
+                Problem(
+                    file, 1, name, None, f"only known columns: {', '.join(known)}{did_you_mean(name, known)}"
+                )
+            )
     present = set(positions)
     for name in schema.required:
         if name not in present:
-            problems.append(Problem(file, 1, name, None, f"a column named '{name}' in the header "
-                                    f"(found: {', '.join(c for c in columns if c)})"))
+            problems.append(
+                Problem(
+                    file,
+                    1,
+                    name,
+                    None,
+                    f"a column named '{name}' in the header (found: {', '.join(c for c in columns if c)})",
+                )
+            )
     if schema.either and not any(set(group) <= present for group in schema.either):
         options = " or ".join("/".join(group) for group in schema.either)
         problems.append(Problem(file, 1, schema.either[0][0], None, f"the column(s) {options}"))
@@ -95,12 +120,20 @@ def _blank_columns(table: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[P
         return table, []
     values = table.loc[:, [c == "" for c in table.columns]].astype(str)
     if (values != "").to_numpy().any():
-        return table, [Problem(file, 1, None, None, "a name in every header cell above a column of values "
-                               "(a column has values but no name)")]
+        return table, [
+            Problem(
+                file,
+                1,
+                None,
+                None,
+                "a name in every header cell above a column of values (a column has values but no name)",
+            )
+        ]
     return table.loc[:, [c != "" for c in table.columns]], []
 
 
 # ---------------------------------------------------------------- CSV
+
 
 def _csv_header(path: Path, file: str) -> list[str]:
     with open(path, "rb") as handle:
@@ -111,11 +144,20 @@ def _csv_header(path: Path, file: str) -> list[str]:
     try:
         text = first_line.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise _fail(file, f"UTF-8 text (byte {error.start} of the header is not UTF-8: save the file as UTF-8 CSV)",
-                    row=1, value=repr(first_line[error.start:error.start + 4])) from None
+        raise _fail(
+            file,
+            f"UTF-8 text (byte {error.start} of the header is not UTF-8: save the file as UTF-8 CSV)",
+            row=1,
+            value=repr(first_line[error.start : error.start + 4]),
+        ) from None
     if re.search(CONTROL_CHARACTERS, text.rstrip("\r")):
-        raise _fail(file, "a CSV text file: the header row holds control characters (is it a binary file, "
-                          "or a spreadsheet saved in another format?)", row=1, value=text[:40])
+        raise _fail(
+            file,
+            "a CSV text file: the header row holds control characters (is it a binary file, "
+            "or a spreadsheet saved in another format?)",
+            row=1,
+            value=text[:40],
+        )
     try:
         return [name.strip() for name in next(csv.reader([text]))]
     except csv.Error as error:
@@ -135,17 +177,28 @@ def _check_text_file(path: Path, file: str) -> None:
                 decoder.decode(block)
             except UnicodeDecodeError as error:
                 position = error.start
-                raise _fail(file, "UTF-8 text (save the file as UTF-8 CSV)", row=lines + block.count(b"\n", 0, position) + 1,
-                            value=repr(block[max(0, position - 8):position + 4])) from None
+                raise _fail(
+                    file,
+                    "UTF-8 text (save the file as UTF-8 CSV)",
+                    row=lines + block.count(b"\n", 0, position) + 1,
+                    value=repr(block[max(0, position - 8) : position + 4]),
+                ) from None
             lines += block.count(b"\n")
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        raise _fail(file, "UTF-8 text (the file ends inside a character: save it as UTF-8 CSV)", row=lines + 1) from None
+        raise _fail(
+            file, "UTF-8 text (the file ends inside a character: save it as UTF-8 CSV)", row=lines + 1
+        ) from None
     if quotes % 2:
         row, value = _unclosed_quote(path)
-        raise _fail(file, "every quote closed on its row: the quote opened here never closes, so every row after it "
-                          "would be read as part of this value", row=row, value=value)
+        raise _fail(
+            file,
+            "every quote closed on its row: the quote opened here never closes, so every row after it "
+            "would be read as part of this value",
+            row=row,
+            value=value,
+        )
 
 
 def _unclosed_quote(path: Path) -> tuple[int | None, str | None]:
@@ -167,21 +220,34 @@ def _ragged_problems(path: Path, file: str, columns: int, names: list[str]) -> l
 
     def record(row) -> str:
         if len(found) < MAX_ROWS_PER_CHECK:
-            found.append(Problem(file, row.number, None, row.text[:80],
-                                 f"{columns} values separated by commas, one per header column "
-                                 f"({', '.join(names)}); this row has {row.actual_columns}"))
+            found.append(
+                Problem(
+                    file,
+                    row.number,
+                    None,
+                    row.text[:80],
+                    f"{columns} values separated by commas, one per header column "
+                    f"({', '.join(names)}); this row has {row.actual_columns}",
+                )
+            )
         return "skip"
 
-    pyarrow.csv.read_csv(path, read_options=pyarrow.csv.ReadOptions(use_threads=False, column_names=names, skip_rows=1),
-                         parse_options=pyarrow.csv.ParseOptions(newlines_in_values=True, invalid_row_handler=record),
-                         convert_options=_all_text(names))
+    pyarrow.csv.read_csv(
+        path,
+        read_options=pyarrow.csv.ReadOptions(use_threads=False, column_names=names, skip_rows=1),
+        parse_options=pyarrow.csv.ParseOptions(newlines_in_values=True, invalid_row_handler=record),
+        convert_options=_all_text(names),
+    )
     return found
 
 
 def _all_text(names: list[str]) -> pyarrow.csv.ConvertOptions:
     # Every value is checked as the user typed it: no type inference, no empty-as-null.
-    return pyarrow.csv.ConvertOptions(column_types={name: pa.string() for name in names}, strings_can_be_null=False,
-                                      quoted_strings_can_be_null=False)
+    return pyarrow.csv.ConvertOptions(
+        column_types={name: pa.string() for name in names},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
 
 
 def read_csv(path: Path, schema: TableSchema, file: str) -> pd.DataFrame:
@@ -199,9 +265,11 @@ def read_csv(path: Path, schema: TableSchema, file: str) -> pd.DataFrame:
 
     try:
         arrow = pyarrow.csv.read_csv(
-            path, read_options=pyarrow.csv.ReadOptions(column_names=names, skip_rows=1),
+            path,
+            read_options=pyarrow.csv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pyarrow.csv.ParseOptions(newlines_in_values=True, invalid_row_handler=count),
-            convert_options=_all_text(names))
+            convert_options=_all_text(names),
+        )
     except pa.ArrowInvalid as error:
         raise _fail(file, f"a readable CSV table ({str(error).splitlines()[0][:200]})") from None
     if ragged:
@@ -214,6 +282,7 @@ def read_csv(path: Path, schema: TableSchema, file: str) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- XLSX
+
 
 def _cell_text(value: object) -> str:
     if value is None:
@@ -236,35 +305,48 @@ def read_xlsx(path: Path, schema: TableSchema, file: str) -> pd.DataFrame:
             sheet = workbook.worksheets[0]
             rows = sheet.iter_rows(values_only=True)
             header = next(rows, None)
-            body = [(number, row) for number, row in enumerate(rows, start=2)
-                    if any(value is not None and str(value).strip() for value in row)]
+            body = [
+                (number, row)
+                for number, row in enumerate(rows, start=2)
+                if any(value is not None and str(value).strip() for value in row)
+            ]
         finally:
             workbook.close()
     except Exception as error:  # noqa: BLE001 - any failure of openpyxl on a hostile file means unreadable
-        raise _fail(file, f"a readable .xlsx workbook ({error.__class__.__name__}: "
-                          f"{str(error).splitlines()[0][:120] if str(error) else 'corrupt or not a workbook'})") from None
+        raise _fail(
+            file,
+            f"a readable .xlsx workbook ({error.__class__.__name__}: "
+            f"{str(error).splitlines()[0][:120] if str(error) else 'corrupt or not a workbook'})",
+        ) from None
     if header is None or not any(value is not None for value in header):
         raise _fail(file, "a header row naming the columns in the first row of the first sheet")
     names = [_cell_text(value) for value in header]
     while names and names[-1] == "":
         names.pop()  # trailing empty header cells of a formatted sheet
     width = len(names)
-    records = [[_cell_text(value) for value in row[:width]] + [""] * max(0, width - len(row)) for _, row in body]
+    records = [
+        [_cell_text(value) for value in row[:width]] + [""] * max(0, width - len(row)) for _, row in body
+    ]
     overflow = [(number, row) for number, row in body if any(_cell_text(v) for v in row[width:])]
-    table = pd.DataFrame(records, columns=names, dtype=str) if records else pd.DataFrame(columns=names, dtype=str)
+    table = (
+        pd.DataFrame(records, columns=names, dtype=str) if records else pd.DataFrame(columns=names, dtype=str)
+    )
     table["_row"] = np.array([number for number, _ in body], dtype=np.int64)
     problems = header_problems(names, schema, file)
     if problems:
         raise LedgerError(problems)
     table, problems = _blank_columns(table, file)
-    problems += [Problem(file, number, None, None, "values only under named header cells")
-                 for number, _ in overflow[:MAX_ROWS_PER_CHECK]]
+    problems += [
+        Problem(file, number, None, None, "values only under named header cells")
+        for number, _ in overflow[:MAX_ROWS_PER_CHECK]
+    ]
     if problems:
         raise LedgerError(problems)
     return table
 
 
 # ---------------------------------------------------------------- Parquet
+
 
 def parquet_files(path: Path) -> list[Path]:
     """The Parquet file, or the .parquet files of a folder in name order (subfolders included)."""
@@ -292,7 +374,10 @@ def open_parquet(path: Path, schema: TableSchema) -> pyarrow.dataset.Dataset:
         if columns is None:
             columns = names
         elif names != columns:
-            raise _fail(str(part), f"the same columns as {files[0].name} ({', '.join(columns)}); found {', '.join(names)}")
+            raise _fail(
+                str(part),
+                f"the same columns as {files[0].name} ({', '.join(columns)}); found {', '.join(names)}",
+            )
     problems = header_problems([n.strip() for n in columns or []], schema, file)
     if problems:
         raise LedgerError(problems)
@@ -326,7 +411,9 @@ def arrow_to_frame(arrow: pa.Table, first_row: int, file: str = "the Parquet led
     columns = []
     for name, column in zip(arrow.column_names, arrow.columns, strict=True):
         kind = column.type
-        if pa.types.is_dictionary(kind) and (pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)):
+        if pa.types.is_dictionary(kind) and (
+            pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)
+        ):
             column = pc.fill_null(column.cast(pa.dictionary(kind.index_type, pa.string())), "")
         elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
             column = pc.utf8_trim_whitespace(pc.fill_null(column, ""))
@@ -351,15 +438,23 @@ def _binary_as_text(column: pa.ChunkedArray, name: str, file: str) -> pa.Chunked
     try:
         return column.cast(pa.string())
     except pa.ArrowInvalid:
-        raise LedgerError([Problem(file, None, str(name), None,
-                                   "UTF-8 text in a binary column (some values are not UTF-8)")]) from None
+        raise LedgerError(
+            [
+                Problem(
+                    file, None, str(name), None, "UTF-8 text in a binary column (some values are not UTF-8)"
+                )
+            ]
+        ) from None
 
 
 def _trimmed_categories(series: pd.Series) -> pd.Series:
     """Trim the distinct values only; '' stands for missing, as in CSV."""
     trimmed = series.cat.categories.astype(str).str.strip()
     if trimmed.is_unique:
-        series = pd.Series(pd.Categorical.from_codes(series.cat.codes, categories=trimmed, validate=False), index=series.index)
+        series = pd.Series(
+            pd.Categorical.from_codes(series.cat.codes, categories=trimmed, validate=False),
+            index=series.index,
+        )
     else:
         series = series.astype(str).str.strip().astype("category")
     if "" not in series.cat.categories:
@@ -368,6 +463,7 @@ def _trimmed_categories(series: pd.Series) -> pd.Series:
 
 
 # ---------------------------------------------------------------- dispatch
+
 
 def read_table(path: Path, schema: TableSchema) -> pd.DataFrame:
     """Read a ledger or organisation table by its suffix (a folder is a Parquet dataset)."""
@@ -389,7 +485,9 @@ def read_table(path: Path, schema: TableSchema) -> pd.DataFrame:
     raise _fail(file, f"a {SUFFIXES} file (the suffix decides how it is read)", value=suffix or "(no suffix)")
 
 
-def control_character_problems(table: pd.DataFrame, columns: list[str], file: str) -> tuple[list[Problem], pd.Series]:
+def control_character_problems(
+    table: pd.DataFrame, columns: list[str], file: str
+) -> tuple[list[Problem], pd.Series]:
     """Text with control characters (checked on distinct values): problems and the rows hit."""
     problems: list[Problem] = []
     bad = pd.Series(False, index=table.index)
@@ -398,19 +496,38 @@ def control_character_problems(table: pd.DataFrame, columns: list[str], file: st
         if column not in table.columns or table[column].dtype.kind in "iufb":
             continue
         values = table[column]
-        distinct = pd.Series(pd.unique(values.astype(str))) if not isinstance(values.dtype, pd.CategoricalDtype) \
+        distinct = (
+            pd.Series(pd.unique(values.astype(str)))
+            if not isinstance(values.dtype, pd.CategoricalDtype)
             else pd.Series(values.cat.categories.astype(str))
+        )
         hits = set(distinct[distinct.str.contains(pattern, regex=True)])
         if not hits:
             continue
         mask = values.astype(str).isin(hits)
         bad |= mask
         rows = table.loc[mask, "_row"]
-        for row, value in zip(rows.head(MAX_ROWS_PER_CHECK), values[mask].head(MAX_ROWS_PER_CHECK)):
-            problems.append(Problem(file, int(row), column, str(value),
-                                    "text on one line without control characters (line break, bell, escape, NUL ...)"))
+        for row, value in zip(
+            rows.head(MAX_ROWS_PER_CHECK), values[mask].head(MAX_ROWS_PER_CHECK), strict=True
+        ):
+            problems.append(
+                Problem(
+                    file,
+                    int(row),
+                    column,
+                    str(value),
+                    "text on one line without control characters (line break, bell, escape, NUL ...)",
+                )
+            )
         if len(rows) > MAX_ROWS_PER_CHECK:
-            problems.append(Problem(file, None, column, None, f"text without control characters "
-                                    f"(and {len(rows) - MAX_ROWS_PER_CHECK} more rows like these)"))
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    column,
+                    None,
+                    f"text without control characters "
+                    f"(and {len(rows) - MAX_ROWS_PER_CHECK} more rows like these)",
+                )
+            )
     return problems, bad
-

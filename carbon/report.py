@@ -7,7 +7,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from carbon.models.inventory import Contract
+from carbon.models.inventory import Inventory
 from carbon.models.vocabulary import vocabulary
 
 
@@ -54,7 +54,9 @@ class Grid:
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         for i in columns:
             if i in self.text:
-                table.add_column(self.headers[i], justify="left", overflow="fold", ratio=1 if i == columns[-1] else None)
+                table.add_column(
+                    self.headers[i], justify="left", overflow="fold", ratio=1 if i == columns[-1] else None
+                )
             else:
                 # min_width keeps every figure whole; only the header may wrap, at its spaces.
                 table.add_column(self.headers[i], justify="right", overflow="fold", min_width=self.width(i))
@@ -77,60 +79,104 @@ def _table(title: str, headers: list[str], text: tuple[int, ...] = ()) -> Grid:
     return Grid(title, headers, text)
 
 
-def _emissions_table(inventory: Contract) -> Grid:
-    table = _table(f"Emissions, {inventory.organisation} (tCO2e, GWP {inventory.gwp})",
-                   ["Year", "Scope 1", "Scope 2\nlocation", "Scope 2\nmarket", "Scope 3", "Total\nlocation", "Total\nmarket"])
+def _emissions_table(inventory: Inventory) -> Grid:
+    table = _table(
+        f"Emissions, {inventory.organisation} (tCO2e, GWP {inventory.gwp})",
+        [
+            "Year",
+            "Scope 1",
+            "Scope 2\nlocation",
+            "Scope 2\nmarket",
+            "Scope 3",
+            "Total\nlocation",
+            "Total\nmarket",
+        ],
+    )
     for year in inventory.years:
-        table.add_row(str(year.year), _fmt(year.scope1), _fmt(year.scope2_location), _fmt(year.scope2_market),
-                      _fmt(year.scope3), _fmt(year.total_location), _fmt(year.total_market))
+        table.add_row(
+            str(year.year),
+            _fmt(year.scope1),
+            _fmt(year.scope2_location),
+            _fmt(year.scope2_market),
+            _fmt(year.scope3),
+            _fmt(year.total_location),
+            _fmt(year.total_market),
+        )
     return table
 
 
-def _scope3_table(inventory: Contract) -> Grid:
+def _scope3_table(inventory: Inventory) -> Grid:
     labels = vocabulary().scope3_categories
     categories = sorted({c for y in inventory.years for c in y.scope3_by_category}, key=int)
-    table = _table("Scope 3 by category (tCO2e)", ["Year", *(f"{c}. {labels.get(c, '')}" for c in categories)])
+    table = _table(
+        "Scope 3 by category (tCO2e)", ["Year", *(f"{c}. {labels.get(c, '')}" for c in categories)]
+    )
     for year in inventory.years:
         table.add_row(str(year.year), *(_fmt(year.scope3_by_category.get(c, 0.0)) for c in categories))
     return table
 
 
-def _intensity_table(inventory: Contract) -> Grid:
+def _intensity_table(inventory: Inventory) -> Grid:
     resources = vocabulary().resources
-    table = _table("Intensities", ["Year", "tCO2e/emp.\nlocation", "tCO2e/emp.\nmarket", "tCO2e per\nRMB million",
-                                   "MWh per\nemployee", *(f"{r.label}\nper employee" for r in resources.values())])
+    table = _table(
+        "Intensities",
+        [
+            "Year",
+            "tCO2e/emp.\nlocation",
+            "tCO2e/emp.\nmarket",
+            "tCO2e per\nRMB million",
+            "MWh per\nemployee",
+            *(f"{r.label}\nper employee" for r in resources.values()),
+        ],
+    )
     for year in inventory.years:
         intensity = year.intensity
-        table.add_row(str(year.year), _fmt(intensity.tco2e_per_employee, 3), _fmt(intensity.tco2e_per_employee_market, 3),
-                      _fmt(intensity.tco2e_per_rmb_million, 4), _fmt(intensity.energy_mwh_per_employee, 3),
-                      *(_fmt(getattr(intensity, r.per_employee), 3) for r in resources.values()))
+        table.add_row(
+            str(year.year),
+            _fmt(intensity.tco2e_per_employee, 3),
+            _fmt(intensity.tco2e_per_employee_market, 3),
+            _fmt(intensity.tco2e_per_rmb_million, 4),
+            _fmt(intensity.energy_mwh_per_employee, 3),
+            *(_fmt(getattr(intensity, r.per_employee), 3) for r in resources.values()),
+        )
     return table
 
 
-def _energy_table(inventory: Contract) -> Grid:
+def _energy_table(inventory: Inventory) -> Grid:
     keys = list(dict.fromkeys(vocabulary().energy_keys.values()))
     table = _table("Energy (MWh)", ["Year", *(k.replace("_", " ").capitalize() for k in keys), "Total"])
     for year in inventory.years:
-        table.add_row(str(year.year), *(_fmt(year.energy_mwh.get(k)) for k in keys), _fmt(year.energy_mwh["total"]))
+        table.add_row(
+            str(year.year), *(_fmt(year.energy_mwh.get(k)) for k in keys), _fmt(year.energy_mwh["total"])
+        )
     return table
 
 
-def _resources_table(inventory: Contract) -> Grid:
-    columns = []  # (header, value of a year)
+def _resources_table(inventory: Inventory) -> Grid:
+    columns: list[tuple[str, str, str | None]] = []  # (header, resource, class of a split one)
     for name, resource in vocabulary().resources.items():
         if resource.split is None:
-            columns.append((resource.label, lambda y, n=name: getattr(y, n)))
+            columns.append((resource.label, name, None))
         else:
-            columns += [(f"{resource.label}\n{c.replace('_', '-')}", lambda y, n=name, c=c: getattr(y, n).get(c))
-                        for c in resource.split.classes]
-    table = _table("Resources and headcount", ["Year", *(h for h, _ in columns), "Employees", "Revenue\nRMB million"])
+            columns += [(f"{resource.label}\n{c.replace('_', '-')}", name, c) for c in resource.split.classes]
+    table = _table(
+        "Resources and headcount", ["Year", *(h for h, _, _ in columns), "Employees", "Revenue\nRMB million"]
+    )
     for year in inventory.years:
-        table.add_row(str(year.year), *(_fmt(value(year)) for _, value in columns), _fmt(year.employees, 0),
-                      _fmt(year.revenue_rmb_million, 1))
+        figures = [
+            getattr(year, name) if part is None else getattr(year, name).get(part)
+            for _, name, part in columns
+        ]
+        table.add_row(
+            str(year.year),
+            *(_fmt(value) for value in figures),
+            _fmt(year.employees, 0),
+            _fmt(year.revenue_rmb_million, 1),
+        )
     return table
 
 
-def render_table(inventory: Contract, console: Console) -> None:
+def render_table(inventory: Inventory, console: Console) -> None:
     show(_emissions_table(inventory), console)
     if any(y.scope3_by_category for y in inventory.years):
         show(_scope3_table(inventory), console)
@@ -143,41 +189,76 @@ def render_table(inventory: Contract, console: Console) -> None:
 
 
 def render_sets(sets: list[dict], console: Console) -> None:
-    table = _table("Factor sets", ["Set", "Version", "Released", "Factors", "Data years", "Published", "Sources"])
+    table = _table(
+        "Factor sets", ["Set", "Version", "Released", "Factors", "Data years", "Published", "Sources"]
+    )
     for entry in sets:
-        table.add_row(entry["name"], entry["version"], entry["released"], str(entry["factors"]),
-                      "-".join(map(str, entry["data_years"])), " to ".join(entry["published"]), str(entry["sources"]))
+        table.add_row(
+            entry["name"],
+            entry["version"],
+            entry["released"],
+            str(entry["factors"]),
+            "-".join(map(str, entry["data_years"])),
+            " to ".join(entry["published"]),
+            str(entry["sources"]),
+        )
     show(table, console)
 
 
 def render_diff(difference: dict, console: Console) -> None:
-    console.print(f"{difference['from']} -> {difference['to']}: {len(difference['added'])} added, {len(difference['removed'])} removed, "
-                  f"{len(difference['changed'])} changed, {difference['unchanged']} unchanged", highlight=False)
+    console.print(
+        f"{difference['from']} -> {difference['to']}: {len(difference['added'])} added, "
+        f"{len(difference['removed'])} removed, "
+        f"{len(difference['changed'])} changed, {difference['unchanged']} unchanged",
+        highlight=False,
+    )
     for title, entries in (("Added", difference["added"]), ("Removed", difference["removed"])):
         if entries:
             table = _table(title, ["factor_id", "Data year", "Value", "Unit", "Source"], text=(0,))
             for entry in entries:
-                table.add_row(entry["factor_id"], str(entry["data_year"]), f"{entry['value']:g}", entry["unit"], entry["source_id"])
+                table.add_row(
+                    entry["factor_id"],
+                    str(entry["data_year"]),
+                    f"{entry['value']:g}",
+                    entry["unit"],
+                    entry["source_id"],
+                )
             show(table, console)
     if difference["changed"]:
         table = _table("Changed", ["factor_id", "Field", "From", "To", "Value change"], text=(0, 1, 2, 3))
         for entry in difference["changed"]:
             pct = entry.get("change_pct")
             for field in entry["fields"]:
-                table.add_row(entry["factor_id"], field, str(entry["from"][field]), str(entry["to"][field]),
-                              "" if field != "value" else ("n/a" if pct is None else f"{pct:+.2f}%"))
+                table.add_row(
+                    entry["factor_id"],
+                    field,
+                    str(entry["from"][field]),
+                    str(entry["to"][field]),
+                    "" if field != "value" else ("n/a" if pct is None else f"{pct:+.2f}%"),
+                )
         show(table, console)
 
 
 def render_impact(result: dict, console: Console) -> None:
-    table = _table(f"Impact of {result['candidate']} against {result['baseline']} ({result['organisation']}, GWP {result['gwp']}, as of {result['as_of']})",
-                   ["Year", "KPI", "Baseline", "Candidate", "Change", "Change %"], text=(1,))
+    table = _table(
+        f"Impact of {result['candidate']} against {result['baseline']} ({result['organisation']}, GWP "
+        f"{result['gwp']}, as of {result['as_of']})",
+        ["Year", "KPI", "Baseline", "Candidate", "Change", "Change %"],
+        text=(1,),
+    )
     for year in result["years"]:
         for key, kpi in year["kpis"].items():
             digits = 4 if "per_employee" in key else 2
             pct = "n/a" if kpi["change_pct"] is None else f"{kpi['change_pct']:+.2f}%"
             change = "n/a" if kpi["change"] is None else f"{kpi['change']:+,.{digits}f}"
-            table.add_row(str(year["year"]), key, _fmt(kpi["baseline"], digits), _fmt(kpi["candidate"], digits), change, pct)
+            table.add_row(
+                str(year["year"]),
+                key,
+                _fmt(kpi["baseline"], digits),
+                _fmt(kpi["candidate"], digits),
+                change,
+                pct,
+            )
     show(table, console)
 
 
@@ -192,17 +273,42 @@ def render_reconciliation(report: dict, console: Console) -> None:
     for group, findings in groups.items():
         table = _table(f"{group}", ["Verdict", "Year", "KPI", "Printed", "Finding"], text=(0, 1, 2, 3, 4))
         for finding in findings:
-            table.add_row(finding["severity"], str(finding["year"]), finding["kpi"], finding["printed"], finding["message"])
+            table.add_row(
+                finding["severity"],
+                str(finding["year"]),
+                finding["kpi"],
+                finding["printed"],
+                finding["message"],
+            )
         show(table, console)
-    counts = {s: sum(f["severity"] == s for f in report["findings"]) for s in ("inconsistent", "rounding_method", "note", "consistent")}
-    console.print(f"{report['checked']} printed figures checked; {len(report['findings'])} checks: {counts['inconsistent']} inconsistent, "
-                  f"{counts['rounding_method']} consistent only if truncated (rounding_method), {counts['note']} notes, "
-                  f"{counts['consistent']} consistent (rounding explains any difference; not listed above).", highlight=False)
+    counts = {
+        s: sum(f["severity"] == s for f in report["findings"])
+        for s in ("inconsistent", "rounding_method", "note", "consistent")
+    }
+    console.print(
+        f"{report['checked']} printed figures checked; {len(report['findings'])} checks: "
+        f"{counts['inconsistent']} inconsistent, "
+        f"{counts['rounding_method']} consistent only if truncated (rounding_method), {counts['note']} "
+        f"notes, "
+        f"{counts['consistent']} consistent (rounding explains any difference; not listed above).",
+        highlight=False,
+    )
 
 
-SCENARIO_KPIS = ["scope1", "scope2_location", "scope2_market", "scope3", "total_location", "total_market", "energy_mwh.total",
-                 "water_m3", "employees", "intensity.tco2e_per_employee", "intensity.tco2e_per_employee_market",
-                 "intensity.tco2e_per_rmb_million"]
+SCENARIO_KPIS = [
+    "scope1",
+    "scope2_location",
+    "scope2_market",
+    "scope3",
+    "total_location",
+    "total_market",
+    "energy_mwh.total",
+    "water_m3",
+    "employees",
+    "intensity.tco2e_per_employee",
+    "intensity.tco2e_per_employee_market",
+    "intensity.tco2e_per_rmb_million",
+]
 
 
 def _signed(value: float | None, digits: int = 2) -> str:
@@ -211,35 +317,59 @@ def _signed(value: float | None, digits: int = 2) -> str:
 
 def render_scenario(result: dict, console: Console) -> None:
     levers = ", ".join(f"{lever['lever']}={lever['value']}" for lever in result["levers"]) or "none"
-    table = _table(f"Scenario on base year {result['base_year']}: {levers}", ["KPI", "Base", "Scenario", "Change", "Change %"], text=(0,))
+    table = _table(
+        f"Scenario on base year {result['base_year']}: {levers}",
+        ["KPI", "Base", "Scenario", "Change", "Change %"],
+        text=(0,),
+    )
     for key in SCENARIO_KPIS:
         row = result["comparison"].get(key)
         if row is None:
             continue
         digits = 4 if "intensity" in key else 2
         pct = "n/a" if row["pct"] is None else f"{row['pct']:+.2f}%"
-        table.add_row(key, _fmt(row["base"], digits), _fmt(row["scenario"], digits), _signed(row["delta"], digits), pct)
+        table.add_row(
+            key, _fmt(row["base"], digits), _fmt(row["scenario"], digits), _signed(row["delta"], digits), pct
+        )
     show(table, console)
     if result["contributions"]:
-        steps = _table("Contribution of each lever, in the order applied (sums to the change)",
-                       ["Lever", "Value", "Total location", "Total market", "tCO2e/employee"], text=(0, 1))
+        steps = _table(
+            "Contribution of each lever, in the order applied (sums to the change)",
+            ["Lever", "Value", "Total location", "Total market", "tCO2e/employee"],
+            text=(0, 1),
+        )
         for step in result["contributions"]:
             changes = step["changes"]
-            steps.add_row(step["lever"], str(step["value"]), _signed(changes.get("total_location")), _signed(changes.get("total_market")),
-                          _signed(changes.get("intensity.tco2e_per_employee"), 4))
+            steps.add_row(
+                step["lever"],
+                str(step["value"]),
+                _signed(changes.get("total_location")),
+                _signed(changes.get("total_market")),
+                _signed(changes.get("intensity.tco2e_per_employee"), 4),
+            )
         show(steps, console)
 
 
 def render_pathway(result: dict, console: Console) -> None:
     metric = result["metric"]
-    extra = [] if metric in ("total_location", "total_market") else [metric]  # totals already have their own columns
-    table = _table(f"Pathway {result['base_year']}-{result['to']} (target on {metric})",
-                   ["Year", "Total location", "Total market", *extra, "Target", "Gap", "Met"])
+    extra = (
+        [] if metric in ("total_location", "total_market") else [metric]
+    )  # totals already have their own columns
+    table = _table(
+        f"Pathway {result['base_year']}-{result['to']} (target on {metric})",
+        ["Year", "Total location", "Total market", *extra, "Target", "Gap", "Met"],
+    )
     digits = 4 if "intensity" in metric else 2
     for year in result["years"]:
-        table.add_row(str(year["year"]), _fmt(year["total_location"]), _fmt(year["total_market"]),
-                      *[_fmt(year[metric], digits) for _ in extra], _fmt(year["target"], digits), _signed(year["gap"], digits),
-                      "yes" if year["met"] else "no")
+        table.add_row(
+            str(year["year"]),
+            _fmt(year["total_location"]),
+            _fmt(year["total_market"]),
+            *[_fmt(year[metric], digits) for _ in extra],
+            _fmt(year["target"], digits),
+            _signed(year["gap"], digits),
+            "yes" if year["met"] else "no",
+        )
     show(table, console)
     if result["target_value"] is None:
         console.print("No target given: projection only.")
@@ -250,11 +380,9 @@ def render_pathway(result: dict, console: Console) -> None:
 
 
 def render_bridge(result: dict, console: Console) -> None:
-    for title, block, digits in ((f"{result['kpi']}: {result['from']} -> {result['to']}", result, 2),
-                                 (f"{result['intensity']['kpi']}: {result['from']} -> {result['to']}", result.get("intensity"), 5)
-                                 if result.get("intensity") else (None, None, 0)):
-        if block is None:
-            continue
+    blocks = [(result, 2)] + ([(result["intensity"], 5)] if result.get("intensity") else [])
+    for block, digits in blocks:
+        title = f"{block['kpi']}: {result['from']} -> {result['to']}"
         table = _table(title, ["Driver", "Contribution"], text=(0,))
         for part in block["parts"]:
             table.add_row(part["driver"], _signed(part["value"], digits))
@@ -262,16 +390,25 @@ def render_bridge(result: dict, console: Console) -> None:
         show(table, console)
 
 
-def summary_frame(inventory: Contract) -> pd.DataFrame:
-    """One row per year, nested fields flattened with dots (energy_mwh.total, intensity.tco2e_per_employee)."""
+def summary_frame(inventory: Inventory) -> pd.DataFrame:
+    """One row per year, nested fields flattened with dots (energy_mwh.total,
+    intensity.tco2e_per_employee)."""
     return pd.json_normalize([year.model_dump() for year in inventory.years], sep=".")
 
 
 # ---------------------------------------------------------------- CSV shapes (one row per figure)
 
+
 def sets_frame(sets: list[dict]) -> pd.DataFrame:
-    rows = [{**entry, "activities": " ".join(entry["activities"]), "data_years": "-".join(map(str, entry["data_years"])),
-             "published": " to ".join(entry["published"])} for entry in sets]
+    rows = [
+        {
+            **entry,
+            "activities": " ".join(entry["activities"]),
+            "data_years": "-".join(map(str, entry["data_years"])),
+            "published": " to ".join(entry["published"]),
+        }
+        for entry in sets
+    ]
     return pd.DataFrame(rows)
 
 
@@ -282,22 +419,45 @@ def factor_frame(details: dict) -> pd.DataFrame:
 
 
 def diff_frame(difference: dict) -> pd.DataFrame:
-    rows = [{"status": status, "factor_id": e["factor_id"], "field": "value", "from": None if status == "added" else e["value"],
-             "to": e["value"] if status == "added" else None, "change_pct": None}
-            for status in ("added", "removed") for e in difference[status]]
-    rows += [{"status": "changed", "factor_id": e["factor_id"], "field": f, "from": e["from"][f], "to": e["to"][f],
-              "change_pct": e.get("change_pct") if f == "value" else None} for e in difference["changed"] for f in e["fields"]]
+    rows = [
+        {
+            "status": status,
+            "factor_id": e["factor_id"],
+            "field": "value",
+            "from": None if status == "added" else e["value"],
+            "to": e["value"] if status == "added" else None,
+            "change_pct": None,
+        }
+        for status in ("added", "removed")
+        for e in difference[status]
+    ]
+    rows += [
+        {
+            "status": "changed",
+            "factor_id": e["factor_id"],
+            "field": f,
+            "from": e["from"][f],
+            "to": e["to"][f],
+            "change_pct": e.get("change_pct") if f == "value" else None,
+        }
+        for e in difference["changed"]
+        for f in e["fields"]
+    ]
     return pd.DataFrame(rows, columns=["status", "factor_id", "field", "from", "to", "change_pct"])
 
 
 def impact_frame(result: dict) -> pd.DataFrame:
-    return pd.DataFrame([{"year": y["year"], "kpi": k, **v} for y in result["years"] for k, v in y["kpis"].items()],
-                        columns=["year", "kpi", "baseline", "candidate", "change", "change_pct"])
+    return pd.DataFrame(
+        [{"year": y["year"], "kpi": k, **v} for y in result["years"] for k, v in y["kpis"].items()],
+        columns=["year", "kpi", "baseline", "candidate", "change", "change_pct"],
+    )
 
 
 def scenario_frame(result: dict) -> pd.DataFrame:
-    return pd.DataFrame([{"kpi": k, **v} for k, v in result["comparison"].items()],
-                        columns=["kpi", "base", "scenario", "delta", "pct"])
+    return pd.DataFrame(
+        [{"kpi": k, **v} for k, v in result["comparison"].items()],
+        columns=["kpi", "base", "scenario", "delta", "pct"],
+    )
 
 
 def pathway_frame(result: dict) -> pd.DataFrame:

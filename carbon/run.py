@@ -10,7 +10,7 @@ from pathlib import Path
 
 from carbon.engine import InventoryRequest, InventoryResult, is_parquet, run_inventory
 from carbon.errors import CarbonError
-from carbon.models.inventory import Contract
+from carbon.models.inventory import Inventory
 from carbon.outputs import (
     OutputSet,
     to_json,
@@ -25,7 +25,7 @@ WORKBOOK = "workbook.xlsx"
 
 @dataclass(frozen=True)
 class Published:
-    inventory: Contract
+    inventory: Inventory
     warnings: list[str]
     files: dict[str, Path]  # output name -> its path under the output folder
     workbook: Path | None = None
@@ -36,19 +36,30 @@ def _silent(stage: str) -> None:
     """Default progress reporter: says nothing."""
 
 
-def check_engine_options(request: InventoryRequest, engine: str, scheduler: str | None, xlsx: Path | None) -> None:
+def check_engine_options(
+    request: InventoryRequest, engine: str, scheduler: str | None, xlsx: Path | None
+) -> None:
     if engine not in ENGINES:
         raise CarbonError(f"--engine {engine!r}: expected one of {', '.join(ENGINES)}")
     if scheduler is not None and engine != "dask":
         raise CarbonError("--scheduler goes with --engine dask: add --engine dask, or drop --scheduler")
     if engine == "dask" and (not is_parquet(request.ledger) or xlsx is not None):
-        raise CarbonError("--engine dask reads a Parquet ledger (a file or a folder of .parquet files) and writes no workbook")
+        raise CarbonError(
+            "--engine dask reads a Parquet ledger (a file or a folder of .parquet files) and writes no "
+            "workbook"
+        )
     if xlsx is not None and Path(xlsx).suffix.lower() != ".xlsx":
         raise CarbonError(f"--xlsx {xlsx}: expected a file name ending in .xlsx")
 
 
-def run_and_publish(request: InventoryRequest, out_dir: Path, engine: str = "pandas", scheduler: str | None = None,
-                    xlsx: Path | None = None, progress: Callable[[str], None] = _silent) -> Published:
+def run_and_publish(
+    request: InventoryRequest,
+    out_dir: Path,
+    engine: str = "pandas",
+    scheduler: str | None = None,
+    xlsx: Path | None = None,
+    progress: Callable[[str], None] = _silent,
+) -> Published:
     """Compute the inventory and publish emission lines, inventory.json (and the workbook) as one set.
 
     Parquet ledgers run in chunks (bounded memory) unless a workbook is asked for, which needs
@@ -82,13 +93,21 @@ def run_and_publish(request: InventoryRequest, out_dir: Path, engine: str = "pan
     return Published(document, warnings, files, Path(xlsx) if xlsx is not None else None, driver)
 
 
-def write_in_memory_outputs(outputs: OutputSet, result: InventoryResult, report: dict | None, workbook: bool) -> None:
+def write_in_memory_outputs(
+    outputs: OutputSet, result: InventoryResult, report: dict | None, workbook: bool
+) -> None:
     """A Parquet ledger gets Parquet emission lines (millions of lines write in seconds), others CSV."""
     if is_parquet(result.request.ledger):
-        write_atomically(outputs.path("emission_lines.parquet"), lambda stream: write_lines_parquet(result.lines, stream))
+        write_atomically(
+            outputs.path("emission_lines.parquet"), lambda stream: write_lines_parquet(result.lines, stream)
+        )
     else:
-        write_atomically(outputs.path("emission_lines.csv"), lambda stream: write_lines_csv(result.lines, stream))
-    write_atomically(outputs.path("inventory.json"), lambda stream: stream.write(to_json(result.inventory).encode("utf-8")))
+        write_atomically(
+            outputs.path("emission_lines.csv"), lambda stream: write_lines_csv(result.lines, stream)
+        )
+    write_atomically(
+        outputs.path("inventory.json"), lambda stream: stream.write(to_json(result.inventory).encode("utf-8"))
+    )
     if workbook:
         from carbon.export.excel import export_xlsx
 

@@ -34,7 +34,7 @@ from carbon.inventory import (
 )
 from carbon.ledger import Organisation
 from carbon.models.files import LAST_YEAR, Number, ScenarioFile, Strict, Text
-from carbon.models.inventory import Contract
+from carbon.models.inventory import InventoryYear
 from carbon.models.loading import load_model, validate
 from carbon.models.vocabulary import vocabulary
 from carbon.paths import data_file
@@ -82,9 +82,17 @@ def _lever_file() -> LeverFile:
 def lever_specs() -> dict[str, LeverSpec]:
     """Every lever: <activity>.scale for each scalable activity of the vocabulary, then levers.yaml's."""
     file = _lever_file()
-    generated = {f"{name}.scale": LeverSpec(kind="scale", activity=name, min=file.scale.min, max=file.scale.max,
-                                            help=f"multiply {name} ({spec.description})")
-                 for name, spec in vocabulary().activities.items() if spec.scalable}
+    generated = {
+        f"{name}.scale": LeverSpec(
+            kind="scale",
+            activity=name,
+            min=file.scale.min,
+            max=file.scale.max,
+            help=f"multiply {name} ({spec.description})",
+        )
+        for name, spec in vocabulary().activities.items()
+        if spec.scalable
+    }
     return {**generated, **file.levers}
 
 
@@ -112,19 +120,26 @@ class State:
 
 # ---------------------------------------------------------------- parsing and validation
 
+
 def _allowed(spec: LeverSpec) -> str:
     if spec.kind == "reroute":
-        return f"{(spec.attribute or 'VALUE').upper()} or {(spec.attribute or 'VALUE').upper()}:SHARE, one of {', '.join(spec.values)}"
+        word = (spec.attribute or "value").upper()
+        return f"{word} or {word}:SHARE, one of {', '.join(spec.values)}"
     return f"{spec.min:g} to {spec.max:g}"
 
 
 def valid_levers_text() -> str:
-    return "valid levers:\n" + "\n".join(f"  {name} = {_allowed(spec)}: {spec.help}" for name, spec in lever_specs().items())
+    return "valid levers:\n" + "\n".join(
+        f"  {name} = {_allowed(spec)}: {spec.help}" for name, spec in lever_specs().items()
+    )
 
 
 def lever_list() -> list[dict]:
     """Every lever with its kind and range (`carbon vocab levers`)."""
-    return [{"lever": name, "kind": spec.kind, "range": _allowed(spec), "meaning": spec.help} for name, spec in lever_specs().items()]
+    return [
+        {"lever": name, "kind": spec.kind, "range": _allowed(spec), "meaning": spec.help}
+        for name, spec in lever_specs().items()
+    ]
 
 
 def _kind(name: str) -> str:
@@ -154,12 +169,16 @@ def parse_lever(name: str, raw, numbers_as_text: bool = True) -> Lever:
         target, _, share = str(raw).partition(":")
         share_value = _number(name, share or "1", 0, 1)
         if target not in spec.values:
-            raise ScenarioError(f"lever {name}: {spec.attribute} '{target}' is not one of {', '.join(spec.values)}"
-                                f"\n{valid_levers_text()}")
+            raise ScenarioError(
+                f"lever {name}: {spec.attribute} '{target}' is not one of {', '.join(spec.values)}"
+                f"\n{valid_levers_text()}"
+            )
         return Lever(name, f"{target}:{share_value:g}")
     assert spec.min is not None and spec.max is not None, f"levers.yaml: {name} has no range"
     if isinstance(raw, str) and not numbers_as_text:
-        raise ScenarioError(f"lever {name}: expected a number from {spec.min} to {spec.max}, not the text {raw!r}")
+        raise ScenarioError(
+            f"lever {name}: expected a number from {spec.min} to {spec.max}, not the text {raw!r}"
+        )
     value = _number(name, raw, spec.min, spec.max)
     if spec.kind == "vintage":
         if value != int(value):
@@ -175,15 +194,21 @@ PLAIN_NUMBER = re.compile(r"^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)
 
 def _number(name: str, raw, low: float, high: float) -> float:
     if isinstance(raw, bool):
-        raise ScenarioError(f"lever {name}: expected a number from {low} to {high}, got the boolean {str(raw).lower()}")
+        raise ScenarioError(
+            f"lever {name}: expected a number from {low} to {high}, got the boolean {str(raw).lower()}"
+        )
     if isinstance(raw, str) and not PLAIN_NUMBER.match(raw):
         raise ScenarioError(f"lever {name}: expected a number from {low} to {high} such as 0.3, got {raw!r}")
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        raise ScenarioError(f"lever {name}: expected a number from {low} to {high}, got {raw!r}\n{valid_levers_text()}") from None
+        raise ScenarioError(
+            f"lever {name}: expected a number from {low} to {high}, got {raw!r}\n{valid_levers_text()}"
+        ) from None
     if not (low <= value <= high) or np.isnan(value):
-        raise ScenarioError(f"lever {name}: {raw} is out of range (expected {low} to {high})\n{valid_levers_text()}")
+        raise ScenarioError(
+            f"lever {name}: {raw} is out of range (expected {low} to {high})\n{valid_levers_text()}"
+        )
     return value
 
 
@@ -192,7 +217,9 @@ def parse_set_options(options: list[str]) -> list[Lever]:
     for option in options:
         name, sep, raw = option.partition("=")
         if not sep:
-            raise ScenarioError(f"--set {option!r}: expected LEVER=VALUE such as some.lever=0.3\n{valid_levers_text()}")
+            raise ScenarioError(
+                f"--set {option!r}: expected LEVER=VALUE such as some.lever=0.3\n{valid_levers_text()}"
+            )
         levers.append(parse_lever(name, raw))
     return levers
 
@@ -203,7 +230,9 @@ def check_requirements(levers: list[Lever]) -> None:
         spec = _spec_for(lever.name)
         required = spec.ratio if spec else None
         if required and required not in names:
-            raise ScenarioError(f"lever {lever.name} needs {required} too (state your assumption, e.g. --set {required}=0.3)")
+            raise ScenarioError(
+                f"lever {lever.name} needs {required} too (state your assumption, e.g. --set {required}=0.3)"
+            )
 
 
 def load_scenario_file(path: Path) -> dict:
@@ -212,13 +241,16 @@ def load_scenario_file(path: Path) -> dict:
     model = load_model(Path(path), ScenarioFile, "scenario")
     data = model.model_dump(exclude_none=True)
     try:
-        data["levers"] = [parse_lever(name, value, numbers_as_text=False) for name, value in model.levers.items()]
+        data["levers"] = [
+            parse_lever(name, value, numbers_as_text=False) for name, value in model.levers.items()
+        ]
     except ScenarioError as error:
         raise ScenarioError(f"{path}, key 'levers': {error}") from None
     return data
 
 
 # ---------------------------------------------------------------- applying levers
+
 
 def _recanonicalise(rows: pd.DataFrame) -> pd.DataFrame:
     rows["basis_quantity"] = rows["quantity"] * rows["basis_multiplier"]
@@ -238,13 +270,23 @@ def _added_rows(template: pd.Series, records: list[dict], unit: str) -> pd.DataF
     unit, built on an existing row's columns."""
     base = {column: template[column] for column in template.index}
     base.update({attribute: "" for attribute in vocabulary().attributes})
-    base.update(basis_multiplier=1.0, canonical_multiplier=1.0, is_canonical=True, unit=unit, canonical_unit=unit, ledger_row=0,
-                data_quality="scenario", conversion="scenario")
+    base.update(
+        basis_multiplier=1.0,
+        canonical_multiplier=1.0,
+        is_canonical=True,
+        unit=unit,
+        canonical_unit=unit,
+        ledger_row=0,
+        data_quality="scenario",
+        conversion="scenario",
+    )
     return _recanonicalise(pd.DataFrame([{**base, **record} for record in records]))
 
 
 def _concat(rows: pd.DataFrame, added: pd.DataFrame) -> pd.DataFrame:
-    combined = pd.concat([rows.astype({c: "object" for c in rows.select_dtypes("category")}), added], ignore_index=True)
+    combined = pd.concat(
+        [rows.astype({c: "object" for c in rows.select_dtypes("category")}), added], ignore_index=True
+    )
     return combined
 
 
@@ -262,9 +304,17 @@ def _cover(state: State, lever: str, spec: LeverSpec, share: float) -> State:
         consumed = rows.loc[use & (markets == market), "quantity_canonical"].sum()
         extra = max(0.0, share * consumed - rows.loc[held & (markets == market), "quantity_canonical"].sum())
         if extra > 0:
-            records.append({"record_id": f"scenario:{lever}:{market}", "activity": spec.instrument, "region": market,
-                            "quantity": extra, "instrument": f"scenario {spec.instrument}", "site": "scenario",
-                            "source": f"scenario lever {lever}={share:g}"})
+            records.append(
+                {
+                    "record_id": f"scenario:{lever}:{market}",
+                    "activity": spec.instrument,
+                    "region": market,
+                    "quantity": extra,
+                    "instrument": f"scenario {spec.instrument}",
+                    "site": "scenario",
+                    "source": f"scenario lever {lever}={share:g}",
+                }
+            )
     if not records:
         return state
     unit = vocabulary().activity(spec.instrument).canonical_unit
@@ -279,11 +329,29 @@ def _replace(state: State, lever: str, spec: LeverSpec, share: float, ratio: flo
     if not moving.any():
         return state
     unit = vocabulary().activity(spec.to).canonical_unit
-    replaced = rows.loc[moving, "quantity"] * energy_mwh_multiplier(rows)[moving] * share * conversion_factor("MWh", unit)
-    records = [{"record_id": f"scenario:{lever}:{record}", "activity": spec.to, "region": region, "site": site,
-                "quantity": quantity * ratio, "source": f"scenario lever {lever}={share:g} at {ratio:g} MWh/MWh"}
-               for record, region, site, quantity in zip(rows.loc[moving, "record_id"], rows.loc[moving, "region"],
-                                                         rows.loc[moving, "site"], replaced, strict=True)]
+    replaced = (
+        rows.loc[moving, "quantity"]
+        * energy_mwh_multiplier(rows)[moving]
+        * share
+        * conversion_factor("MWh", unit)
+    )
+    records = [
+        {
+            "record_id": f"scenario:{lever}:{record}",
+            "activity": spec.to,
+            "region": region,
+            "site": site,
+            "quantity": quantity * ratio,
+            "source": f"scenario lever {lever}={share:g} at {ratio:g} MWh/MWh",
+        }
+        for record, region, site, quantity in zip(
+            rows.loc[moving, "record_id"],
+            rows.loc[moving, "region"],
+            rows.loc[moving, "site"],
+            replaced,
+            strict=True,
+        )
+    ]
     rows.loc[moving, "quantity"] = rows.loc[moving, "quantity"] * (1 - share)
     rows = _recanonicalise(rows)
     return replace(state, rows=_concat(rows, _added_rows(rows[moving].iloc[0], records, unit)))
@@ -330,10 +398,14 @@ def _vintage(state: State, year: int) -> State:
     """Keep only data year `year` in every vintaged factor series that has it."""
     factors = state.factor_set.factors
     series = [c for c in SELECTION_KEY if c != "data_year"]
-    has_year = factors.assign(hit=factors["data_year"] == year).groupby(series, dropna=False)["hit"].transform("any")
+    has_year = (
+        factors.assign(hit=factors["data_year"] == year).groupby(series, dropna=False)["hit"].transform("any")
+    )
     keep = ~factors["vintaged"] | ~has_year | (factors["data_year"] == year)
     if not (has_year & factors["vintaged"]).any():
-        raise ScenarioError(f"lever factors.vintage={year}: {state.factor_set.label} has no factors of data year {year}")
+        raise ScenarioError(
+            f"lever factors.vintage={year}: {state.factor_set.label} has no factors of data year {year}"
+        )
     return replace(state, factor_set=replace(state.factor_set, factors=factors[keep].copy()))
 
 
@@ -360,29 +432,38 @@ def apply_lever(state: State, lever: Lever, parameters: dict[str, float]) -> Sta
         return _vintage(state, int(value))
     if spec.kind == "category":
         return replace(state, category_scale={**state.category_scale, name.split(".")[1]: float(value)})
-    raise ScenarioError(f"lever {name}: kind {spec.kind} is a parameter of another lever, not applied on its own")
+    raise ScenarioError(
+        f"lever {name}: kind {spec.kind} is a parameter of another lever, not applied on its own"
+    )
 
 
 # ---------------------------------------------------------------- evaluation
 
-def evaluate(state: State, year: int, gwp: str, as_of: date, levers: str = "") -> Contract:
+
+def evaluate(state: State, year: int, gwp: str, as_of: date, levers: str = "") -> InventoryYear:
     """The inventory year (the contract's InventoryYear) for a state. Rows a lever produced that have no
     factor are the lever's problem, not the ledger's."""
     try:
-        rows, lines = lines_for(state.rows.drop(columns=["key_id"], errors="ignore"), state.factor_set, gwp, as_of)
+        rows, lines = lines_for(
+            state.rows.drop(columns=["key_id"], errors="ignore"), state.factor_set, gwp, as_of
+        )
     except FactorNotFound as error:
-        raise ScenarioError(f"{levers or 'the base year'}: no emission factor for rows the levers produce "
-                            f"({error.problems[0].value}): {error.problems[0].expected}") from None
+        raise ScenarioError(
+            f"{levers or 'the base year'}: no emission factor for rows the levers produce "
+            f"({error.problems[0].value}): {error.problems[0].expected}"
+        ) from None
     for category, factor in state.category_scale.items():
         mask = (lines["scope"] == 3) & (lines["category"].astype(str) == category)
         lines.loc[mask, ["emissions_t_gas", "tco2e"]] = lines.loc[mask, ["emissions_t_gas", "tco2e"]] * factor
-    return year_summaries(aggregate_lines(lines), aggregate_rows(rows), Organisation(metrics=state.metrics, file="scenario"))[0]
+    return year_summaries(
+        aggregate_lines(lines), aggregate_rows(rows), Organisation(metrics=state.metrics, file="scenario")
+    )[0]
 
 
-def flatten(summary: Contract | dict, prefix: str = "") -> dict[str, float | None]:
+def flatten(summary: InventoryYear | dict, prefix: str = "") -> dict[str, float | None]:
     """Every figure of an inventory year by its dotted key (intensity.tco2e_per_employee)."""
     flat: dict[str, float | None] = {}
-    values = summary.model_dump() if isinstance(summary, Contract) else summary
+    values = summary.model_dump() if isinstance(summary, InventoryYear) else summary
     for key, value in values.items():
         if key == "year":
             continue
@@ -393,9 +474,13 @@ def flatten(summary: Contract | dict, prefix: str = "") -> dict[str, float | Non
     return flat
 
 
-def _changes(before: Contract, after: Contract) -> dict[str, float | None]:
+def _changes(before: InventoryYear, after: InventoryYear) -> dict[str, float | None]:
     a, b = flatten(before), flatten(after)
-    return {k: (None if a.get(k) is None or b.get(k) is None else b[k] - a[k]) for k in sorted(set(a) | set(b))}
+    return {k: _difference(a.get(k), b.get(k)) for k in sorted(set(a) | set(b))}
+
+
+def _difference(before: float | None, after: float | None) -> float | None:
+    return None if before is None or after is None else after - before
 
 
 def base_state(result: InventoryResult, year: int) -> State:
@@ -408,14 +493,16 @@ def base_state(result: InventoryResult, year: int) -> State:
 
 def _split_parameters(levers: list[Lever]) -> tuple[list[Lever], dict[str, float]]:
     check_requirements(levers)
-    parameters = {lever.name: lever.value for lever in levers if _kind(lever.name) == "ratio"}
+    parameters = {lever.name: float(lever.value) for lever in levers if _kind(lever.name) == "ratio"}
     return [lever for lever in levers if lever.name not in parameters], parameters
 
 
 def run_scenario(result: InventoryResult, levers: list[Lever], base_year: int) -> dict:
     """Base vs scenario for every KPI and each lever's contribution, in the order applied."""
     if len(levers) > MAX_LEVERS:
-        raise ScenarioError(f"at most {MAX_LEVERS} levers in one scenario (found {len(levers)}); each is a recomputation")
+        raise ScenarioError(
+            f"at most {MAX_LEVERS} levers in one scenario (found {len(levers)}); each is a recomputation"
+        )
     applied, parameters = _split_parameters(levers)
     request = result.request
     state = base_state(result, base_year)
@@ -424,20 +511,33 @@ def run_scenario(result: InventoryResult, levers: list[Lever], base_year: int) -
     for lever in applied:
         state = apply_lever(state, lever, parameters)
         current = evaluate(state, base_year, request.gwp, request.as_of, f"lever {lever.name}={lever.value}")
-        contributions.append({"lever": lever.name, "value": lever.value, "changes": _changes(previous, current)})
+        contributions.append(
+            {"lever": lever.name, "value": lever.value, "changes": _changes(previous, current)}
+        )
         previous = current
     comparison = {}
     for key, before in flatten(base).items():
         after = flatten(previous).get(key)
         delta = None if before is None or after is None else after - before
-        comparison[key] = {"base": before, "scenario": after, "delta": delta,
-                           "pct": None if delta is None or not before else delta / before * 100}
-    return {"base_year": base_year, "base": base.model_dump(), "scenario": previous.model_dump(),
-            "levers": [{"lever": lever.name, "value": lever.value} for lever in levers],
-            "parameters": parameters, "contributions": contributions, "comparison": comparison}
+        comparison[key] = {
+            "base": before,
+            "scenario": after,
+            "delta": delta,
+            "pct": None if delta is None or not before else delta / before * 100,
+        }
+    return {
+        "base_year": base_year,
+        "base": base.model_dump(),
+        "scenario": previous.model_dump(),
+        "levers": [{"lever": lever.name, "value": lever.value} for lever in levers],
+        "parameters": parameters,
+        "contributions": contributions,
+        "comparison": comparison,
+    }
 
 
 # ---------------------------------------------------------------- pathways
+
 
 def _ramp_value(points: dict, year: int) -> float:
     """Linear interpolation between ramp points {year: value}; flat before the first and after the last."""
@@ -451,12 +551,17 @@ def run_pathway(result: InventoryResult, scenario: dict, to_year: int) -> dict:
     pathway = scenario.get("pathway") or {}
     base_year = int(scenario.get("base_year") or max(int(y) for y in result.rows["year"].unique()))
     if not base_year < to_year <= LAST_YEAR:
-        raise ScenarioError(f"--to {to_year}: expected a year after the base year {base_year} and not after {LAST_YEAR}")
+        raise ScenarioError(
+            f"--to {to_year}: expected a year after the base year {base_year} and not after {LAST_YEAR}"
+        )
     rate_levers = pathway_rates()
     rates = pathway.get("rates") or {}
     unknown = set(rates) - set(rate_levers)
     if unknown:
-        raise ScenarioError(f"pathway rates {', '.join(sorted(unknown))} unknown: use {', '.join(rate_levers)} (annual fractions, e.g. -0.03)")
+        raise ScenarioError(
+            f"pathway rates {', '.join(sorted(unknown))} unknown: use {', '.join(rate_levers)} (annual "
+            f"fractions, e.g. -0.03)"
+        )
     ramps = {name: _ramp_points(name, points) for name, points in (pathway.get("ramps") or {}).items()}
     target = pathway.get("target") or {}
     static, parameters = _split_parameters(scenario.get("levers", []) + [Lever(n, 0.0) for n in ramps])
@@ -468,7 +573,9 @@ def run_pathway(result: InventoryResult, scenario: dict, to_year: int) -> dict:
     years, first_met = [], None
     for year in range(base_year, to_year + 1):
         elapsed = year - base_year
-        levers = list(static) + [_compounded(rate_levers[k], k, float(r), elapsed, year) for k, r in rates.items()]
+        levers = list(static) + [
+            _compounded(rate_levers[k], k, float(r), elapsed, year) for k, r in rates.items()
+        ]
         year_parameters = dict(parameters)
         for name, points in ramps.items():
             lever = parse_lever(name, _ramp_value(points, year))
@@ -485,11 +592,29 @@ def run_pathway(result: InventoryResult, scenario: dict, to_year: int) -> dict:
         met = gap is not None and gap <= 0
         if met and first_met is None and year > base_year:
             first_met = year
-        years.append({"year": year, "total_location": summary.total_location, "total_market": summary.total_market,
-                      "tco2e_per_employee": summary.intensity.tco2e_per_employee, metric: value,
-                      "target": target_value, "gap": gap, "met": met})
-    return {"base_year": base_year, "to": to_year, "metric": metric, "target": target, "target_value": target_value,
-            "rates": rates, "ramps": ramps, "years": years, "first_year_met": first_met}
+        years.append(
+            {
+                "year": year,
+                "total_location": summary.total_location,
+                "total_market": summary.total_market,
+                "tco2e_per_employee": summary.intensity.tco2e_per_employee,
+                metric: value,
+                "target": target_value,
+                "gap": gap,
+                "met": met,
+            }
+        )
+    return {
+        "base_year": base_year,
+        "to": to_year,
+        "metric": metric,
+        "target": target,
+        "target_value": target_value,
+        "rates": rates,
+        "ramps": ramps,
+        "years": years,
+        "first_year_met": first_met,
+    }
 
 
 def _ramp_points(name: str, points: dict) -> dict[int, float]:
@@ -497,9 +622,12 @@ def _ramp_points(name: str, points: dict) -> dict[int, float]:
     spec = _spec_for(name)
     if spec is None:
         parse_lever(name, 0)  # raises: unknown lever, with suggestions
+        raise AssertionError(name)
     if spec.kind in ("reroute", "vintage"):
-        raise ScenarioError(f"pathway.ramps.{name}: a ramp interpolates numbers between years; give {name} a fixed value "
-                            "under levers: instead")
+        raise ScenarioError(
+            f"pathway.ramps.{name}: a ramp interpolates numbers between years; give {name} a fixed value "
+            "under levers: instead"
+        )
     checked = {}
     for year, value in points.items():
         try:
@@ -519,11 +647,13 @@ def _compounded(lever: str, rate_name: str, rate: float, elapsed: int, year: int
     except ScenarioError:
         spec = _spec_for(lever)
         assert spec is not None
-        raise ScenarioError(f"pathway.rates.{rate_name} = {rate:g} compounds to a scale of {scale:.4g} by {year}, outside "
-                            f"{lever}'s range {spec.min:g} to {spec.max:g}: lower the rate or project to an earlier year") from None
+        raise ScenarioError(
+            f"pathway.rates.{rate_name} = {rate:g} compounds to a scale of {scale:.4g} by {year}, outside "
+            f"{lever}'s range {spec.min:g} to {spec.max:g}: lower the rate or project to an earlier year"
+        ) from None
 
 
-def _target(target: dict, base: Contract) -> tuple[float | None, str]:
+def _target(target: dict, base: InventoryYear) -> tuple[float | None, str]:
     if not target:
         return None, "total_location"
     kind = target.get("type")
@@ -531,10 +661,16 @@ def _target(target: dict, base: Contract) -> tuple[float | None, str]:
     default = "total_location" if kind == "absolute_reduction" else "intensity.tco2e_per_employee"
     metric = target.get("metric", default)
     if metric not in metrics:
-        raise ScenarioError(f"pathway target metric {metric!r}: expected one of {', '.join(metrics)}{did_you_mean(metric, metrics)}")
+        raise ScenarioError(
+            f"pathway target metric {metric!r}: expected one of "
+            f"{', '.join(metrics)}{did_you_mean(metric, metrics)}"
+        )
     if kind == "absolute_reduction":
         if target.get("reduction") is None:
-            raise ScenarioError("pathway target of type absolute_reduction needs reduction: a fraction from 0 to 1 (0.3 = 30% below the base year)")
+            raise ScenarioError(
+                "pathway target of type absolute_reduction needs reduction: a fraction from 0 to 1 (0.3 = "
+                "30% below the base year)"
+            )
         value = flatten(base)[metric]
         if value is None:
             raise ScenarioError(f"pathway target metric {metric}: the base year has no value for it (n/a)")

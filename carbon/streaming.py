@@ -32,6 +32,7 @@ from carbon.engine import (
     scan,
 )
 from carbon.errors import LedgerError, Problem
+from carbon.models.inventory import Inventory
 from carbon.models.vocabulary import vocabulary
 from carbon.outputs import OutputSet, to_json, write_atomically
 from carbon.readers import arrow_to_frame
@@ -53,28 +54,42 @@ def has_instruments(dataset: pyarrow.dataset.Dataset, file: str) -> bool:
     try:
         activity = dataset.to_table(columns=["activity"])["activity"]
     except Exception as error:  # noqa: BLE001 - a corrupt page in a file whose footer reads
-        raise LedgerError([Problem(file, None, "activity", None, f"a readable Parquet column ({str(error)[:160]})")]) from None
+        raise LedgerError(
+            [Problem(file, None, "activity", None, f"a readable Parquet column ({str(error)[:160]})")]
+        ) from None
     return bool(pa.compute.any(pa.compute.is_in(activity.cast(pa.string()), pa.array(kinds))).as_py())
 
 
 def ids_in_dataset(dataset: pyarrow.dataset.Dataset) -> Callable[[np.ndarray], list[str]]:
     """Record ids of given rows, read again from the files (only when two id hashes collide)."""
+
     def read(rows: np.ndarray) -> list[str]:
         ids = dataset.to_table(columns=["record_id"])["record_id"]
         return [str(ids[int(row) - 2].as_py()).strip() for row in rows]
+
     return read
 
 
 def same_schema(table: pa.Table) -> pa.Table:
     """Text columns as dictionary<int32, string> in every chunk (pandas picks int8 or int16
     codes by the number of categories), so all chunks share one Parquet schema."""
-    columns = [column.cast(STRING_DICTIONARY) if pa.types.is_dictionary(column.type) or pa.types.is_string(column.type)
-               or pa.types.is_large_string(column.type) else column for column in table.columns]
+    columns = [
+        column.cast(STRING_DICTIONARY)
+        if pa.types.is_dictionary(column.type)
+        or pa.types.is_string(column.type)
+        or pa.types.is_large_string(column.type)
+        else column
+        for column in table.columns
+    ]
     return pa.table(columns, names=table.column_names)
 
 
-def run_inventory_chunked(request: InventoryRequest, outputs: OutputSet, progress: Callable[[str], None] = lambda stage: None,
-                          chunk_rows: int = CHUNK_ROWS) -> tuple[dict, list[str]]:
+def run_inventory_chunked(
+    request: InventoryRequest,
+    outputs: OutputSet,
+    progress: Callable[[str], None] = lambda stage: None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> tuple[Inventory, list[str]]:
     """The inventory of a Parquet ledger in chunks: emission_lines.parquet and inventory.json
     are written into the output set (published by the caller). Returns (document, warnings)."""
     context = open_context(request)
@@ -101,11 +116,15 @@ def run_inventory_chunked(request: InventoryRequest, outputs: OutputSet, progres
         if writer is None:
             writer = pyarrow.parquet.ParquetWriter(lines_path, table.schema)
         writer.write_table(table.cast(writer.schema))
-        parts.append(Computed(computed.lines.iloc[:0], computed.line_totals, computed.row_totals))  # lines are on disk
+        parts.append(
+            Computed(computed.lines.iloc[:0], computed.line_totals, computed.row_totals)
+        )  # lines are on disk
     if writer is not None:
         writer.close()
     plan.check(ids_in_dataset(dataset))
     progress("aggregating")
     document, warnings = finish(plan, parts)
-    write_atomically(outputs.path("inventory.json"), lambda stream: stream.write(to_json(document).encode("utf-8")))
+    write_atomically(
+        outputs.path("inventory.json"), lambda stream: stream.write(to_json(document).encode("utf-8"))
+    )
     return document, warnings

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
+from typing import cast
 
 import pint
 
@@ -17,7 +18,7 @@ from carbon.models.vocabulary import vocabulary
 from carbon.paths import DATA_DIR
 from carbon.suggest import did_you_mean
 
-REGISTRY = pint.UnitRegistry()
+REGISTRY: pint.UnitRegistry = pint.UnitRegistry()
 REGISTRY.load_definitions(str(DATA_DIR / "units.txt"))
 
 
@@ -51,8 +52,10 @@ def _refuse_shape(text: str) -> None:
     if deepest > MAX_NESTING:
         raise UnitError(f"{EXAMPLES} (at most {MAX_NESTING} nested parentheses)")
     if _STANDALONE_NUMBER.search(_EXPONENT.sub("", text)):
-        raise UnitError("a unit without a number in it: put the number in the quantity column "
-                        "(a scale may be written as a word: 'thousand kWh')")
+        raise UnitError(
+            "a unit without a number in it: put the number in the quantity column "
+            "(a scale may be written as a word: 'thousand kWh')"
+        )
 
 
 @lru_cache(maxsize=4096)
@@ -71,13 +74,17 @@ def parse_unit(text: str) -> pint.Quantity:
     _refuse_shape(text)
     suspicious = vocabulary().suspicious_units
     if text in suspicious:
-        raise UnitError(f"{EXAMPLES}: '{text}' parses but is almost always a slip (did you mean '{suspicious[text]}'?); "
-                        "write the unit you meant")
+        raise UnitError(
+            f"{EXAMPLES}: '{text}' parses but is almost always a slip (did you mean '{suspicious[text]}'?); "
+            "write the unit you meant"
+        )
     try:
         quantity = REGISTRY.parse_expression(text)
     except Exception as exc:  # noqa: BLE001 - any failure of pint's parser on user text is a bad unit
-        raise UnitError(f"{EXAMPLES}; pint does not understand it ({_reason(exc)})"
-                        f"{did_you_mean(text, vocabulary().unit_examples)}") from None
+        raise UnitError(
+            f"{EXAMPLES}; pint does not understand it ({_reason(exc)})"
+            f"{did_you_mean(text, vocabulary().unit_examples)}"
+        ) from None
     if not isinstance(quantity, pint.Quantity) or quantity.dimensionless:
         raise UnitError(f"{EXAMPLES}; this is a bare number or a ratio without dimension")
     _refuse_number_words(quantity)
@@ -94,8 +101,11 @@ def _refuse_number_words(quantity: pint.Quantity) -> None:
         if not REGISTRY.Unit(name).dimensionless:
             continue
         if name not in allowed:
-            raise UnitError(f"a unit without a number word in it ('{name}' is a number): put the number in the quantity column")
-        scales += abs(exponent)
+            raise UnitError(
+                f"a unit without a number word in it ('{name}' is a number): put the number in the quantity "
+                f"column"
+            )
+        scales += abs(int(cast(float, exponent)))
     if scales > 1:
         raise UnitError("a unit with at most one scale word ('thousand kWh', not 'thousand thousand kWh')")
 
@@ -127,7 +137,9 @@ def conversion_factor(from_unit: str, to_unit: str) -> float:
     except Exception as exc:  # noqa: BLE001 - offset units (degC) and overflow inside pint
         raise UnitError(f"cannot convert '{from_unit}' to '{to_unit}' ({_reason(exc)})") from None
     if not math.isfinite(factor) or factor <= 0:
-        raise UnitError(f"cannot convert '{from_unit}' to '{to_unit}': the factor {factor} is not a positive number")
+        raise UnitError(
+            f"cannot convert '{from_unit}' to '{to_unit}': the factor {factor} is not a positive number"
+        )
     return factor
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
@@ -48,8 +48,16 @@ COUNT = "#,##0"
 ROW_NUMBER = "0"
 # Headline figures with defined names `<key>_<year>`, all on the Summary sheet (and the
 # vocabulary's resource figures: named_keys()).
-NAMED_KEYS = ["scope1", "scope2_location", "scope2_market", "scope3", "total_location", "total_market",
-              "tco2e_per_employee", "energy_mwh"]
+NAMED_KEYS = [
+    "scope1",
+    "scope2_location",
+    "scope2_market",
+    "scope3",
+    "total_location",
+    "total_market",
+    "tco2e_per_employee",
+    "energy_mwh",
+]
 
 
 def resource_columns() -> list[tuple[str, str, str]]:
@@ -60,17 +68,24 @@ def resource_columns() -> list[tuple[str, str, str]]:
         if resource.split is None:
             columns.append((name, resource.label, name))
         else:
-            columns += [(f"{name}_{c}", f"{resource.label}: {c.replace('_', '-')}", f"{name}.{c}") for c in resource.split.classes]
+            columns += [
+                (f"{name}_{c}", f"{resource.label}: {c.replace('_', '-')}", f"{name}.{c}")
+                for c in resource.split.classes
+            ]
     return columns
 
 
 def named_keys() -> list[str]:
     return [*NAMED_KEYS, *(key for key, _, _ in resource_columns())]
+
+
 WORKBOOK_OPTIONS = {
     "in_memory": True,  # no temporary files; the zip entries get XlsxWriter's fixed 1980-01-01 time
     # Input text must never be guessed into a formula, number or link: we call write_string for it,
     # and these switch the guessing off for any write() that slips in.
-    "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
     "nan_inf_to_errors": True,  # a NaN shows as #NUM! rather than aborting the export
 }
 
@@ -84,6 +99,7 @@ class Formula(NamedTuple):
 
 
 # ---------------------------------------------------------------- cells and sheets
+
 
 class Formats:
     """The workbook's cell formats: XlsxWriter formats belong to one workbook and are shared by
@@ -140,15 +156,22 @@ class Sheet:
         else:
             ws.write_string(r, c, str(value), cell_format)
 
-    def table(self, headers: list[str], rows: Iterable[list], number_formats: dict[int, str] | None = None,
-              widths: dict[int, int] | None = None, **style) -> int:
+    def table(
+        self,
+        headers: list[str],
+        rows: Iterable[list],
+        number_formats: dict[int, str] | None = None,
+        widths: dict[int, int] | None = None,
+        **style,
+    ) -> int:
         """Header row (bold, frozen, filtered, printed on every page) and data rows; returns the
         last row number. `number_formats` and `widths` are by 1-based column."""
         for column, header in enumerate(headers, start=1):
             self.put(1, column, header, self.format(bold=True))
         number_formats = number_formats or {}
-        cell_formats = [self.format(number_formats.get(column), **style)
-                        for column in range(1, len(headers) + 1)]
+        cell_formats = [
+            self.format(number_formats.get(column), **style) for column in range(1, len(headers) + 1)
+        ]
         last = 1
         for last, values in enumerate(rows, start=2):
             for column, value in enumerate(values, start=1):
@@ -196,12 +219,32 @@ def _category(value) -> int | None:
 
 # ---------------------------------------------------------------- input sheets
 
+
 def activity_headers() -> list[str]:
     """The Activity sheet's columns: the ledger's (attribute columns from the vocabulary), the
     conversion as multiplications, and the energy key and resource figure each row counts towards."""
-    return ["record_id", "year", "site", "region", "activity", *vocabulary().attributes, "quantity", "unit",
-            "canonical multiplier", "quantity (canonical)", "canonical unit", "MWh multiplier", "energy (MWh)",
-            "energy key", "resource", "conversion", "source", "data_quality", "ledger file", "ledger row"]
+    return [
+        "record_id",
+        "year",
+        "site",
+        "region",
+        "activity",
+        *vocabulary().attributes,
+        "quantity",
+        "unit",
+        "canonical multiplier",
+        "quantity (canonical)",
+        "canonical unit",
+        "MWh multiplier",
+        "energy (MWh)",
+        "energy key",
+        "resource",
+        "conversion",
+        "source",
+        "data_quality",
+        "ledger file",
+        "ledger row",
+    ]
 
 
 def activity_column(name: str) -> str:
@@ -210,8 +253,8 @@ def activity_column(name: str) -> str:
 
 
 class ActivitySheet(NamedTuple):
-    row: dict[str, int]      # record_id -> sheet row
-    values: pd.DataFrame     # per sheet row: year, energy key, resource, canonical, energy
+    row: dict[str, int]  # record_id -> sheet row
+    values: pd.DataFrame  # per sheet row: year, energy key, resource, canonical, energy
     last: int
 
 
@@ -241,26 +284,63 @@ def write_activity(sheet: Sheet, rows: pd.DataFrame, folder: Path) -> ActivitySh
     files = rows["ledger_file"].astype(str)
     ledger_file = files.map({f: _relative(f, folder) for f in files.unique()}).to_numpy()
     attributes = list(vocabulary().attributes)
-    q, k, n = activity_column("quantity"), activity_column("canonical multiplier"), activity_column("MWh multiplier")
+    q, k, n = (
+        activity_column("quantity"),
+        activity_column("canonical multiplier"),
+        activity_column("MWh multiplier"),
+    )
 
     def data():
         for i, row in enumerate(rows.to_dict("records")):
             r = i + 2
-            yield [row["record_id"], row["year"], row["site"], row["region"], row["activity"],
-                   *(row[a] for a in attributes), row["quantity"], row["unit"], row["canonical_multiplier"],
-                   Formula(f"={q}{r}*{k}{r}", canonical[i]), row["canonical_unit"], mwh[i],
-                   Formula(f"={q}{r}*{n}{r}", energy[i]), energy_key[i], resource[i], row["conversion"], row["source"],
-                   row["data_quality"], ledger_file[i], row["ledger_row"]]
+            yield [
+                row["record_id"],
+                row["year"],
+                row["site"],
+                row["region"],
+                row["activity"],
+                *(row[a] for a in attributes),
+                row["quantity"],
+                row["unit"],
+                row["canonical_multiplier"],
+                Formula(f"={q}{r}*{k}{r}", canonical[i]),
+                row["canonical_unit"],
+                mwh[i],
+                Formula(f"={q}{r}*{n}{r}", energy[i]),
+                energy_key[i],
+                resource[i],
+                row["conversion"],
+                row["source"],
+                row["data_quality"],
+                ledger_file[i],
+                row["ledger_row"],
+            ]
 
     headers = activity_headers()
     number = {h: i for i, h in enumerate(headers, start=1)}
-    last = sheet.table(headers, data(),
-                       {number["year"]: ROW_NUMBER, number["quantity"]: "#,##0.######", number["canonical multiplier"]: "0.000000000###",
-                        number["quantity (canonical)"]: TONNES, number["MWh multiplier"]: "0.000000000###",
-                        number["energy (MWh)"]: "#,##0.000", number["ledger row"]: ROW_NUMBER},
-                       {1: 28, 3: 30, number["conversion"]: 50, number["source"]: 60, number["ledger file"]: 24})
-    values = pd.DataFrame({"year": rows["year"].to_numpy(), "energy_key": energy_key, "resource": resource,
-                           "canonical": canonical, "energy": energy})
+    last = sheet.table(
+        headers,
+        data(),
+        {
+            number["year"]: ROW_NUMBER,
+            number["quantity"]: "#,##0.######",
+            number["canonical multiplier"]: "0.000000000###",
+            number["quantity (canonical)"]: TONNES,
+            number["MWh multiplier"]: "0.000000000###",
+            number["energy (MWh)"]: "#,##0.000",
+            number["ledger row"]: ROW_NUMBER,
+        },
+        {1: 28, 3: 30, number["conversion"]: 50, number["source"]: 60, number["ledger file"]: 24},
+    )
+    values = pd.DataFrame(
+        {
+            "year": rows["year"].to_numpy(),
+            "energy_key": energy_key,
+            "resource": resource,
+            "canonical": canonical,
+            "energy": energy,
+        }
+    )
     sheet_row = {record_id: i for i, record_id in enumerate(rows["record_id"], start=2)}
     return ActivitySheet(sheet_row, values, last)
 
@@ -272,20 +352,47 @@ def organisation_values(result: InventoryResult) -> dict[int, dict[str, float | 
     """Per reporting year, each metric as the Organisation sheet holds it (None: a blank cell)."""
     metrics = result.organisation.metrics
     years = sorted(int(y) for y in result.rows["year"].unique())
-    return {y: {m: None if y not in metrics.index or pd.isna(metrics.at[y, m]) else float(metrics.at[y, m])
-                for m in ORGANISATION_METRICS} for y in years}
+    return {
+        y: {
+            m: None if y not in metrics.index or pd.isna(metrics.at[y, m]) else float(metrics.at[y, m])
+            for m in ORGANISATION_METRICS
+        }
+        for y in years
+    }
 
 
 def write_organisation(sheet: Sheet, values: dict[int, dict]) -> int:
     data = ([year, *(metrics[m] for m in ORGANISATION_METRICS)] for year, metrics in values.items())
-    return sheet.table(["year", "employees (person)", "revenue (RMB million)", "floor area (m2)"], data,
-                       {1: ROW_NUMBER, 2: COUNT, 3: "#,##0.000", 4: "#,##0.00"})
+    return sheet.table(
+        ["year", "employees (person)", "revenue (RMB million)", "floor area (m2)"],
+        data,
+        {1: ROW_NUMBER, 2: COUNT, 3: "#,##0.000", 4: "#,##0.00"},
+    )
 
 
-FACTOR_HEADERS = ["factor_id", "activity", "region", "data year", "gas", "value (as published)", "unit",
-                  "unit multiplier", "value (t gas per canonical unit)", "canonical unit", "scope",
-                  "category", "method", "published", "confidence", "source_id", "source", "URL", "table/page",
-                  "gwp_basis", "notes"]
+FACTOR_HEADERS = [
+    "factor_id",
+    "activity",
+    "region",
+    "data year",
+    "gas",
+    "value (as published)",
+    "unit",
+    "unit multiplier",
+    "value (t gas per canonical unit)",
+    "canonical unit",
+    "scope",
+    "category",
+    "method",
+    "published",
+    "confidence",
+    "source_id",
+    "source",
+    "URL",
+    "table/page",
+    "gwp_basis",
+    "notes",
+]
 
 
 def write_factors(sheet: Sheet, result: InventoryResult) -> dict[str, tuple[int, float]]:
@@ -302,13 +409,37 @@ def write_factors(sheet: Sheet, result: InventoryResult) -> dict[str, tuple[int,
         value = float(f.value) * multiplier
         source = sources[f.source_id]
         found[f.factor_id] = (i, value)
-        data.append([f.factor_id, f.activity, f.region, f.data_year, f.gas, float(f.value), f.unit,
-                     multiplier, Formula(f"=F{i}*H{i}", value), f"{gas_mass} per {canonical[f.activity]}",
-                     f.scope, f.category, f.method, f.published.isoformat(), f.confidence, f.source_id,
-                     f"{source['publisher']}: {source['title']}", source.get("url", ""),
-                     source.get("locator", ""), f.gwp_basis, f.notes])
-    sheet.table(FACTOR_HEADERS, data, {4: ROW_NUMBER, 6: "0.0000####", 8: "0.000000000###", 9: FACTOR},
-                {1: 44, 17: 60, 18: 40, 19: 40, 21: 60})
+        data.append(
+            [
+                f.factor_id,
+                f.activity,
+                f.region,
+                f.data_year,
+                f.gas,
+                float(f.value),
+                f.unit,
+                multiplier,
+                Formula(f"=F{i}*H{i}", value),
+                f"{gas_mass} per {canonical[f.activity]}",
+                f.scope,
+                f.category,
+                f.method,
+                f.published.isoformat(),
+                f.confidence,
+                f.source_id,
+                f"{source['publisher']}: {source['title']}",
+                source.get("url", ""),
+                source.get("locator", ""),
+                f.gwp_basis,
+                f.notes,
+            ]
+        )
+    sheet.table(
+        FACTOR_HEADERS,
+        data,
+        {4: ROW_NUMBER, 6: "0.0000####", 8: "0.000000000###", 9: FACTOR},
+        {1: 44, 17: 60, 18: 40, 19: 40, 21: 60},
+    )
     return found
 
 
@@ -323,19 +454,36 @@ def write_gwp(sheet: Sheet, result: InventoryResult, gwp_set: str) -> dict[str, 
 
 # ---------------------------------------------------------------- formula sheets
 
-CALCULATION_HEADERS = ["line", "record_id", "year", "activity", "scope", "category", "method", "gas",
-                       "factor_id", "quantity (canonical)", "canonical unit",
-                       "factor (t gas per canonical unit)", "applied share", "GWP", "emissions (t gas)",
-                       "emissions (tCO2e)", "Activity row", "selection note"]
+CALCULATION_HEADERS = [
+    "line",
+    "record_id",
+    "year",
+    "activity",
+    "scope",
+    "category",
+    "method",
+    "gas",
+    "factor_id",
+    "quantity (canonical)",
+    "canonical unit",
+    "factor (t gas per canonical unit)",
+    "applied share",
+    "GWP",
+    "emissions (t gas)",
+    "emissions (tCO2e)",
+    "Activity row",
+    "selection note",
+]
 
 
 class CalculationSheet(NamedTuple):
-    values: pd.DataFrame     # per line: year, scope, method, category, tco2e (column P)
+    values: pd.DataFrame  # per line: year, scope, method, category, tco2e (column P)
     last: int
 
 
-def write_calculation(sheet: Sheet, lines: pd.DataFrame, activity: ActivitySheet, factors: dict,
-                      gwp: dict) -> CalculationSheet:
+def write_calculation(
+    sheet: Sheet, lines: pd.DataFrame, activity: ActivitySheet, factors: dict, gwp: dict
+) -> CalculationSheet:
     activity_row = lines["record_id"].map(activity.row).to_numpy(dtype="int64")
     # Cached values follow the cells: J is Activity!L, L is Factors!I, N is GWP!B (1 for CO2e
     # factors, which already carry their GWP basis); O = J*L*M and P = O*N, in the formulas' order.
@@ -355,26 +503,59 @@ def write_calculation(sheet: Sheet, lines: pd.DataFrame, activity: ActivitySheet
             r, a = i + 2, activity_row[i]
             gwp_cell = 1 if is_co2e[i] else Formula(f"=GWP!$B${gwp[line.gas][0]}", gwp_value[i])
             factor_cell = Formula(f"=Factors!$I${factors[line.factor_id][0]}", factor[i])
-            yield [r - 1, line.record_id, line.year, line.activity, line.scope, category[i], line.method,
-                   line.gas, line.factor_id, Formula(f"=Activity!${canonical_column}${a}", quantity[i]), line.canonical_unit,
-                   factor_cell, line.applied_share, gwp_cell, Formula(f"=J{r}*L{r}*M{r}", t_gas[i]),
-                   Formula(f"=O{r}*N{r}", tco2e[i]), a, line.selection_note]
+            yield [
+                r - 1,
+                line.record_id,
+                line.year,
+                line.activity,
+                line.scope,
+                category[i],
+                line.method,
+                line.gas,
+                line.factor_id,
+                Formula(f"=Activity!${canonical_column}${a}", quantity[i]),
+                line.canonical_unit,
+                factor_cell,
+                line.applied_share,
+                gwp_cell,
+                Formula(f"=J{r}*L{r}*M{r}", t_gas[i]),
+                Formula(f"=O{r}*N{r}", tco2e[i]),
+                a,
+                line.selection_note,
+            ]
 
-    last = sheet.table(CALCULATION_HEADERS, data(),
-                       {1: COUNT, 3: ROW_NUMBER, 10: TONNES, 12: FACTOR, 13: "0.000000", 15: TONNES,
-                        16: TONNES, 17: ROW_NUMBER},
-                       {2: 28, 9: 44, 18: 50})
-    values = pd.DataFrame({"year": lines["year"].to_numpy(), "scope": lines["scope"].to_numpy(),
-                           "method": lines["method"].astype(str).to_numpy(),
-                           "category": pd.array(category, dtype="Int64"), "tco2e": tco2e})
+    last = sheet.table(
+        CALCULATION_HEADERS,
+        data(),
+        {
+            1: COUNT,
+            3: ROW_NUMBER,
+            10: TONNES,
+            12: FACTOR,
+            13: "0.000000",
+            15: TONNES,
+            16: TONNES,
+            17: ROW_NUMBER,
+        },
+        {2: 28, 9: 44, 18: 50},
+    )
+    values = pd.DataFrame(
+        {
+            "year": lines["year"].to_numpy(),
+            "scope": lines["scope"].to_numpy(),
+            "method": lines["method"].astype(str).to_numpy(),
+            "category": pd.array(category, dtype="Int64"),
+            "tco2e": tco2e,
+        }
+    )
     return CalculationSheet(values, last)
 
 
 class SummaryColumn(NamedTuple):
     key: str
     header: str
-    formula: Callable[[int], str] | None          # Summary row -> formula (None: the year itself)
-    value: Callable[[int, dict], object] | None   # year, the row's values so far -> what the formula gives
+    formula: Callable[[int], str] | None  # Summary row -> formula (None: the year itself)
+    value: Callable[[int, dict], float | str] | None  # (year, row so far) -> what the formula gives
     number_format: str = TONNES
 
 
@@ -390,17 +571,25 @@ def _metric(values: dict[int, dict], metric: str) -> Callable[[int, dict], float
 
 def _ratio(numerators: list[str], denominator: str) -> Callable[[int, dict], float | str]:
     """What IF(ISNUMBER(d),IF(d>0,n/d,"n/a"),"n/a") gives: n/a for a missing or zero denominator."""
+
     def value(_year, row):
         d = row[denominator]
         # sum() adds left to right from 0, exactly as the formula's (H+I)
         return sum(row[n] for n in numerators) / d if not isinstance(d, str) and d > 0 else NOT_AVAILABLE
+
     return value
 
 
-def summary_columns(calculation: CalculationSheet, activity: ActivitySheet, organisation: dict[int, dict],
-                    categories: list[str], last_org: int) -> list[SummaryColumn]:
+def summary_columns(
+    calculation: CalculationSheet,
+    activity: ActivitySheet,
+    organisation: dict[int, dict],
+    categories: list[str],
+    last_org: int,
+) -> list[SummaryColumn]:
     """Per-year KPIs as SUMIFS over Calculation, Activity and Organisation, and ratios of them, each
     with the Python computation of what its formula gives."""
+
     def calc(column):
         return _rng("Calculation", column, calculation.last)
 
@@ -413,48 +602,93 @@ def summary_columns(calculation: CalculationSheet, activity: ActivitySheet, orga
     c, a = calculation.values, activity.values
 
     def emissions(key, header, criteria, mask):
-        return SummaryColumn(key, header, lambda r: f"=SUMIFS({calc('P')},{calc('C')},$A{r},{criteria})",
-                             _sum_by_year(c, mask, "tco2e"))
+        return SummaryColumn(
+            key,
+            header,
+            lambda r: f"=SUMIFS({calc('P')},{calc('C')},$A{r},{criteria})",
+            _sum_by_year(c, mask, "tco2e"),
+        )
 
     def activity_sum(key, header, column, criteria, mask):
         letter_ = activity_column(column)
-        return SummaryColumn(key, header, lambda r: f"=SUMIFS({act(letter_)},{act('B')},$A{r}{criteria})",
-                             _sum_by_year(a, mask, "energy" if column == "energy (MWh)" else "canonical"))
+        return SummaryColumn(
+            key,
+            header,
+            lambda r: f"=SUMIFS({act(letter_)},{act('B')},$A{r}{criteria})",
+            _sum_by_year(a, mask, "energy" if column == "energy (MWh)" else "canonical"),
+        )
 
     def organisation_metric(key, header, column, metric, number_format):
         # SUMIFS over a blank cell gives 0: a year without a value must say n/a, not 0.
         def formula(r):
-            return (f'=IF(COUNTIFS({org("A")},$A{r},{org(column)},"<>")>0,'
-                    f'SUMIFS({org(column)},{org("A")},$A{r}),"{NOT_AVAILABLE}")')
+            return (
+                f'=IF(COUNTIFS({org("A")},$A{r},{org(column)},"<>")>0,'
+                f'SUMIFS({org(column)},{org("A")},$A{r}),"{NOT_AVAILABLE}")'
+            )
+
         return SummaryColumn(key, header, formula, _metric(organisation, metric), number_format)
 
     scope, labels = c["scope"], vocabulary().scope3_categories
-    columns = [SummaryColumn("year", "Year", None, None, ROW_NUMBER),
-               emissions("scope1", "Scope 1 (tCO2e)", f"{calc('E')},1", scope == 1),
-               emissions("scope2_location", "Scope 2 location (tCO2e)",
-                         f'{calc("E")},2,{calc("G")},"location"', (scope == 2) & (c["method"] == "location")),
-               emissions("scope2_market", "Scope 2 market (tCO2e)", f'{calc("E")},2,{calc("G")},"market"',
-                         (scope == 2) & (c["method"] == "market")),
-               emissions("scope3", "Scope 3 (tCO2e)", f"{calc('E')},3", scope == 3)]
+    columns = [
+        SummaryColumn("year", "Year", None, None, ROW_NUMBER),
+        emissions("scope1", "Scope 1 (tCO2e)", f"{calc('E')},1", scope == 1),
+        emissions(
+            "scope2_location",
+            "Scope 2 location (tCO2e)",
+            f'{calc("E")},2,{calc("G")},"location"',
+            (scope == 2) & (c["method"] == "location"),
+        ),
+        emissions(
+            "scope2_market",
+            "Scope 2 market (tCO2e)",
+            f'{calc("E")},2,{calc("G")},"market"',
+            (scope == 2) & (c["method"] == "market"),
+        ),
+        emissions("scope3", "Scope 3 (tCO2e)", f"{calc('E')},3", scope == 3),
+    ]
     for category in categories:
-        columns.append(emissions(f"scope3_cat{category}",
-                                 f"Scope 3 cat. {category} {labels.get(category, '')} (tCO2e)",
-                                 f"{calc('E')},3,{calc('F')},{category}",
-                                 (scope == 3) & (c["category"] == int(category)).fillna(False)))
+        columns.append(
+            emissions(
+                f"scope3_cat{category}",
+                f"Scope 3 cat. {category} {labels.get(category, '')} (tCO2e)",
+                f"{calc('E')},3,{calc('F')},{category}",
+                (scope == 3) & (c["category"] == int(category)).fillna(False),
+            )
+        )
     letter = {column.key: xl_col_to_name(i) for i, column in enumerate(columns)}
     s1, s2l, s2m, s3 = (letter[k] for k in ("scope1", "scope2_location", "scope2_market", "scope3"))
     columns += [
-        SummaryColumn("total_location", "Total location (tCO2e)", lambda r: f"={s1}{r}+{s2l}{r}+{s3}{r}",
-                      lambda _y, row: row["scope1"] + row["scope2_location"] + row["scope3"]),
-        SummaryColumn("total_market", "Total market (tCO2e)", lambda r: f"={s1}{r}+{s2m}{r}+{s3}{r}",
-                      lambda _y, row: row["scope1"] + row["scope2_market"] + row["scope3"]),
-        activity_sum("energy_mwh", "Energy (MWh)", "energy (MWh)", "", slice(None))]
+        SummaryColumn(
+            "total_location",
+            "Total location (tCO2e)",
+            lambda r: f"={s1}{r}+{s2l}{r}+{s3}{r}",
+            lambda _y, row: row["scope1"] + row["scope2_location"] + row["scope3"],
+        ),
+        SummaryColumn(
+            "total_market",
+            "Total market (tCO2e)",
+            lambda r: f"={s1}{r}+{s2m}{r}+{s3}{r}",
+            lambda _y, row: row["scope1"] + row["scope2_market"] + row["scope3"],
+        ),
+        activity_sum("energy_mwh", "Energy (MWh)", "energy (MWh)", "", slice(None)),
+    ]
     energy_key_column, resource_column = act(activity_column("energy key")), act(activity_column("resource"))
-    columns += [activity_sum(f"{key}_mwh", f"{key.replace('_', ' ').capitalize()} (MWh)", "energy (MWh)",
-                             f',{energy_key_column},"{key}"', a["energy_key"] == key)
-                for key in dict.fromkeys(vocabulary().energy_keys.values())]
-    columns += [activity_sum(key, header, "quantity (canonical)", f',{resource_column},"{value}"', a["resource"] == value)
-                for key, header, value in resource_columns()]
+    columns += [
+        activity_sum(
+            f"{key}_mwh",
+            f"{key.replace('_', ' ').capitalize()} (MWh)",
+            "energy (MWh)",
+            f',{energy_key_column},"{key}"',
+            a["energy_key"] == key,
+        )
+        for key in dict.fromkeys(vocabulary().energy_keys.values())
+    ]
+    columns += [
+        activity_sum(
+            key, header, "quantity (canonical)", f',{resource_column},"{value}"', a["resource"] == value
+        )
+        for key, header, value in resource_columns()
+    ]
     columns += [
         organisation_metric("employees", "Employees (person)", "B", "employees", COUNT),
         organisation_metric("revenue", "Revenue (RMB million)", "C", "revenue", "#,##0.000"),
@@ -468,12 +702,14 @@ def summary_columns(calculation: CalculationSheet, activity: ActivitySheet, orga
             top = "+".join(f"{letter[n]}{r}" for n in numerators)
             top = top if len(numerators) == 1 else f"({top})"
             return f'=IF(ISNUMBER({d}{r}),IF({d}{r}>0,{top}/{d}{r},"{NOT_AVAILABLE}"),"{NOT_AVAILABLE}")'
+
         return SummaryColumn(key, header, formula, _ratio(numerators, denominator))
 
-    columns += [ratio("tco2e_per_employee", "tCO2e per employee (location)", ["total_location"], "employees"),
-                ratio("tco2e_per_employee_market", "tCO2e per employee (market)", ["total_market"],
-                      "employees"),
-                ratio("energy_mwh_per_employee", "MWh per employee", ["energy_mwh"], "employees")]
+    columns += [
+        ratio("tco2e_per_employee", "tCO2e per employee (location)", ["total_location"], "employees"),
+        ratio("tco2e_per_employee_market", "tCO2e per employee (market)", ["total_market"], "employees"),
+        ratio("energy_mwh_per_employee", "MWh per employee", ["energy_mwh"], "employees"),
+    ]
     for name, resource in vocabulary().resources.items():
         parts = [key for key, _, value in resource_columns() if value.split(".")[0] == name]
         columns.append(ratio(resource.per_employee, f"{resource.label} per employee", parts, "employees"))
@@ -483,17 +719,25 @@ def summary_columns(calculation: CalculationSheet, activity: ActivitySheet, orga
 
 def write_summary(sheet: Sheet, years: list[int], columns: list[SummaryColumn]) -> dict[str, int]:
     """One row per year; returns key -> 0-based column index."""
-    def data():
+
+    def data() -> Iterator[list[object]]:
         for r, year in enumerate(years, start=2):
-            row = {"year": year}
-            for column in columns[1:]:
+            row: dict[str, float | str] = {"year": year}
+            cells: list[object] = [year]
+            for column in columns[1:]:  # the first column is the year itself: no formula
+                assert column.formula is not None and column.value is not None
                 row[column.key] = column.value(year, row)
-            yield [year] + [Formula(column.formula(r), row[column.key]) for column in columns[1:]]
+                cells.append(Formula(column.formula(r), row[column.key]))
+            yield cells
 
     # Right-aligned, so an "n/a" lines up with the numbers above and below it.
-    sheet.table([column.header for column in columns], data(),
-                {i: column.number_format for i, column in enumerate(columns, start=1)},
-                {i: 18 for i in range(2, len(columns) + 1)}, align="right")
+    sheet.table(
+        [column.header for column in columns],
+        data(),
+        {i: column.number_format for i, column in enumerate(columns, start=1)},
+        {i: 18 for i in range(2, len(columns) + 1)},
+        align="right",
+    )
     return {column.key: i for i, column in enumerate(columns)}
 
 
@@ -501,13 +745,38 @@ def write_reconciliation(sheet: Sheet, report: dict) -> None:
     data = []
     for f in report["findings"]:
         expected = f["expected"] or [None, None]
-        cells = "; ".join(f"{c['document']} / {c['section']} / {c['locator']}: {c['printed']}"
-                          for c in f["documents"])
-        data.append([f["severity"], f["kind"], f["year"], f["kpi"], f["printed"], expected[0], expected[1],
-                     f["message"], cells])
-    sheet.table(["verdict", "check", "year", "kpi", "printed", "expected low", "expected high", "finding",
-                 "cells involved"], data,
-                {3: ROW_NUMBER, 6: "#,##0.######", 7: "#,##0.######"}, {8: 90, 9: 90})
+        cells = "; ".join(
+            f"{c['document']} / {c['section']} / {c['locator']}: {c['printed']}" for c in f["documents"]
+        )
+        data.append(
+            [
+                f["severity"],
+                f["kind"],
+                f["year"],
+                f["kpi"],
+                f["printed"],
+                expected[0],
+                expected[1],
+                f["message"],
+                cells,
+            ]
+        )
+    sheet.table(
+        [
+            "verdict",
+            "check",
+            "year",
+            "kpi",
+            "printed",
+            "expected low",
+            "expected high",
+            "finding",
+            "cells involved",
+        ],
+        data,
+        {3: ROW_NUMBER, 6: "#,##0.######", 7: "#,##0.######"},
+        {8: 90, 9: 90},
+    )
 
 
 def write_charts(book: xlsxwriter.Workbook, sheet: Sheet, years: int, index: dict[str, int]) -> None:
@@ -516,8 +785,12 @@ def write_charts(book: xlsxwriter.Workbook, sheet: Sheet, years: int, index: dic
 
     def series(key, **options):
         column = index[key]
-        return {"name": ["Summary", 0, column], "categories": ["Summary", 1, 0, years, 0],
-                "values": ["Summary", 1, column, years, column], **options}
+        return {
+            "name": ["Summary", 0, column],
+            "categories": ["Summary", 1, 0, years, 0],
+            "values": ["Summary", 1, column, years, column],
+            **options,
+        }
 
     bars = book.add_chart({"type": "column", "subtype": "stacked"})
     for key in ("scope1", "scope2_location", "scope3"):
@@ -541,33 +814,53 @@ METHODOLOGY = (
     "GHG Protocol, operational control. Scope 2 location: the grid factor of the row's region (province -> "
     "grid region -> national); market: instruments at their factor, the remainder at the national factor "
     "excluding market-traded non-fossil power. Every factor's source is on the Factors sheet. Intensities: "
-    "year-end employees; revenue in RMB million; n/a where the organisation file has no value for the year.")
-TRACING = ("Summary (formulas) -> Calculation rows of that year and scope -> Activity row (column 'Activity "
-           "row') and Factors row (factor_id) -> the factor's source, URL and table/page.")
+    "year-end employees; revenue in RMB million; n/a where the organisation file has no value for the year."
+)
+TRACING = (
+    "Summary (formulas) -> Calculation rows of that year and scope -> Activity row (column 'Activity "
+    "row') and Factors row (factor_id) -> the factor's source, URL and table/page."
+)
 
 
 def write_cover(sheet: Sheet, result: InventoryResult, report: dict | None) -> None:
     inventory, request, factor_set = result.inventory, result.request, result.factor_set
     folder = Path(request.ledger).parent  # the organisation folder: paths are shown relative to it
-    rows = [("Organisation", inventory.organisation),
-            ("Reporting years", ", ".join(str(y.year) for y in inventory.years)),
-            ("Factor set", factor_set.label),
-            ("GWP set", f"{inventory.gwp} (100-year)"),
-            ("As of (factors published on or before)", inventory.as_of),
-            ("Engine", f"carbon-inventory {__version__}")]
-    rows += [("Ledger file", f"{_relative(f, folder)} (sha256 {file_sha256(f)})")
-             for f in _input_files(request.ledger)]
-    rows += [("Organisation file",
-              f"{_relative(request.organisation, folder)} (sha256 {file_sha256(request.organisation)})"),
-             ("File paths", "relative to the organisation folder (the folder holding the ledger)")]
+    rows = [
+        ("Organisation", inventory.organisation),
+        ("Reporting years", ", ".join(str(y.year) for y in inventory.years)),
+        ("Factor set", factor_set.label),
+        ("GWP set", f"{inventory.gwp} (100-year)"),
+        ("As of (factors published on or before)", inventory.as_of),
+        ("Engine", f"carbon-inventory {__version__}"),
+    ]
+    rows += [
+        ("Ledger file", f"{_relative(f, folder)} (sha256 {file_sha256(f)})")
+        for f in _input_files(request.ledger)
+    ]
+    rows += [
+        (
+            "Organisation file",
+            f"{_relative(request.organisation, folder)} (sha256 {file_sha256(request.organisation)})",
+        ),
+        ("File paths", "relative to the organisation folder (the folder holding the ledger)"),
+    ]
     rows += [(f"Factor table {e['file']}", f"sha256 {e['sha256']}") for e in factor_set.manifest["tables"]]
     rows += [("How to trace a figure", TRACING), ("Methodology", METHODOLOGY)]
     if report is not None:
-        counts = {s: sum(f["severity"] == s for f in report["findings"])
-                  for s in ("inconsistent", "rounding_method", "note")}
-        rows.append(("Reconciliation", (f"{report['checked']} printed figures checked: "
-                                        f"{counts['inconsistent']} inconsistent, {counts['rounding_method']} "
-                                        f"rounding_method, {counts['note']} notes (sheet Reconciliation)")))
+        counts = {
+            s: sum(f["severity"] == s for f in report["findings"])
+            for s in ("inconsistent", "rounding_method", "note")
+        }
+        rows.append(
+            (
+                "Reconciliation",
+                (
+                    f"{report['checked']} printed figures checked: "
+                    f"{counts['inconsistent']} inconsistent, {counts['rounding_method']} "
+                    f"rounding_method, {counts['note']} notes (sheet Reconciliation)"
+                ),
+            )
+        )
     rows += [("Note", note) for note in inventory.notes]
     sheet.put(1, 1, "carbon-inventory auditor workbook", sheet.format(bold=True, font_size=14))
     sheet.put(2, 1, "Item", sheet.format(bold=True))
@@ -583,27 +876,36 @@ def write_cover(sheet: Sheet, result: InventoryResult, report: dict | None) -> N
 
 # ---------------------------------------------------------------- workbook
 
+
 def check_size(result: InventoryResult) -> None:
     """Refuse, before anything is written, a workbook Excel could not open."""
-    for sheet, count, what in (("Activity", len(result.rows), "ledger rows"),
-                               ("Calculation", len(result.lines), "emission lines")):
+    for sheet, count, what in (
+        ("Activity", len(result.rows), "ledger rows"),
+        ("Calculation", len(result.lines), "emission lines"),
+    ):
         if count + 1 > EXCEL_MAX_ROWS:
             raise CarbonError(
                 f"The auditor workbook is not available for ledgers this large yet: the {sheet} sheet would "
                 f"need {count:,} {what} plus a header row, but Excel allows at most {EXCEL_MAX_ROWS:,} rows "
                 "per sheet. Without the workbook, the emission lines file and inventory.json hold every "
-                "figure.")
+                "figure."
+            )
 
 
-def build_workbook(result: InventoryResult, target: BinaryIO | str | Path,
-                   report: dict | None = None) -> None:
+def build_workbook(
+    result: InventoryResult, target: BinaryIO | str | Path, report: dict | None = None
+) -> None:
     """Write the workbook to `target` (a binary stream or a file name)."""
     check_size(result)
     book = xlsxwriter.Workbook(target, WORKBOOK_OPTIONS)
     # Document dates are the as-of date, not the clock: the same inputs give the same bytes.
-    book.set_properties({"title": f"{result.inventory.organisation} GHG inventory: auditor workbook",
-                         "author": f"carbon-inventory {__version__}",
-                         "created": datetime.combine(result.request.as_of, datetime.min.time())})
+    book.set_properties(
+        {
+            "title": f"{result.inventory.organisation} GHG inventory: auditor workbook",
+            "author": f"carbon-inventory {__version__}",
+            "created": datetime.combine(result.request.as_of, datetime.min.time()),
+        }
+    )
     formats = Formats(book)
 
     def sheet(name: str) -> Sheet:
@@ -618,8 +920,9 @@ def build_workbook(result: InventoryResult, target: BinaryIO | str | Path,
     calculation = write_calculation(sheet("Calculation"), result.lines, activity, factors, gwp)
     years = [y.year for y in result.inventory.years]
     categories = sorted({c for y in result.inventory.years for c in y.scope3_by_category}, key=int)
-    index = write_summary(sheet("Summary"), years,
-                          summary_columns(calculation, activity, organisation, categories, last_org))
+    index = write_summary(
+        sheet("Summary"), years, summary_columns(calculation, activity, organisation, categories, last_org)
+    )
     if report is not None:
         write_reconciliation(sheet("Reconciliation"), report)
     write_charts(book, sheet("Charts"), len(years), index)

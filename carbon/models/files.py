@@ -38,7 +38,7 @@ def _not_blank(value: str) -> str:
 
 
 Number = Annotated[float, BeforeValidator(_not_bool), Field(allow_inf_nan=False)]
-Year = Annotated[int, BeforeValidator(_not_bool), Field(ge=FIRST_YEAR, le=LAST_YEAR, strict=False)]
+Year = Annotated[int, BeforeValidator(_not_bool), Field(ge=FIRST_YEAR, le=LAST_YEAR, strict=True)]
 Text = Annotated[str, Field(strict=True), AfterValidator(_not_blank)]
 
 
@@ -47,6 +47,7 @@ class Strict(BaseModel):
 
 
 # ---------------------------------------------------------------- scenarios
+
 
 class Target(Strict):
     type: Literal["absolute_reduction", "intensity"]
@@ -74,6 +75,7 @@ class ScenarioFile(Strict):
 
 # ---------------------------------------------------------------- published tables
 
+
 class PublishedDocument(Strict):
     id: Text
     title: Text
@@ -85,7 +87,10 @@ class PublishedDocument(Strict):
 def _printed_text(value: object) -> object:
     # An unquoted 14.89 in YAML is a number, and 14.90 would already have lost its zero.
     if not isinstance(value, str):
-        raise ValueError(f"the figure exactly as printed, in quotes (e.g. '1,620.95'), not the {type(value).__name__} {value!r}")
+        raise ValueError(
+            f"the figure exactly as printed, in quotes (e.g. '1,620.95'), not the {type(value).__name__} "
+            f"{value!r}"
+        )
     return value
 
 
@@ -174,6 +179,7 @@ class FactorManifest(Strict):
 
 
 # ---------------------------------------------------------------- table schemas (carbon/data/tables.yaml)
+
 
 class TableSchema(Strict):
     """The columns of a table users write: required, alternatives, optional, and checks."""

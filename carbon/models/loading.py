@@ -13,7 +13,7 @@ from __future__ import annotations
 import types
 import typing
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pydantic
 import yaml
@@ -33,19 +33,29 @@ class _StrictLoader(yaml.SafeLoader):
     def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise yaml.MarkedYAMLError(None, None, "aliases (*name) are not allowed in carbon-inventory files; "
-                                       "write the value out", event.start_mark)
+            raise yaml.MarkedYAMLError(
+                None,
+                None,
+                "aliases (*name) are not allowed in carbon-inventory files; write the value out",
+                event.start_mark,
+            )
         return super().compose_node(parent, index)
 
-    def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
-        seen: set = set()
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
             if isinstance(key, (list, dict)):
-                raise yaml.MarkedYAMLError(None, None, "a mapping key must be a plain value", key_node.start_mark)
+                raise yaml.MarkedYAMLError(
+                    None, None, "a mapping key must be a plain value", key_node.start_mark
+                )
             if key in seen:
-                raise yaml.MarkedYAMLError(None, None, f"duplicate key {key!r} (the earlier value would be lost)",
-                                           key_node.start_mark)
+                raise yaml.MarkedYAMLError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (the earlier value would be lost)",
+                    key_node.start_mark,
+                )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -55,27 +65,46 @@ def read_text(path: Path, what: str, limit: int = MAX_YAML_BYTES) -> str:
     path = Path(path)
     if not path.is_file():
         found = "a folder" if path.is_dir() else "nothing"
-        raise InputFileError([Problem(str(path), None, None, None, f"an existing {what} file (found {found})")])
+        raise InputFileError(
+            [Problem(str(path), None, None, None, f"an existing {what} file (found {found})")]
+        )
     size = path.stat().st_size
     if size > limit:
-        raise InputFileError([Problem(str(path), None, None, None,
-                                      f"a {what} file of at most {limit:,} bytes (it has {size:,})")])
+        raise InputFileError(
+            [
+                Problem(
+                    str(path), None, None, None, f"a {what} file of at most {limit:,} bytes (it has {size:,})"
+                )
+            ]
+        )
     data = path.read_bytes()
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise InputFileError([Problem(str(path), None, None, repr(data[error.start:error.start + 4]),
-                                      f"UTF-8 text (a byte at offset {error.start} is not UTF-8: "
-                                      "save the file as UTF-8)")]) from None
+        raise InputFileError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    repr(data[error.start : error.start + 4]),
+                    f"UTF-8 text (a byte at offset {error.start} is not UTF-8: save the file as UTF-8)",
+                )
+            ]
+        ) from None
 
 
 def parse_yaml(text: str, file: str) -> object:
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
     except RecursionError:
-        raise InputFileError([Problem(file, None, None, None, "YAML nested a few levels deep, not thousands")]) from None
+        raise InputFileError(
+            [Problem(file, None, None, None, "YAML nested a few levels deep, not thousands")]
+        ) from None
     except ValueError as error:  # e.g. an integer of more than 4,300 digits
-        raise InputFileError([Problem(file, None, None, None, f"valid YAML values ({str(error)[:120]})")]) from None
+        raise InputFileError(
+            [Problem(file, None, None, None, f"valid YAML values ({str(error)[:120]})")]
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
@@ -94,7 +123,9 @@ def key_path(location: tuple) -> str:
     return text or "(top level)"
 
 
-def validation_problems(error: pydantic.ValidationError, file: str, model: type[pydantic.BaseModel]) -> list[Problem]:
+def validation_problems(
+    error: pydantic.ValidationError, file: str, model: type[pydantic.BaseModel]
+) -> list[Problem]:
     problems = []
     for item in error.errors(include_url=False):
         location = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
@@ -104,7 +135,11 @@ def validation_problems(error: pydantic.ValidationError, file: str, model: type[
             continue
         if kind == "extra_forbidden":
             known = _field_names(model, location[:-1])
-            hint = f"one of: {', '.join(known)}{did_you_mean(str(location[-1]), known)}" if known else "no such key"
+            hint = (
+                f"one of: {', '.join(known)}{did_you_mean(str(location[-1]), known)}"
+                if known
+                else "no such key"
+            )
             problems.append(Problem(file, None, None, None, hint, key=key_path(location)))
             continue
         value = item.get("input")
@@ -121,8 +156,14 @@ def _merged(problems: list[Problem]) -> list[Problem]:
         index = (problem.key, problem.value)
         if index in by_key and problem.expected not in by_key[index].expected:
             earlier = by_key[index]
-            by_key[index] = Problem(file=earlier.file, row=None, column=None, value=earlier.value,
-                                    expected=f"{earlier.expected}, or {problem.expected}", key=earlier.key)
+            by_key[index] = Problem(
+                file=earlier.file,
+                row=None,
+                column=None,
+                value=earlier.value,
+                expected=f"{earlier.expected}, or {problem.expected}",
+                key=earlier.key,
+            )
         else:
             by_key.setdefault(index, problem)
     return list(by_key.values())
@@ -175,8 +216,17 @@ def load_model(path: Path, model: type[Model], what: str) -> Model:
     data = parse_yaml(text, str(path))
     if not isinstance(data, dict):
         kind = "nothing (an empty file)" if data is None else f"a {type(data).__name__}"
-        raise InputFileError([Problem(str(path), None, None, None,
-                                      f"a mapping of keys to values at the top level (found {kind})")])
+        raise InputFileError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    None,
+                    f"a mapping of keys to values at the top level (found {kind})",
+                )
+            ]
+        )
     return validate(data, model, str(path))
 
 
@@ -184,6 +234,10 @@ def validate(data: object, model: type[Model], file: str) -> Model:
     try:
         return model.model_validate(data)
     except RecursionError:
-        raise InputFileError([Problem(file, None, None, None, "values nested a few levels deep, not thousands")]) from None
+        raise InputFileError(
+            [Problem(file, None, None, None, "values nested a few levels deep, not thousands")]
+        ) from None
     except pydantic.ValidationError as error:
-        raise InputFileError(validation_problems(error, file, model), f"{file} does not follow its format") from None
+        raise InputFileError(
+            validation_problems(error, file, model), f"{file} does not follow its format"
+        ) from None

@@ -103,17 +103,31 @@ class Vocabulary(Strict):
         as a missing factor or an empty figure)."""
         problems = []
         for name, activity in self.activities.items():
-            problems += [f"activities.{name}.attributes: unknown attribute '{a}'" for a in activity.attributes
-                         if a not in self.attributes]
-            problems += [f"activities.{name}.accepts: {d} has no wording under dimensions" for d in activity.accepts
-                         if d not in self.dimensions]
+            problems += [
+                f"activities.{name}.attributes: unknown attribute '{a}'"
+                for a in activity.attributes
+                if a not in self.attributes
+            ]
+            problems += [
+                f"activities.{name}.accepts: {d} has no wording under dimensions"
+                for d in activity.accepts
+                if d not in self.dimensions
+            ]
             if activity.instrument_for and activity.instrument_for not in self.activities:
-                problems.append(f"activities.{name}.instrument_for: unknown activity '{activity.instrument_for}'")
+                problems.append(
+                    f"activities.{name}.instrument_for: unknown activity '{activity.instrument_for}'"
+                )
             if activity.mass_conversion and activity.mass_conversion not in self.named_conversions:
-                problems.append(f"activities.{name}.mass_conversion: unknown named conversion '{activity.mass_conversion}'")
+                problems.append(
+                    f"activities.{name}.mass_conversion: unknown named conversion "
+                    f"'{activity.mass_conversion}'"
+                )
         for name, resource in self.resources.items():
-            problems += [f"resources.{name}.activities: unknown activity '{a}'" for a in resource.activities
-                         if a not in self.activities]
+            problems += [
+                f"resources.{name}.activities: unknown activity '{a}'"
+                for a in resource.activities
+                if a not in self.activities
+            ]
             if resource.split and resource.split.attribute not in self.attributes:
                 problems.append(f"resources.{name}.split: unknown attribute '{resource.split.attribute}'")
         if problems:
@@ -169,7 +183,9 @@ def _load(extension: str | None) -> Vocabulary:
         return validate(data, Vocabulary, str(BUNDLED))
     added = parse_yaml(read_text(Path(extension), "vocabulary"), extension)
     if not isinstance(added, dict):
-        raise InputFileError([Problem(extension, None, None, None, "a mapping of vocabulary sections (activities: ...)")])
+        raise InputFileError(
+            [Problem(extension, None, None, None, "a mapping of vocabulary sections (activities: ...)")]
+        )
     for section, entries in added.items():
         if isinstance(entries, dict) and isinstance(data.get(section), dict):
             data[section] = {**data[section], **entries}

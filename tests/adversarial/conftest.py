@@ -82,8 +82,14 @@ class Workspace:
         self.org, self.out, self.factors = self.root / "org", self.root / "out", self.root / "factors"
 
     def placeholders(self) -> dict[str, str]:
-        return {"org": str(self.org), "out": str(self.out), "fs": str(self.factors), "tmp": str(self.root),
-                "ledger": str(self.org / "activity.csv"), "organisation": str(self.org / "organisation.csv")}
+        return {
+            "org": str(self.org),
+            "out": str(self.out),
+            "fs": str(self.factors),
+            "tmp": str(self.root),
+            "ledger": str(self.org / "activity.csv"),
+            "organisation": str(self.org / "organisation.csv"),
+        }
 
 
 @pytest.fixture(scope="session")
@@ -98,8 +104,10 @@ def pristine(tmp_path_factory) -> Path:
     (space.org / "published" / "report.yaml").write_text(PUBLISHED, encoding="utf-8")
     (space.org / "scenarios" / "s.yaml").write_text(SCENARIO, encoding="utf-8")
     shutil.copytree(resolve_factor_set("china-corporate@2026.1"), space.factors)
-    result = CliRunner().invoke(app, ["inventory", "--org", str(space.org), "--out", str(space.out),
-                                      "--as-of", "2026-06-30", "--quiet"])
+    result = CliRunner().invoke(
+        app,
+        ["inventory", "--org", str(space.org), "--out", str(space.out), "--as-of", "2026-06-30", "--quiet"],
+    )
     assert result.exit_code == 0, result.output
     return root
 

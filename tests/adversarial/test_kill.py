@@ -35,12 +35,30 @@ def _generator():
 
 
 def _command(ledger: Path, organisation: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "carbon", "inventory", "--ledger", str(ledger), "--organisation", str(organisation),
-            "--out", str(out), "--as-of", "2026-06-30", "--quiet", "--format", "json", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "carbon",
+        "inventory",
+        "--ledger",
+        str(ledger),
+        "--organisation",
+        str(organisation),
+        "--out",
+        str(out),
+        "--as-of",
+        "2026-06-30",
+        "--quiet",
+        "--format",
+        "json",
+        *extra,
+    ]
 
 
 def _start(command: list[str]) -> subprocess.Popen:
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, start_new_session=True)
+    return subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, start_new_session=True
+    )
 
 
 def _run(command: list[str]) -> float:
@@ -62,10 +80,14 @@ def _published(out: Path) -> dict | None:
     run = (out / "latest").resolve()
     for entry in manifest["files"]:
         data = (run / entry["path"]).read_bytes()
-        assert hashlib.sha256(data).hexdigest() == entry["sha256"], f"{entry['path']} is not the file the manifest lists"
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"], (
+            f"{entry['path']} is not the file the manifest lists"
+        )
     for link in out.iterdir():
         if link.is_symlink() and link.name != "latest":
-            assert link.resolve().parent == run or run in link.resolve().parents, f"{link} points outside the current run"
+            assert link.resolve().parent == run or run in link.resolve().parents, (
+                f"{link} points outside the current run"
+            )
     document = json.loads((out / "inventory.json").read_text())
     listed = {e["path"] for e in manifest["files"]}
     assert "inventory.json" in listed and any(p.startswith("emission_lines") for p in listed)
@@ -73,7 +95,11 @@ def _published(out: Path) -> dict | None:
 
 
 def _leftovers(out: Path) -> list[str]:
-    found = [str(p.relative_to(out)) for p in out.rglob("*") if p.name.startswith(".staging-") or p.name.endswith(".tmp")]
+    found = [
+        str(p.relative_to(out))
+        for p in out.rglob("*")
+        if p.name.startswith(".staging-") or p.name.endswith(".tmp")
+    ]
     runs = [p.name for p in (out / "runs").iterdir()]
     return found + ([f"runs/{r}" for r in runs] if len(runs) != 1 else [])
 
@@ -95,7 +121,9 @@ def _kill_at_points(commands: dict[str, list[str]], out: Path) -> None:
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=60)
         after = _published(out)
-        assert after in (before, expected[target]), f"kill {attempt} at {fraction:.2f}: neither the old nor the new set"
+        assert after in (before, expected[target]), (
+            f"kill {attempt} at {fraction:.2f}: neither the old nor the new set"
+        )
         outcomes.append("new" if after == expected[target] and after != before else "old")
     _run(commands["A"])
     assert _published(out) == expected["A"]
@@ -109,8 +137,11 @@ def ledgers(tmp_path_factory):
     folder = tmp_path_factory.mktemp("kill")
     tables = {"A": generate.generate(200_000, seed=1), "B": generate.generate(200_000, seed=2)}
     organisation = folder / "organisation.csv"
-    organisation.write_text("year,metric,value,unit,source\n" + "".join(
-        f"{y},employees,{1000 + y},person,fixture\n" for y in range(2021, 2026)), encoding="utf-8")
+    organisation.write_text(
+        "year,metric,value,unit,source\n"
+        + "".join(f"{y},employees,{1000 + y},person,fixture\n" for y in range(2021, 2026)),
+        encoding="utf-8",
+    )
     return folder, tables, organisation
 
 
@@ -135,7 +166,9 @@ def test_killed_chunked_parquet_run_leaves_one_complete_set(ledgers, tmp_path):
 
 
 def test_killed_dask_run_leaves_one_complete_set(ledgers, tmp_path):
-    pytest.importorskip("distributed", reason="dask[distributed] is in the test extras: pip install '.[test]'")
+    pytest.importorskip(
+        "distributed", reason="dask[distributed] is in the test extras: pip install '.[test]'"
+    )
     folder, tables, organisation = ledgers
     commands = {}
     for name, table in tables.items():
@@ -150,4 +183,9 @@ def test_killed_dask_run_leaves_one_complete_set(ledgers, tmp_path):
 def _plain_schema(table):
     import pyarrow as pa
 
-    return pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type) for f in table.schema])
+    return pa.schema(
+        [
+            pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
+            for f in table.schema
+        ]
+    )

@@ -51,14 +51,27 @@ def test_csv_format_one_row_per_year(tmp_path):
 
 
 def test_bad_ledger_exits_2_without_traceback_and_writes_nothing(tmp_path):
-    ledger = write_csv(tmp_path / "a.csv", LEDGER_HEADER, [
-        ["w1", 2024, "HQ", "CN-SH", "water", 500, "kWh", "", "", "bill"],
-        ["g1", 2024, "HQ", "CN-SH", "gasoline", -20, "L", "", "", "card"]])
-    organisation = write_csv(tmp_path / "o.csv", ["year", "metric", "value", "unit", "source"], [[2024, "employees", 5, "person", "x"]])
+    ledger = write_csv(
+        tmp_path / "a.csv",
+        LEDGER_HEADER,
+        [
+            ["w1", 2024, "HQ", "CN-SH", "water", 500, "kWh", "", "", "bill"],
+            ["g1", 2024, "HQ", "CN-SH", "gasoline", -20, "L", "", "", "card"],
+        ],
+    )
+    organisation = write_csv(
+        tmp_path / "o.csv",
+        ["year", "metric", "value", "unit", "source"],
+        [[2024, "employees", 5, "person", "x"]],
+    )
     out = tmp_path / "out"
-    assert invoke("inventory", "--out", str(out), "--as-of", "2026-06-30").exit_code == 0  # a previous, good run
+    assert (
+        invoke("inventory", "--out", str(out), "--as-of", "2026-06-30").exit_code == 0
+    )  # a previous, good run
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
-    result = invoke("inventory", "--ledger", str(ledger), "--organisation", str(organisation), "--out", str(out))
+    result = invoke(
+        "inventory", "--ledger", str(ledger), "--organisation", str(organisation), "--out", str(out)
+    )
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert "row 2, column 'unit': found 'kWh'" in result.output
@@ -81,12 +94,15 @@ def test_a_foreign_file_under_an_output_name_is_refused_not_replaced(tmp_path):
     assert (out / "inventory.json").read_text() == "{}"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--ledger", "x.csv"], "--ledger and --organisation go together"),
-    (["--org", "/no/such/folder"], "not a folder"),
-    (["--as-of", "31/03/2025"], "YYYY-MM-DD"),
-    (["--factors", "nope@1"], "factor set 'nope@1' not found"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--ledger", "x.csv"], "--ledger and --organisation go together"),
+        (["--org", "/no/such/folder"], "not a folder"),
+        (["--as-of", "31/03/2025"], "YYYY-MM-DD"),
+        (["--factors", "nope@1"], "factor set 'nope@1' not found"),
+    ],
+)
 def test_bad_options_exit_2(args, message, tmp_path):
     result = invoke("inventory", "--out", str(tmp_path), *args)
     assert result.exit_code == 2 and message in result.output
@@ -107,8 +123,13 @@ def test_tampered_factor_set_exits_2(tmp_path):
 
 def test_real_process_end_to_end(tmp_path):
     """The installed entry point as a user runs it: a separate process, JSON on stdout."""
-    completed = subprocess.run([sys.executable, "-m", "carbon", "inventory", "--format", "json", "--out", str(tmp_path)],
-                               capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    completed = subprocess.run(
+        [sys.executable, "-m", "carbon", "inventory", "--format", "json", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert completed.returncode == 0, completed.stderr
     document = json.loads(completed.stdout)
     assert document["organisation"] == "qfin" and len(document["years"]) == 5

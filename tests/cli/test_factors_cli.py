@@ -29,8 +29,13 @@ def test_as_of_selects_the_vintage_published_by_then(tmp_path):
     assert late[2024]["scope2_location"] == pytest.approx(1559.45 * 0.5306, rel=1e-12)
     for key in ("scope1", "scope3", "energy_mwh", "water_m3", "waste_t", "employees"):
         assert early[2024][key] == late[2024][key], key
-    assert "2024 electricity location-based: data year 2022, region CN (mee.elec.cn.2022.location)" in early_notes
-    assert "2024 electricity location-based: data year 2023, region CN (mee.elec.cn.2023.location)" in late_notes
+    assert (
+        "2024 electricity location-based: data year 2022, region CN (mee.elec.cn.2022.location)"
+        in early_notes
+    )
+    assert (
+        "2024 electricity location-based: data year 2023, region CN (mee.elec.cn.2023.location)" in late_notes
+    )
 
 
 def test_factors_list_json():
@@ -51,7 +56,10 @@ def test_factors_diff_and_impact_on_real_versions():
     diff = invoke("factors", "diff", "china-corporate@2025.1", "china-corporate@2026.1", "--format", "json")
     assert diff.exit_code == 0 and len(json.loads(diff.stdout)["added"]) == 53
     impact = invoke("factors", "impact", "china-corporate@2026.1", "--as-of", "2026-06-30")
-    assert impact.exit_code == 0 and "Impact of china-corporate@2026.1 against china-corporate@2025.1" in impact.output
+    assert (
+        impact.exit_code == 0
+        and "Impact of china-corporate@2026.1 against china-corporate@2025.1" in impact.output
+    )
     assert "scope2_market" in impact.output
 
 

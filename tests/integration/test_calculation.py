@@ -31,7 +31,9 @@ def test_qfin_2024_gasoline_golden(qfin_result):
     # CH4: 0.19872 x 3.8 kg/TJ = 0.755136 kg x 29.8 (AR6 fossil CH4) = 22.5030528 kg CO2e
     # N2O: 0.19872 x 5.7 kg/TJ = 1.132704 kg x 273 (AR6) = 309.228192 kg CO2e
     # total 14,103.0272448 kg = 14.1030272448 tCO2e
-    assert by_year(qfin_result.inventory.model_dump())[2024]["scope1"] == pytest.approx(14.1030272448, rel=REL)
+    assert by_year(qfin_result.inventory.model_dump())[2024]["scope1"] == pytest.approx(
+        14.1030272448, rel=REL
+    )
 
 
 def test_qfin_2024_scope3_golden(qfin_result):
@@ -54,7 +56,10 @@ def test_illustrative_sites_use_provincial_factors_and_litres():
     assert lines.loc[("SH-HQ-2024-01-elec", "location", "CO2"), "factor_id"] == "mee.elec.cn-sh.2023.location"
     # Zhengzhou uses Henan (0.5897), Beijing uses Beijing (0.5554)
     assert lines.loc[("ZZ-DC-2024-01-elec", "location", "CO2"), "factor_id"] == "mee.elec.cn-ha.2023.location"
-    assert lines.loc[("BJ-OFFICE-2024-01-elec", "location", "CO2"), "factor_id"] == "mee.elec.cn-bj.2023.location"
+    assert (
+        lines.loc[("BJ-OFFICE-2024-01-elec", "location", "CO2"), "factor_id"]
+        == "mee.elec.cn-bj.2023.location"
+    )
     # 558 L x 0.743 kg/L = 414.594 kg = 0.414594 t x 44.3 TJ/Gg (= TJ/kt) = 0.0183665142 TJ
     # CO2: 0.0183665142 TJ x 69,300 kg/TJ = 1,272.79 kg
     fuel = lines.loc[("SH-HQ-2024-01-fuel", "", "CO2")]
@@ -77,22 +82,55 @@ def test_gwp_switch_changes_only_non_co2_gases(qfin_result, make_org):
 
 # ---------------------------------------------------------------- properties
 
-ACTIVITY_ROWS = st.sampled_from([
-    ("electricity", "kWh", "", "", "CN-SH"), ("electricity", "MWh", "", "", "CN"), ("electricity", "thousand kWh", "", "", "CN-HA"),
-    ("gasoline", "L", "", "", "CN-BJ"), ("gasoline", "MWh", "", "", "CN"), ("gasoline", "kg", "", "", "CN-SH"),
-    ("water", "m**3", "", "", "CN-SH"), ("water", "t", "", "", "CN"),
-    ("waste", "t", "paper_board", "recycling", "CN-SH"), ("waste", "kg", "non_hazardous", "", "CN"),
-])
-LEDGERS = st.lists(st.tuples(ACTIVITY_ROWS, st.one_of(st.just(0.0), st.floats(0.01, 1e6)), st.sampled_from([2021, 2023, 2025])), min_size=1, max_size=12)
+ACTIVITY_ROWS = st.sampled_from(
+    [
+        ("electricity", "kWh", "", "", "CN-SH"),
+        ("electricity", "MWh", "", "", "CN"),
+        ("electricity", "thousand kWh", "", "", "CN-HA"),
+        ("gasoline", "L", "", "", "CN-BJ"),
+        ("gasoline", "MWh", "", "", "CN"),
+        ("gasoline", "kg", "", "", "CN-SH"),
+        ("water", "m**3", "", "", "CN-SH"),
+        ("water", "t", "", "", "CN"),
+        ("waste", "t", "paper_board", "recycling", "CN-SH"),
+        ("waste", "kg", "non_hazardous", "", "CN"),
+    ]
+)
+LEDGERS = st.lists(
+    st.tuples(
+        ACTIVITY_ROWS, st.one_of(st.just(0.0), st.floats(0.01, 1e6)), st.sampled_from([2021, 2023, 2025])
+    ),
+    min_size=1,
+    max_size=12,
+)
 
 
 def run_rows(rows, scale=1.0):
     with tempfile.TemporaryDirectory() as folder:
-        ledger = write_csv(Path(folder) / "a.csv", LEDGER_HEADER, [
-            [f"r{i}", year, "site", region, activity, repr(quantity * scale), unit, waste_type, route, "generated"]
-            for i, ((activity, unit, waste_type, route, region), quantity, year) in enumerate(rows)])
-        organisation = write_csv(Path(folder) / "o.csv", ["year", "metric", "value", "unit", "source"],
-                                 [[y, "employees", 100, "person", "x"] for y in (2021, 2023, 2025)])
+        ledger = write_csv(
+            Path(folder) / "a.csv",
+            LEDGER_HEADER,
+            [
+                [
+                    f"r{i}",
+                    year,
+                    "site",
+                    region,
+                    activity,
+                    repr(quantity * scale),
+                    unit,
+                    waste_type,
+                    route,
+                    "generated",
+                ]
+                for i, ((activity, unit, waste_type, route, region), quantity, year) in enumerate(rows)
+            ],
+        )
+        organisation = write_csv(
+            Path(folder) / "o.csv",
+            ["year", "metric", "value", "unit", "source"],
+            [[y, "employees", 100, "person", "x"] for y in (2021, 2023, 2025)],
+        )
         return run(ledger, organisation).inventory.model_dump()
 
 
@@ -100,17 +138,23 @@ def run_rows(rows, scale=1.0):
 @given(LEDGERS)
 def test_scopes_sum_to_totals_and_intensity_is_total_over_headcount(rows):
     for year in run_rows(rows)["years"]:
-        assert year["total_location"] == pytest.approx(year["scope1"] + year["scope2_location"] + year["scope3"], rel=1e-12, abs=1e-12)
-        assert year["total_market"] == pytest.approx(year["scope1"] + year["scope2_market"] + year["scope3"], rel=1e-12, abs=1e-12)
+        assert year["total_location"] == pytest.approx(
+            year["scope1"] + year["scope2_location"] + year["scope3"], rel=1e-12, abs=1e-12
+        )
+        assert year["total_market"] == pytest.approx(
+            year["scope1"] + year["scope2_market"] + year["scope3"], rel=1e-12, abs=1e-12
+        )
         assert year["scope3"] == pytest.approx(sum(year["scope3_by_category"].values()), rel=1e-12, abs=1e-12)
-        assert year["intensity"]["tco2e_per_employee"] == pytest.approx(year["total_location"] / 100, rel=1e-12, abs=1e-12)
+        assert year["intensity"]["tco2e_per_employee"] == pytest.approx(
+            year["total_location"] / 100, rel=1e-12, abs=1e-12
+        )
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(LEDGERS, st.floats(0.001, 1000))
 def test_emissions_are_linear_in_quantity(rows, scale):
     base, scaled = run_rows(rows), run_rows(rows, scale)
-    for a, b in zip(base["years"], scaled["years"]):
+    for a, b in zip(base["years"], scaled["years"], strict=True):
         for key in ("scope1", "scope2_location", "scope2_market", "scope3", "total_location", "water_m3"):
             # repr() round-trips each quantity exactly; the only error is one extra multiply per row.
             assert b[key] == pytest.approx(a[key] * scale, rel=1e-9, abs=1e-9)

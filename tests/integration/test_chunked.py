@@ -18,25 +18,46 @@ from carbon.streaming import run_inventory_chunked
 from tests.conftest import AS_OF, LEDGER_HEADER, write_csv
 from tests.integration.test_parquet import to_parquet
 
-ROWS = st.sampled_from([
-    ("electricity", "kWh", "", "", "CN-SH"), ("electricity", "MWh", "", "", "CN"), ("electricity", "thousand kWh", "", "", "CN-HA"),
-    ("gasoline", "L", "", "", "CN-BJ"), ("gasoline", "MWh", "", "", "CN"), ("water", "t", "", "", "CN"),
-    ("waste", "kg", "paper_board", "recycling", "CN-SH"), ("waste", "t", "non_hazardous", "", "CN"),
-    ("green_certificate", "MWh", "", "", "CN"),
-])
-LEDGERS = st.lists(st.tuples(ROWS, st.one_of(st.just(0.0), st.floats(1e-6, 1e5)), st.sampled_from([2022, 2024, 2025])), min_size=1, max_size=15)
+ROWS = st.sampled_from(
+    [
+        ("electricity", "kWh", "", "", "CN-SH"),
+        ("electricity", "MWh", "", "", "CN"),
+        ("electricity", "thousand kWh", "", "", "CN-HA"),
+        ("gasoline", "L", "", "", "CN-BJ"),
+        ("gasoline", "MWh", "", "", "CN"),
+        ("water", "t", "", "", "CN"),
+        ("waste", "kg", "paper_board", "recycling", "CN-SH"),
+        ("waste", "t", "non_hazardous", "", "CN"),
+        ("green_certificate", "MWh", "", "", "CN"),
+    ]
+)
+LEDGERS = st.lists(
+    st.tuples(ROWS, st.one_of(st.just(0.0), st.floats(1e-6, 1e5)), st.sampled_from([2022, 2024, 2025])),
+    min_size=1,
+    max_size=15,
+)
 
 
 def write_ledger(folder: Path, rows, duplicate_first: bool = False) -> tuple[Path, Path]:
-    records = [[f"r{i}", year, "site", region, activity, repr(quantity), unit, waste_type, route, "generated"]
-               for i, ((activity, unit, waste_type, route, region), quantity, year) in enumerate(rows)]
+    records = [
+        [f"r{i}", year, "site", region, activity, repr(quantity), unit, waste_type, route, "generated"]
+        for i, ((activity, unit, waste_type, route, region), quantity, year) in enumerate(rows)
+    ]
     if duplicate_first and len(records) > 1:
         records[-1][0] = records[0][0]
-    csv_path = write_csv(folder / "a.csv", LEDGER_HEADER + ["instrument"],
-                         [r + [f"GEC-{r[0]}" if r[4] == "green_certificate" else ""] for r in records])
-    organisation = write_csv(folder / "o.csv", ["year", "metric", "value", "unit", "source"],
-                             [[y, "employees", 10, "person", "x"] for y in (2022, 2024, 2025)])
-    return to_parquet(csv_path, folder / "a.parquet", categorical=("region", "activity", "unit", "waste_type", "route")), organisation
+    csv_path = write_csv(
+        folder / "a.csv",
+        LEDGER_HEADER + ["instrument"],
+        [r + [f"GEC-{r[0]}" if r[4] == "green_certificate" else ""] for r in records],
+    )
+    organisation = write_csv(
+        folder / "o.csv",
+        ["year", "metric", "value", "unit", "source"],
+        [[y, "employees", 10, "person", "x"] for y in (2022, 2024, 2025)],
+    )
+    return to_parquet(
+        csv_path, folder / "a.parquet", categorical=("region", "activity", "unit", "waste_type", "route")
+    ), organisation
 
 
 def flat(document: dict, prefix: str = "") -> dict:
@@ -57,7 +78,9 @@ def test_chunked_equals_in_memory(rows, chunk_rows):
             document = run_inventory_chunked(request, outputs, chunk_rows=chunk_rows)[0].model_dump()
             written = outputs.commit()
         assert document["notes"] == simple.inventory.model_dump()["notes"]
-        for chunked_year, simple_year in zip(document["years"], simple.inventory.model_dump()["years"], strict=True):
+        for chunked_year, simple_year in zip(
+            document["years"], simple.inventory.model_dump()["years"], strict=True
+        ):
             a, b = flat(chunked_year), flat(simple_year)
             assert a.keys() == b.keys()
             for key, value in b.items():
@@ -72,9 +95,13 @@ def test_chunked_equals_in_memory(rows, chunk_rows):
 
 
 def test_chunked_reports_the_same_errors_and_writes_nothing(tmp_path):
-    rows = [(("electricity", "MWh", "", "", "CN"), 1.0, 2024), (("water", "kWh", "", "", "CN"), 2.0, 2024),
-            (("gasoline", "L", "", "", "CN"), -1.0, 2024), (("electricity", "MWh", "", "", "CN-XX"), 1.0, 2024),
-            (("electricity", "MWh", "", "", "CN"), 3.0, 2024)]
+    rows = [
+        (("electricity", "MWh", "", "", "CN"), 1.0, 2024),
+        (("water", "kWh", "", "", "CN"), 2.0, 2024),
+        (("gasoline", "L", "", "", "CN"), -1.0, 2024),
+        (("electricity", "MWh", "", "", "CN-XX"), 1.0, 2024),
+        (("electricity", "MWh", "", "", "CN"), 3.0, 2024),
+    ]
     ledger, organisation = write_ledger(tmp_path, rows, duplicate_first=True)
     request = InventoryRequest(ledger, organisation, "fixture", as_of=AS_OF)
     with pytest.raises(LedgerError) as simple:

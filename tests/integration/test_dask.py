@@ -16,10 +16,16 @@ from tests.integration.test_chunked import flat, write_ledger
 
 pytest.importorskip("distributed", reason="dask[distributed] is in the test extras: pip install '.[test]'")
 
-ROWS = [(("electricity", "kWh", "", "", "CN-SH"), 50_000.0, 2024), (("electricity", "MWh", "", "", "CN-HA"), 30.0, 2024),
-        (("gasoline", "L", "", "", "CN-BJ"), 400.0, 2024), (("water", "t", "", "", "CN"), 900.0, 2025),
-        (("waste", "kg", "paper_board", "recycling", "CN-SH"), 800.0, 2025), (("green_certificate", "MWh", "", "", "CN"), 20.0, 2024),
-        (("electricity", "thousand kWh", "", "", "CN"), 12.0, 2025), (("waste", "t", "non_hazardous", "", "CN"), 3.0, 2022)]
+ROWS = [
+    (("electricity", "kWh", "", "", "CN-SH"), 50_000.0, 2024),
+    (("electricity", "MWh", "", "", "CN-HA"), 30.0, 2024),
+    (("gasoline", "L", "", "", "CN-BJ"), 400.0, 2024),
+    (("water", "t", "", "", "CN"), 900.0, 2025),
+    (("waste", "kg", "paper_board", "recycling", "CN-SH"), 800.0, 2025),
+    (("green_certificate", "MWh", "", "", "CN"), 20.0, 2024),
+    (("electricity", "thousand kWh", "", "", "CN"), 12.0, 2025),
+    (("waste", "t", "non_hazardous", "", "CN"), 3.0, 2022),
+]
 
 
 def partitioned(folder, rows, duplicate_first=False):
@@ -45,14 +51,20 @@ def test_dask_equals_pandas(tmp_path):
     assert dask_document["notes"] == pandas_document["notes"]
     for a, b in zip(dask_document["years"], pandas_document["years"], strict=True):
         for key, value in flat(b).items():
-            assert flat(a)[key] == (pytest.approx(value, rel=1e-9, abs=1e-12) if isinstance(value, float) else value), key
+            assert flat(a)[key] == (
+                pytest.approx(value, rel=1e-9, abs=1e-12) if isinstance(value, float) else value
+            ), key
     lines = pd.read_parquet(written["emission_lines"])  # the folder of per-partition line files
     assert len(lines) == len(pandas_result.lines)
     assert lines["tco2e"].sum() == pytest.approx(pandas_result.lines["tco2e"].sum(), rel=1e-12)
 
 
 def test_dask_reports_the_same_errors(tmp_path):
-    rows = ROWS[:2] + [(("water", "kWh", "", "", "CN"), 2.0, 2024), (("gasoline", "L", "", "", "CN"), -1.0, 2024)] + ROWS[2:4]
+    rows = (
+        ROWS[:2]
+        + [(("water", "kWh", "", "", "CN"), 2.0, 2024), (("gasoline", "L", "", "", "CN"), -1.0, 2024)]
+        + ROWS[2:4]
+    )
     folder, organisation, single = partitioned(tmp_path, rows, duplicate_first=True)
     with pytest.raises(LedgerError) as pandas_error:
         run_inventory(InventoryRequest(single, organisation, "fixture", as_of=AS_OF))

@@ -38,10 +38,12 @@ COOLING = """factor_id,activity,region,data_year,gas,value,unit,scope,category,m
 test.cooling.location,district_cooling,CN,2024,CO2,0.25,kgCO2/kWh,2,,location,,,,TEST,2025-01-01,,D,invented for a test
 test.cooling.market,district_cooling,CN,2024,CO2,0.3,kgCO2/kWh,2,,market,,,,TEST,2025-01-01,,D,invented for a test
 """
-LEDGER = [["c24", 2024, "HQ", "CN", "district_cooling", 400_000, "kWh", "meter"],
-          ["c25", 2025, "HQ", "CN", "district_cooling", 500_000, "kWh", "meter"],
-          ["e24", 2024, "HQ", "CN", "electricity", 100, "MWh", "meter"],
-          ["e25", 2025, "HQ", "CN", "electricity", 100, "MWh", "meter"]]
+LEDGER = [
+    ["c24", 2024, "HQ", "CN", "district_cooling", 400_000, "kWh", "meter"],
+    ["c25", 2025, "HQ", "CN", "district_cooling", 500_000, "kWh", "meter"],
+    ["e24", 2024, "HQ", "CN", "electricity", 100, "MWh", "meter"],
+    ["e25", 2025, "HQ", "CN", "electricity", 100, "MWh", "meter"],
+]
 
 
 @pytest.fixture
@@ -53,23 +55,42 @@ def world(tmp_path):
     (factors / "cooling.csv").write_text(COOLING, encoding="utf-8")
     manifest = yaml.safe_load((factors / "manifest.yaml").read_text(encoding="utf-8"))
     manifest["version"] = "test"
-    manifest["tables"].append({"file": "cooling.csv", "kind": "factors",
-                               "sha256": hashlib.sha256((factors / "cooling.csv").read_bytes()).hexdigest()})
-    manifest["sources"]["TEST"] = {"publisher": "test", "title": "invented for a test", "published": "2025-01-01", "url": "",
-                                   "locator": "n/a"}
+    manifest["tables"].append(
+        {
+            "file": "cooling.csv",
+            "kind": "factors",
+            "sha256": hashlib.sha256((factors / "cooling.csv").read_bytes()).hexdigest(),
+        }
+    )
+    manifest["sources"]["TEST"] = {
+        "publisher": "test",
+        "title": "invented for a test",
+        "published": "2025-01-01",
+        "url": "",
+        "locator": "n/a",
+    }
     (factors / "manifest.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True), encoding="utf-8")
     org = tmp_path / "org"
     org.mkdir()
-    write_csv(org / "activity.csv", ["record_id", "year", "site", "region", "activity", "quantity", "unit", "source"], LEDGER)
-    write_csv(org / "organisation.csv", ["year", "metric", "value", "unit", "source"],
-              [[y, "employees", n, "person", "fixture"] for y, n in ((2024, 50), (2025, 55))])
+    write_csv(
+        org / "activity.csv",
+        ["record_id", "year", "site", "region", "activity", "quantity", "unit", "source"],
+        LEDGER,
+    )
+    write_csv(
+        org / "organisation.csv",
+        ["year", "metric", "value", "unit", "source"],
+        [[y, "employees", n, "person", "fixture"] for y, n in ((2024, 50), (2025, 55))],
+    )
     return tmp_path
 
 
 def carbon(world, *args):
-    result = CliRunner().invoke(app, [*args, "--org", str(world / "org"), "--factors", str(world / "factors"),
-                                      "--as-of", "2026-06-30"],
-                                env={"CARBON_VOCABULARY": str(world / "vocabulary.yaml"), "COLUMNS": "200"})
+    result = CliRunner().invoke(
+        app,
+        [*args, "--org", str(world / "org"), "--factors", str(world / "factors"), "--as-of", "2026-06-30"],
+        env={"CARBON_VOCABULARY": str(world / "vocabulary.yaml"), "COLUMNS": "200"},
+    )
     assert result.exit_code == 0, result.output
     return result.stdout
 
@@ -77,16 +98,24 @@ def carbon(world, *args):
 def test_inventory_table_json_and_csv(world):
     document = json.loads(carbon(world, "inventory", "--out", str(world / "out"), "--format", "json"))
     year = {y["year"]: y for y in document["years"]}
-    # 400 MWh x 0.25 t/MWh (location), x 0.3 (market), plus 100 MWh of electricity at the 2023 national factors.
+    # 400 MWh x 0.25 t/MWh (location), x 0.3 (market), plus 100 MWh of electricity at the
+    # 2023 national factors.
     assert year[2024]["scope2_location"] == pytest.approx(400 * 0.25 + 100 * 0.5306, rel=1e-12)
     assert year[2024]["scope2_market"] == pytest.approx(400 * 0.3 + 100 * 0.6096, rel=1e-12)
     assert year[2024]["energy_mwh"]["district_cooling"] == 400.0
     table = carbon(world, "inventory", "--out", str(world / "out"))
     assert "District cooling" in table and "400.00" in table
-    rows = list(csv.DictReader(io.StringIO(carbon(world, "inventory", "--out", str(world / "out"), "--format", "csv"))))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(carbon(world, "inventory", "--out", str(world / "out"), "--format", "csv"))
+        )
+    )
     assert float(rows[0]["energy_mwh.district_cooling"]) == 400.0
     lines = list(csv.DictReader(open(world / "out" / "emission_lines.csv", encoding="utf-8")))
-    assert {l["factor_id"] for l in lines if l["activity"] == "district_cooling"} == {"test.cooling.location", "test.cooling.market"}
+    assert {line["factor_id"] for line in lines if line["activity"] == "district_cooling"} == {
+        "test.cooling.location",
+        "test.cooling.market",
+    }
 
 
 def test_workbook_recalculates_with_the_new_activity(world):
@@ -98,8 +127,19 @@ def test_workbook_recalculates_with_the_new_activity(world):
 
 
 def test_scenario_and_bridge(world):
-    outcome = json.loads(carbon(world, "scenario", "run", "--set", "district_cooling.scale=0.5", "--base-year", "2025",
-                                "--format", "json"))
+    outcome = json.loads(
+        carbon(
+            world,
+            "scenario",
+            "run",
+            "--set",
+            "district_cooling.scale=0.5",
+            "--base-year",
+            "2025",
+            "--format",
+            "json",
+        )
+    )
     assert outcome["comparison"]["scope2_location"]["delta"] == pytest.approx(-0.5 * 500 * 0.25, rel=1e-12)
     bridge = json.loads(carbon(world, "bridge", "2024", "2025", "--format", "json"))
     drivers = {p["driver"]: p["value"] for p in bridge["parts"]}
@@ -114,4 +154,6 @@ def test_the_vocabulary_option_and_a_malformed_entry(world, monkeypatch):
     result = CliRunner().invoke(app, ["--vocabulary", str(broken), "vocab", "activities"])
     monkeypatch.delenv("CARBON_VOCABULARY", raising=False)  # the option set it for this process
     assert result.exit_code == 2, result.output
-    assert "broken.yaml" in result.output and "key 'activities.district_cooling.canonical_unit'" in result.output
+    assert (
+        "broken.yaml" in result.output and "key 'activities.district_cooling.canonical_unit'" in result.output
+    )

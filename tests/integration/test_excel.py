@@ -54,11 +54,28 @@ def recalculate(path, tmp_path):
     profile = tmp_path / "lo-profile"
     (profile / "user").mkdir(parents=True, exist_ok=True)
     (profile / "user" / "registrymodifications.xcu").write_text(ALWAYS_RECALCULATE, encoding="utf-8")
-    completed = subprocess.run([soffice(), "--headless", "--norestore", f"-env:UserInstallation=file://{profile}",
-                                "--convert-to", "xlsx", "--outdir", str(out), str(path)], check=False, capture_output=True, text=True, timeout=180)
+    completed = subprocess.run(
+        [
+            soffice(),
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation=file://{profile}",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(path),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert completed.returncode == 0, completed.stderr
     recalculated = out / path.name
-    assert recalculated.is_file(), f"LibreOffice did not write {recalculated}: {completed.stdout} {completed.stderr}"
+    assert recalculated.is_file(), (
+        f"LibreOffice did not write {recalculated}: {completed.stdout} {completed.stderr}"
+    )
     return openpyxl.load_workbook(recalculated, data_only=True)
 
 
@@ -86,10 +103,18 @@ def named(workbook, name):
 def engine_values(result, year):
     """The engine's value for every named key of one year (a split resource as name_class)."""
     engine = next(y for y in result.inventory.model_dump()["years"] if y["year"] == year)
-    split = {f"{name}_{part}": value for name, parts in engine.items() if isinstance(parts, dict) and name != "intensity"
-             for part, value in parts.items()}
-    return dict(engine, **split, tco2e_per_employee=engine["intensity"]["tco2e_per_employee"],
-                energy_mwh=engine["energy_mwh"]["total"])
+    split = {
+        f"{name}_{part}": value
+        for name, parts in engine.items()
+        if isinstance(parts, dict) and name != "intensity"
+        for part, value in parts.items()
+    }
+    return dict(
+        engine,
+        **split,
+        tco2e_per_employee=engine["intensity"]["tco2e_per_employee"],
+        energy_mwh=engine["energy_mwh"]["total"],
+    )
 
 
 def assert_same_value(stored, expected, where):
@@ -106,7 +131,9 @@ def test_libreoffice_recalculates_every_defined_name_to_the_engine_values(qfin, 
     for year in range(2021, 2026):
         values = engine_values(result, year)
         for key in named_keys():
-            assert named(recalculated, f"{key}_{year}") == pytest.approx(values[key], rel=REL), f"{key}_{year}"
+            assert named(recalculated, f"{key}_{year}") == pytest.approx(values[key], rel=REL), (
+                f"{key}_{year}"
+            )
             compared += 1
     assert compared == 5 * 11  # 8 headline keys, water_m3 and waste_t by its two classes, 2021-2025
 
@@ -122,8 +149,9 @@ def test_libreoffice_recalculates_rather_than_reading_the_stored_values(qfin, tm
                 data = re.sub(rb"(</f><v>)[^<]*(</v>)", rb"\g<1>0\2", data)
             target.writestr(info, data)
     assert named(openpyxl.load_workbook(zeroed, data_only=True), "scope1_2024") == 0
-    assert named(recalculate(zeroed, tmp_path), "scope1_2024") == pytest.approx(engine_values(result, 2024)["scope1"],
-                                                                                rel=REL)
+    assert named(recalculate(zeroed, tmp_path), "scope1_2024") == pytest.approx(
+        engine_values(result, 2024)["scope1"], rel=REL
+    )
 
 
 def test_libreoffice_recalculates_every_calculation_cell(qfin, recalculated):
@@ -146,16 +174,24 @@ def test_calculation_and_summary_are_formulas(qfin):
             assert str(calculation[f"{column}{r}"].value).startswith("="), f"Calculation!{column}{r}"
     for row in summary.iter_rows(min_row=2, min_col=2):
         assert all(str(cell.value).startswith("=") for cell in row)
-    assert {"Cover", "Activity", "Factors", "Calculation", "Summary", "Reconciliation", "Charts"} <= set(workbook.sheetnames)
+    assert {"Cover", "Activity", "Factors", "Calculation", "Summary", "Reconciliation", "Charts"} <= set(
+        workbook.sheetnames
+    )
     assert len(workbook["Charts"]._charts) == 2
 
 
 def test_charts_are_stacked_columns_and_a_straight_line_with_visible_axes(qfin):
     _, path, _ = qfin
     with zipfile.ZipFile(path) as archive:
-        charts = [archive.read(n).decode() for n in sorted(archive.namelist()) if n.startswith("xl/charts/chart")]
+        charts = [
+            archive.read(n).decode() for n in sorted(archive.namelist()) if n.startswith("xl/charts/chart")
+        ]
     bars, line = charts
-    assert '<c:grouping val="stacked"/>' in bars and '<c:overlap val="100"/>' in bars and bars.count("<c:ser>") == 3
+    assert (
+        '<c:grouping val="stacked"/>' in bars
+        and '<c:overlap val="100"/>' in bars
+        and bars.count("<c:ser>") == 3
+    )
     assert "<c:lineChart>" in line and '<c:smooth val="1"/>' not in line
     assert all("Summary!" in chart and '<c:delete val="1"/>' not in chart for chart in charts)
 
@@ -168,25 +204,47 @@ def test_same_inputs_give_an_identical_workbook(qfin, tmp_path):
     with zipfile.ZipFile(path) as archive:
         assert len({info.date_time for info in archive.infolist()}) == 1
         core = archive.read("docProps/core.xml").decode()
-    assert re.findall(r"<dcterms:(?:created|modified)[^>]*>([^<]*)<", core) == [f"{AS_OF.isoformat()}T00:00:00Z"] * 2
+    assert (
+        re.findall(r"<dcterms:(?:created|modified)[^>]*>([^<]*)<", core)
+        == [f"{AS_OF.isoformat()}T00:00:00Z"] * 2
+    )
 
 
 def test_text_that_looks_like_a_formula_stays_text(make_org, tmp_path):
-    rows = [["=cmd|'/c calc'!A1", 2024, "=HYPERLINK(\"http://x\")", "CN", "electricity", 10, "MWh", "", "", "@SUM(1+1)"],
-            ["r2", 2024, "+site", "CN", "electricity", 5, "MWh", "", "", "-source"]]
+    rows = [
+        [
+            "=cmd|'/c calc'!A1",
+            2024,
+            '=HYPERLINK("http://x")',
+            "CN",
+            "electricity",
+            10,
+            "MWh",
+            "",
+            "",
+            "@SUM(1+1)",
+        ],
+        ["r2", 2024, "+site", "CN", "electricity", 5, "MWh", "", "", "-source"],
+    ]
     result = run(*make_org(rows, employees={2024: 10}))
     path = export_xlsx(result, tmp_path / "injection.xlsx")
     with zipfile.ZipFile(path) as archive:
-        sheets = [archive.read(name).decode() for name in archive.namelist() if name.startswith("xl/worksheets/")]
+        sheets = [
+            archive.read(name).decode() for name in archive.namelist() if name.startswith("xl/worksheets/")
+        ]
     formulas = [f for sheet in sheets for f in re.findall(r"<f>(.*?)</f>", sheet)]
-    assert formulas and not any(needle in f for f in formulas for needle in ("HYPERLINK", "cmd|", "SUM(1+1)", "site", "source"))
+    assert formulas and not any(
+        needle in f for f in formulas for needle in ("HYPERLINK", "cmd|", "SUM(1+1)", "site", "source")
+    )
     workbook = openpyxl.load_workbook(path)
     injected = {"=cmd|'/c calc'!A1", '=HYPERLINK("http://x")', "@SUM(1+1)", "+site", "-source"}
     cells = [c for row in workbook["Activity"].iter_rows(min_row=2) for c in row if c.value in injected]
     assert {c.value for c in cells} == injected
     assert all(c.data_type == "s" and c.quotePrefix for c in cells)
     recalculated = recalculate(path, tmp_path)["Activity"]
-    assert recalculated["C2"].value == '=HYPERLINK("http://x")'  # still the text after a spreadsheet engine opened it
+    assert (
+        recalculated["C2"].value == '=HYPERLINK("http://x")'
+    )  # still the text after a spreadsheet engine opened it
 
 
 def test_written_atomically_and_failed_runs_leave_the_old_file(qfin, tmp_path):
@@ -196,9 +254,18 @@ def test_written_atomically_and_failed_runs_leave_the_old_file(qfin, tmp_path):
 
     target = tmp_path / "book.xlsx"
     target.write_bytes(b"previous")
-    bad = write_csv(tmp_path / "a.csv", LEDGER_HEADER, [["w1", 2024, "HQ", "CN", "water", 5, "kWh", "", "", "x"]])
-    organisation = write_csv(tmp_path / "o.csv", ["year", "metric", "value", "unit", "source"], [[2024, "employees", 1, "person", "x"]])
-    result = CliRunner().invoke(app, ["export", "xlsx", "--ledger", str(bad), "--organisation", str(organisation), "--out", str(target)])
+    bad = write_csv(
+        tmp_path / "a.csv", LEDGER_HEADER, [["w1", 2024, "HQ", "CN", "water", 5, "kWh", "", "", "x"]]
+    )
+    organisation = write_csv(
+        tmp_path / "o.csv",
+        ["year", "metric", "value", "unit", "source"],
+        [[2024, "employees", 1, "person", "x"]],
+    )
+    result = CliRunner().invoke(
+        app,
+        ["export", "xlsx", "--ledger", str(bad), "--organisation", str(organisation), "--out", str(target)],
+    )
     assert result.exit_code == 2 and target.read_bytes() == b"previous"
     good = CliRunner().invoke(app, ["export", "xlsx", "--out", str(target)])
     assert good.exit_code == 0 and zipfile.is_zipfile(target)
@@ -206,12 +273,17 @@ def test_written_atomically_and_failed_runs_leave_the_old_file(qfin, tmp_path):
     assert CliRunner().invoke(app, ["export", "xlsx", "--out", str(tmp_path / "book.csv")]).exit_code == 2
 
 
-# ---------------------------------------------------------------- cached values: readers that do not recalculate
+# ---------------------------------------------------------------- cached values: readers not recalculating
+
 
 def formula_cells(workbook, sheet):
     """(coordinate, formula) of every formula cell of a sheet."""
-    return [(c.coordinate, c.value) for row in workbook[sheet].iter_rows() for c in row
-            if isinstance(c.value, str) and c.data_type == "f"]
+    return [
+        (c.coordinate, c.value)
+        for row in workbook[sheet].iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.data_type == "f"
+    ]
 
 
 def test_every_formula_has_its_value_stored_and_the_names_read_as_the_engine_without_recalculation(qfin):
@@ -220,7 +292,9 @@ def test_every_formula_has_its_value_stored_and_the_names_read_as_the_engine_wit
     counted = 0
     for sheet in formulas.sheetnames:
         for coordinate, formula in formula_cells(formulas, sheet):
-            assert stored[sheet][coordinate].value is not None, f"{sheet}!{coordinate} {formula} has no cached value"
+            assert stored[sheet][coordinate].value is not None, (
+                f"{sheet}!{coordinate} {formula} has no cached value"
+            )
             counted += 1
     assert counted >= 2 * len(result.rows) + 4 * len(result.lines) + 5 * 22  # Activity, Calculation, Summary
     for year in range(2021, 2026):
@@ -231,7 +305,9 @@ def test_every_formula_has_its_value_stored_and_the_names_read_as_the_engine_wit
     summary = pd.read_excel(path, sheet_name="Summary", keep_default_na=False).set_index("Year")
     assert not (summary == "").any().any() and (summary["tCO2e per RMB million"] == "n/a").sum() == 3
     for year in range(2021, 2026):
-        assert summary.at[year, "Scope 1 (tCO2e)"] == pytest.approx(engine_values(result, year)["scope1"], rel=REL)
+        assert summary.at[year, "Scope 1 (tCO2e)"] == pytest.approx(
+            engine_values(result, year)["scope1"], rel=REL
+        )
     calculation = pd.read_excel(path, sheet_name="Calculation")
     assert calculation["emissions (tCO2e)"].tolist() == pytest.approx(result.lines["tco2e"].tolist(), rel=REL)
 
@@ -256,14 +332,21 @@ def gaps(make_org, tmp_path):
     return result, export_xlsx(result, tmp_path / "gaps.xlsx")
 
 
-PER_EMPLOYEE = ["tCO2e per employee (location)", "tCO2e per employee (market)", "MWh per employee",
-                "Water (m3) per employee", "Waste (t) per employee"]
+PER_EMPLOYEE = [
+    "tCO2e per employee (location)",
+    "tCO2e per employee (market)",
+    "MWh per employee",
+    "Water (m3) per employee",
+    "Waste (t) per employee",
+]
 
 
 def summary_by_year(workbook):
     sheet = workbook["Summary"]
     headers = [c.value for c in sheet[1]]
-    return {row[0]: dict(zip(headers, row)) for row in sheet.iter_rows(min_row=2, values_only=True)}
+    return {
+        row[0]: dict(zip(headers, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)
+    }
 
 
 def assert_gaps_say_na(summary, result):
@@ -273,12 +356,14 @@ def assert_gaps_say_na(summary, result):
     assert summary[2023]["tCO2e per RMB million"] == "n/a"
     assert summary[2023]["Employees (person)"] == 40
     assert summary[2023]["tCO2e per employee (location)"] == pytest.approx(
-        engine[2023]["intensity"]["tco2e_per_employee"], rel=REL)
+        engine[2023]["intensity"]["tco2e_per_employee"], rel=REL
+    )
     assert summary[2024]["Employees (person)"] == "n/a"
     assert all(summary[2024][header] == "n/a" for header in PER_EMPLOYEE)
     assert summary[2024]["Revenue (RMB million)"] == 12.5
     assert summary[2024]["tCO2e per RMB million"] == pytest.approx(
-        engine[2024]["intensity"]["tco2e_per_rmb_million"], rel=REL)
+        engine[2024]["intensity"]["tco2e_per_rmb_million"], rel=REL
+    )
     assert not any(value == "n/a" for value in summary[2025].values())
 
 
@@ -314,9 +399,14 @@ def test_paths_are_shown_relative_to_the_organisation_folder(qfin):
     workbook = openpyxl.load_workbook(path)
     items = cover_items(workbook)
     ledger, organisation = result.request.ledger, result.request.organisation
-    assert ("Ledger file", f"activity.csv (sha256 {hashlib.sha256(ledger.read_bytes()).hexdigest()})") in items
-    assert ("Organisation file",
-            f"organisation.csv (sha256 {hashlib.sha256(organisation.read_bytes()).hexdigest()})") in items
+    assert (
+        "Ledger file",
+        f"activity.csv (sha256 {hashlib.sha256(ledger.read_bytes()).hexdigest()})",
+    ) in items
+    assert (
+        "Organisation file",
+        f"organisation.csv (sha256 {hashlib.sha256(organisation.read_bytes()).hexdigest()})",
+    ) in items
     activity, column = workbook["Activity"], activity_column("ledger file")
     assert activity[f"{column}1"].value == "ledger file"
     assert {activity[f"{column}{r}"].value for r in range(2, activity.max_row + 1)} == {"activity.csv"}
@@ -349,16 +439,21 @@ def test_every_sheet_prints_a4_landscape_one_page_wide_with_its_header_on_every_
         assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
         assert setup.fitToWidth in (None, 1) and setup.fitToHeight == 0, sheet.title  # absent means 1
         assert sheet.print_title_rows is not None and sheet.print_title_rows.startswith("$1:"), sheet.title
-    assert workbook["Calculation"].print_title_rows == "$1:$1" and workbook["Cover"].print_title_rows == "$1:$2"
-    assert workbook["Calculation"].freeze_panes == "A2" and workbook["Calculation"].auto_filter.ref == "A1:R46"
+    assert (
+        workbook["Calculation"].print_title_rows == "$1:$1" and workbook["Cover"].print_title_rows == "$1:$2"
+    )
+    assert (
+        workbook["Calculation"].freeze_panes == "A2" and workbook["Calculation"].auto_filter.ref == "A1:R46"
+    )
 
 
 def test_control_characters_in_text_do_not_break_the_export(qfin_result, tmp_path):
     # The engine may refuse control characters at input; the writer must not depend on that.
     rows = qfin_result.rows.copy()
     rows["site"] = rows["site"].astype(str).where(rows.index != rows.index[0], "a\x07b")
-    inventory = qfin_result.inventory.model_copy(update={"organisation": "org\x01",
-                                                         "notes": [*qfin_result.inventory.notes, "bell\x07"]})
+    inventory = qfin_result.inventory.model_copy(
+        update={"organisation": "org\x01", "notes": [*qfin_result.inventory.notes, "bell\x07"]}
+    )
     result = dataclasses.replace(qfin_result, rows=rows, inventory=inventory)
     path = export_xlsx(result, tmp_path / "control.xlsx")
     with zipfile.ZipFile(path) as archive:
@@ -377,7 +472,11 @@ def test_a_ledger_too_large_for_excel_is_refused_before_anything_is_written(qfin
     with pytest.raises(CarbonError) as raised:
         export_xlsx(result, target)
     message = str(raised.value)
-    assert "45 emission lines" in message and "30 rows" in message and "not available for ledgers this large" in message
+    assert (
+        "45 emission lines" in message
+        and "30 rows" in message
+        and "not available for ledgers this large" in message
+    )
     assert list(tmp_path.iterdir()) == []
     from typer.testing import CliRunner
 

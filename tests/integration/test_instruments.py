@@ -38,16 +38,25 @@ def test_partial_coverage(make_org):
     assert year["scope2_market"] == pytest.approx(1200 * 0.6096, rel=REL)
     # certificates are not energy use
     assert year["energy_mwh"]["total"] == pytest.approx(1500, rel=REL)
-    assert any("Instruments, 2024: 300.00 MWh" in note and "unused" not in note for note in result.inventory.model_dump()["notes"])
+    assert any(
+        "Instruments, 2024: 300.00 MWh" in note and "unused" not in note
+        for note in result.inventory.model_dump()["notes"]
+    )
 
 
 def test_excess_certificates_never_go_negative_and_are_reported_unused(make_org):
-    result = run(*with_instrument_ids(make_org, [SH, certificate("c1", 1200), certificate("c2", 300, activity="green_power")]))
+    result = run(
+        *with_instrument_ids(
+            make_org, [SH, certificate("c1", 1200), certificate("c2", 300, activity="green_power")]
+        )
+    )
     year = by_year(result.inventory.model_dump())[2024]
     assert year["scope2_market"] == 0.0
     assert year["scope2_location"] == pytest.approx(573.7, rel=REL)
     lines = result.lines
-    used = (lines["quantity_canonical"] * lines["applied_share"])[lines["activity"].isin(["green_certificate", "green_power"])]
+    used = (lines["quantity_canonical"] * lines["applied_share"])[
+        lines["activity"].isin(["green_certificate", "green_power"])
+    ]
     assert used.sum() == pytest.approx(1000, rel=REL)  # 1500 MWh held, 1000 consumed
     assert any("500.00 MWh unused" in note for note in result.inventory.model_dump()["notes"])
 
@@ -56,7 +65,10 @@ def test_instruments_cover_only_the_same_year(make_org):
     result = run(*with_instrument_ids(make_org, [SH, certificate("c1", 400, year=2023)]))
     years = by_year(result.inventory.model_dump())
     assert years[2024]["scope2_market"] == pytest.approx(1000 * 0.6096, rel=REL)
-    assert any("Instruments, 2023: 400.00 MWh" in note and "400.00 MWh unused" in note for note in result.inventory.model_dump()["notes"])
+    assert any(
+        "Instruments, 2023: 400.00 MWh" in note and "400.00 MWh unused" in note
+        for note in result.inventory.model_dump()["notes"]
+    )
 
 
 def test_instrument_row_needs_an_id(make_org):

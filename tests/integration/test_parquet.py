@@ -11,13 +11,19 @@ from carbon.paths import inputs_root
 from tests.conftest import run
 
 
-def to_parquet(csv_path, parquet_path, categorical=("site", "region", "activity", "unit", "waste_type", "route", "source")):
+def to_parquet(
+    csv_path,
+    parquet_path,
+    categorical=("site", "region", "activity", "unit", "waste_type", "route", "source"),
+):
     frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
     frame["year"] = frame["year"].astype("int16")
     frame["quantity"] = frame["quantity"].astype(float)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     for column in categorical:
-        table = table.set_column(table.schema.get_field_index(column), column, table[column].dictionary_encode())
+        table = table.set_column(
+            table.schema.get_field_index(column), column, table[column].dictionary_encode()
+        )
     pq.write_table(table, parquet_path)
     return parquet_path
 
@@ -39,9 +45,14 @@ def test_categorical_columns_stay_categorical(tmp_path):
 
 
 def test_bad_parquet_rows_are_reported_with_row_numbers(tmp_path, make_org):
-    csv_path, organisation = make_org([["e1", 2024, "HQ", "CN", "electricity", 10, "MWh", "", "", "x"],
-                                       ["w1", 2024, "HQ", "CN", "water", 5, "kWh", "", "", "x"],
-                                       ["g1", 2024, "HQ", "CN", "gasoline", -1, "L", "", "", "x"]], employees={2024: 1})
+    csv_path, organisation = make_org(
+        [
+            ["e1", 2024, "HQ", "CN", "electricity", 10, "MWh", "", "", "x"],
+            ["w1", 2024, "HQ", "CN", "water", 5, "kWh", "", "", "x"],
+            ["g1", 2024, "HQ", "CN", "gasoline", -1, "L", "", "", "x"],
+        ],
+        employees={2024: 1},
+    )
     parquet = to_parquet(csv_path, tmp_path / "bad.parquet")
     with pytest.raises(LedgerError) as raised:
         run(parquet, organisation)

@@ -13,7 +13,15 @@ import pytest
 from carbon.factors import available_sets, load_factor_set, resolve_factor_set
 
 FACTORS_MD = Path(__file__).resolve().parents[3] / "shared" / "FACTORS.md"
-GRID_PINYIN = {"huabei": "华北", "dongbei": "东北", "huadong": "华东", "huazhong": "华中", "xibei": "西北", "nanfang": "南方", "xinan": "西南"}
+GRID_PINYIN = {
+    "huabei": "华北",
+    "dongbei": "东北",
+    "huadong": "华东",
+    "huazhong": "华中",
+    "xibei": "西北",
+    "nanfang": "南方",
+    "xinan": "西南",
+}
 
 
 def reference_values(text: str, zh_to_code: dict[str, str]) -> dict[tuple[str, int, str], str]:
@@ -31,7 +39,7 @@ def reference_values(text: str, zh_to_code: dict[str, str]) -> dict[tuple[str, i
             values[(zh_to_code[GRID_PINYIN[pinyin]], int(cells[4]), "location")] = cells[1]
         elif len(cells) >= 6 and re.fullmatch(r"[\u4e00-\u9fff]+ [a-z]+", cells[0]):
             code = zh_to_code[cells[0].split(" ")[0]]
-            for year, value in zip((2021, 2022, 2023), cells[1:4]):
+            for year, value in zip((2021, 2022, 2023), cells[1:4], strict=True):
                 values[(code, year, "location")] = value
     return values
 
@@ -41,7 +49,7 @@ def test_mee_values_equal_factors_md(spec):
     if not FACTORS_MD.is_file():
         pytest.skip(f"{FACTORS_MD} not present (the team's shared folder)")
     factor_set = load_factor_set(resolve_factor_set(spec))
-    zh_to_code = dict(zip(factor_set.regions["name_zh"], factor_set.regions["region"]))
+    zh_to_code = dict(zip(factor_set.regions["name_zh"], factor_set.regions["region"], strict=True))
     reference = reference_values(FACTORS_MD.read_text(encoding="utf-8"), zh_to_code)
     assert len(reference) == 3 * (1 + 1 + 7 + 30), "FACTORS.md parse changed: expected 117 MEE/NBS values"
     mee = factor_set.factors[factor_set.factors["source_id"].isin(["S1", "S2", "S3"])]

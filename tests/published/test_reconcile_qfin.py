@@ -48,27 +48,33 @@ def test_checked_counts_every_transcribed_figure(report):
 
 
 def found(report, severity):
-    return {(f["kind"], f["year"], f["kpi"], f["printed"]) for f in report["findings"] if f["severity"] == severity}
+    return {
+        (f["kind"], f["year"], f["kpi"], f["printed"])
+        for f in report["findings"]
+        if f["severity"] == severity
+    }
 
 
 def test_known_disagreements_are_found(report):
     inconsistent = found(report, "inconsistent")
     expected = {
-        ("identity_sum", 2021, "employees.total", "2,129"),                 # 2,179 full-time + 5 part-time = 2,184
-        ("identity_ratio", 2021, "waste.hazardous.per_employee", "0.01"),   # 0.12 / 2,129 = 0.00006
-        ("identity_sum", 2022, "energy.total", "1,620.95"),                 # 62.93 + 1,558.00 = 1,620.93
-        ("cross_document", 2022, "energy.electricity", "1,558.00"),         # chapter prints 1,558.02
-        ("cross_document", 2022, "employees.total", "2,199"),               # a chapter paragraph prints 2,183
-        ("cross_document", 2022, "employees.full_time", "2,195"),           # ... and 2,179 full-time
-        ("ill_formed", 2024, "energy.electricity", "1,559,45"),             # comma for the decimal point
-        ("implied_factor", 2022, "ghg.scope2", "1,253.94"),                 # 0.8048 tCO2/MWh: above every MEE/NBS factor
-        ("implied_factor", 2023, "ghg.scope2", "1,383.61"),                 # 1.0842
-        ("implied_factor", 2024, "ghg.scope2", "1,684.56"),                 # 1.0802
-        ("implied_factor", 2025, "ghg.scope2", "1,701.41"),                 # 1.0802
+        ("identity_sum", 2021, "employees.total", "2,129"),  # 2,179 full-time + 5 part-time = 2,184
+        ("identity_ratio", 2021, "waste.hazardous.per_employee", "0.01"),  # 0.12 / 2,129 = 0.00006
+        ("identity_sum", 2022, "energy.total", "1,620.95"),  # 62.93 + 1,558.00 = 1,620.93
+        ("cross_document", 2022, "energy.electricity", "1,558.00"),  # chapter prints 1,558.02
+        ("cross_document", 2022, "employees.total", "2,199"),  # a chapter paragraph prints 2,183
+        ("cross_document", 2022, "employees.full_time", "2,195"),  # ... and 2,179 full-time
+        ("ill_formed", 2024, "energy.electricity", "1,559,45"),  # comma for the decimal point
+        ("implied_factor", 2022, "ghg.scope2", "1,253.94"),  # 0.8048 tCO2/MWh: above every MEE/NBS factor
+        ("implied_factor", 2023, "ghg.scope2", "1,383.61"),  # 1.0842
+        ("implied_factor", 2024, "ghg.scope2", "1,684.56"),  # 1.0802
+        ("implied_factor", 2025, "ghg.scope2", "1,701.41"),  # 1.0802
     }
     assert expected <= inconsistent
-    assert found(report, "rounding_method") == {("identity_ratio", 2025, "energy.per_employee", "0.45"),
-                                                  ("identity_ratio", 2025, "water.per_employee", "20.02")}
+    assert found(report, "rounding_method") == {
+        ("identity_ratio", 2025, "energy.per_employee", "0.45"),
+        ("identity_ratio", 2025, "water.per_employee", "20.02"),
+    }
     notes = found(report, "note")
     assert ("comparability", 2025, "ghg.total", "3,594.05") in notes
     assert ("comparability", 2025, "ghg.per_employee", "1.01") in notes
@@ -81,14 +87,27 @@ def test_nothing_rounding_explains_is_flagged(report):
     # the chapter's 1253.95 and the table's 1,253.94 agree if the unrounded figure was 1,253.945
     assert ("cross_document", 2022, "ghg.scope2", "1,253.94") in consistent
     for finding in report["findings"]:
-        if finding["severity"] == "inconsistent" and finding["expected"] and finding["kind"] != "implied_factor":
+        if (
+            finding["severity"] == "inconsistent"
+            and finding["expected"]
+            and finding["kind"] != "implied_factor"
+        ):
             low, high = finding["expected"]
             assert not (low <= float(finding["printed"].replace(",", "")) <= high), finding
 
 
 def test_finding_shape(report):
     for finding in report["findings"]:
-        assert set(finding) == {"kind", "severity", "year", "kpi", "documents", "printed", "expected", "message"}
+        assert set(finding) == {
+            "kind",
+            "severity",
+            "year",
+            "kpi",
+            "documents",
+            "printed",
+            "expected",
+            "message",
+        }
         assert finding["severity"] in {"consistent", "rounding_method", "inconsistent", "note"}
         assert all({"document", "section", "locator"} <= set(cell) for cell in finding["documents"])
 

@@ -59,10 +59,30 @@ def test_revenue_equals_the_results_announcement(qfin_result):
     assert years[2025]["revenue_rmb_million"] is None
 
 
-CONTRACT_YEAR_KEYS = {"year", "scope1", "scope2_location", "scope2_market", "scope3", "scope3_by_category", "total_location",
-                      "total_market", "energy_mwh", "water_m3", "waste_t", "employees", "revenue_rmb_million", "intensity"}
-INTENSITY_KEYS = {"tco2e_per_employee", "tco2e_per_employee_market", "energy_mwh_per_employee", "water_m3_per_employee",
-                  "waste_t_per_employee", "tco2e_per_rmb_million"}
+CONTRACT_YEAR_KEYS = {
+    "year",
+    "scope1",
+    "scope2_location",
+    "scope2_market",
+    "scope3",
+    "scope3_by_category",
+    "total_location",
+    "total_market",
+    "energy_mwh",
+    "water_m3",
+    "waste_t",
+    "employees",
+    "revenue_rmb_million",
+    "intensity",
+}
+INTENSITY_KEYS = {
+    "tco2e_per_employee",
+    "tco2e_per_employee_market",
+    "energy_mwh_per_employee",
+    "water_m3_per_employee",
+    "waste_t_per_employee",
+    "tco2e_per_rmb_million",
+}
 
 
 def test_json_follows_the_contract(qfin_result):

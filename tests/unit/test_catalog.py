@@ -36,7 +36,9 @@ def test_diff_of_real_versions_adds_the_2023_release():
     difference = catalog.diff_sets("china-corporate@2025.1", "china-corporate@2026.1")
     added = {a["factor_id"] for a in difference["added"]}
     assert "mee.elec.cn.2023.location" in added and "mee.elec.cn.2023.market" in added
-    assert len([a for a in added if a.startswith("mee.elec.") and ".2023." in a]) == 39  # national x2, 7 grids, 30 provinces
+    assert (
+        len([a for a in added if a.startswith("mee.elec.") and ".2023." in a]) == 39
+    )  # national x2, 7 grids, 30 provinces
     assert difference["removed"] == [] and difference["changed"] == []
 
 
@@ -57,7 +59,9 @@ def test_list_counts_both_versions():
 def test_impact_of_the_2023_release_on_qfin():
     qfin = inputs_root() / "qfin"
     request = InventoryRequest(qfin / "activity.csv", qfin / "organisation.csv", "qfin", as_of=AS_OF)
-    result = catalog.impact(request, "china-corporate@2026.1", catalog.previous_version("china-corporate@2026.1"))
+    result = catalog.impact(
+        request, "china-corporate@2026.1", catalog.previous_version("china-corporate@2026.1")
+    )
     assert result["baseline"] == "china-corporate@2025.1"
     years = {y["year"]: y["kpis"] for y in result["years"]}
     assert years[2022]["total_location"]["change"] == 0.0

@@ -24,7 +24,11 @@ RELEASED = {
 
 def folder_digest(spec: str) -> str:
     folder = resolve_factor_set(spec)
-    lines = [f"{p.name} {hashlib.sha256(p.read_bytes()).hexdigest()}" for p in sorted(folder.iterdir()) if p.is_file()]
+    lines = [
+        f"{p.name} {hashlib.sha256(p.read_bytes()).hexdigest()}"
+        for p in sorted(folder.iterdir())
+        if p.is_file()
+    ]
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
@@ -34,8 +38,9 @@ def test_released_factor_sets_are_byte_identical(spec):
 
 
 def test_the_checked_in_schema_is_current():
-    assert (DATA_DIR / "inventory.schema.json").read_text(encoding="utf-8") == inventory_schema(), \
+    assert (DATA_DIR / "inventory.schema.json").read_text(encoding="utf-8") == inventory_schema(), (
         "run `carbon schema inventory > carbon/data/inventory.schema.json`"
+    )
 
 
 def test_the_json_output_follows_the_model_and_the_model_refuses_drift(qfin_result):
@@ -47,4 +52,10 @@ def test_the_json_output_follows_the_model_and_the_model_refuses_drift(qfin_resu
     with pytest.raises(pydantic.ValidationError):
         inventory.model_validate(broken)
     schema = json.loads(inventory_schema())
-    assert set(schema["$defs"]["InventoryYear"]["required"]) >= {"scope1", "scope2_location", "water_m3", "waste_t", "intensity"}
+    assert set(schema["$defs"]["InventoryYear"]["required"]) >= {
+        "scope1",
+        "scope2_location",
+        "water_m3",
+        "waste_t",
+        "intensity",
+    }

@@ -65,16 +65,22 @@ def chosen(selected, key_id, method="location"):
 
 
 def test_province_then_grid_region_then_national(fixture_set):
-    wanted = keys(("electricity", "CN-SH", 2022, "", ""), ("electricity", "CN-BJ", 2023, "", ""), ("electricity", "CN-JS", 2022, "", ""))
+    wanted = keys(
+        ("electricity", "CN-SH", 2022, "", ""),
+        ("electricity", "CN-BJ", 2023, "", ""),
+        ("electricity", "CN-JS", 2022, "", ""),
+    )
     selected, missing = select_factors(wanted, fixture_set, date(2026, 1, 1))
     assert missing == []
-    assert chosen(selected, 0)["factor_id"] == "sh22"       # the province itself, no fallback
+    assert chosen(selected, 0)["factor_id"] == "sh22"  # the province itself, no fallback
     assert chosen(selected, 0)["selection_note"] == ""
-    assert chosen(selected, 1)["factor_id"] == "north23"    # Beijing -> North China grid
+    assert chosen(selected, 1)["factor_id"] == "north23"  # Beijing -> North China grid
     assert chosen(selected, 1)["selection_note"] == "region fallback CN-BJ -> CN-GRID-NORTH"
-    assert chosen(selected, 2)["factor_id"] == "east22"     # Jiangsu -> East China grid
+    assert chosen(selected, 2)["factor_id"] == "east22"  # Jiangsu -> East China grid
     assert chosen(selected, 0, "market")["factor_id"] == "cnm22"
-    assert chosen(selected, 0, "market")["selection_note"] == ""  # market factors exist only nationally: by design
+    assert (
+        chosen(selected, 0, "market")["selection_note"] == ""
+    )  # market factors exist only nationally: by design
 
 
 def test_vintage_follows_as_of(fixture_set):
@@ -87,7 +93,9 @@ def test_vintage_follows_as_of(fixture_set):
 
 
 def test_nothing_published_yet_is_reported(fixture_set):
-    selected, missing = select_factors(keys(("electricity", "CN", 2024, "", "")), fixture_set, date(2024, 1, 1))
+    selected, missing = select_factors(
+        keys(("electricity", "CN", 2024, "", "")), fixture_set, date(2024, 1, 1)
+    )
     assert selected.empty
     assert "CN -> GLOBAL" in missing[0]["expected"] and "2024-01-01" in missing[0]["expected"]
 
@@ -108,17 +116,23 @@ def test_unknown_factor_set_lists_what_exists():
 def test_schema_problems_are_listed_together(tmp_path):
     rows = [
         "a,electricity,CN,2022,CO2,0.5,kgCO2/kWh,2,,location,,,S,2024-12-26,,C1,",
-        "b,electricity,CN,2022,CO2,0.6,kgCO2/kWh,2,,location,,,S,2024-12-26,,C1,",    # same key as a
-        "c,electricity,CN,2023,CO2,0.5,kgCO2/m**3,2,,location,,,S,2025-12-31,,C1,",   # unit of the wrong dimension
-        "d,electricity,CN,2021,CO2,0.5,kgCO2/kWh,2,,location,,,,2024-04-12,,C1,",     # no source
-        "e,electricity,CN-XX,2021,CO2,0.5,kgCO2/kWh,2,,location,,,S,2024-04-12,,C1,", # unknown region
-        "f,electricity,CN,2020,CO2,abc,kgCO2/kWh,2,,location,,,S,2024-04-12,,C1,",    # not a number
+        "b,electricity,CN,2022,CO2,0.6,kgCO2/kWh,2,,location,,,S,2024-12-26,,C1,",  # same key as a
+        "c,electricity,CN,2023,CO2,0.5,kgCO2/m**3,2,,location,,,S,2025-12-31,,C1,",  # unit of the wrong dimension
+        "d,electricity,CN,2021,CO2,0.5,kgCO2/kWh,2,,location,,,,2024-04-12,,C1,",  # no source
+        "e,electricity,CN-XX,2021,CO2,0.5,kgCO2/kWh,2,,location,,,S,2024-04-12,,C1,",  # unknown region
+        "f,electricity,CN,2020,CO2,abc,kgCO2/kWh,2,,location,,,S,2024-04-12,,C1,",  # not a number
     ]
     with pytest.raises(FactorSetError) as raised:
         load_factor_set(make_factor_set(tmp_path / "bad" / "1", rows))
     message = str(raised.value)
-    for needle in ("row 2, column 'factor_id'", "row 3, column 'factor_id'", "column 'unit': found 'kgCO2/m**3'",
-                   "row 5, column 'source_id'", "row 6, column 'region'", "row 7, column 'value'"):
+    for needle in (
+        "row 2, column 'factor_id'",
+        "row 3, column 'factor_id'",
+        "column 'unit': found 'kgCO2/m**3'",
+        "row 5, column 'source_id'",
+        "row 6, column 'region'",
+        "row 7, column 'value'",
+    ):
         assert needle in message, needle
 
 
@@ -129,7 +143,9 @@ def test_every_tampered_file_is_named(tmp_path):
         (copy / name).write_text((copy / name).read_text() + "\n")
     with pytest.raises(FactorSetError) as raised:
         load_factor_set(copy)
-    assert "gwp.csv: sha256 does not match" in str(raised.value) and "regions.csv: sha256 does not match" in str(raised.value)
+    assert "gwp.csv: sha256 does not match" in str(
+        raised.value
+    ) and "regions.csv: sha256 does not match" in str(raised.value)
 
 
 def test_unknown_column_refused(tmp_path):
@@ -138,6 +154,7 @@ def test_unknown_column_refused(tmp_path):
     lines = table.read_text().splitlines()
     table.write_text("\n".join([lines[0] + ",colour"] + [line + ",red" for line in lines[1:]]) + "\n")
     import yaml
+
     manifest = yaml.safe_load((folder / "manifest.yaml").read_text())
     manifest["tables"][0]["sha256"] = hashlib.sha256(table.read_bytes()).hexdigest()
     (folder / "manifest.yaml").write_text(yaml.safe_dump(manifest))
@@ -148,6 +165,9 @@ def test_unknown_column_refused(tmp_path):
 def test_stale_factor_caveat(fixture_set):
     selected, _ = select_factors(keys(("electricity", "CN", 2026, "", "")), fixture_set, date(2026, 6, 1))
     assert chosen(selected, 0)["factor_id"] == "cn23"
-    assert chosen(selected, 0)["selection_note"] == "stale factor: data year 2023 lags reporting year 2026 by 3 years"
+    assert (
+        chosen(selected, 0)["selection_note"]
+        == "stale factor: data year 2023 lags reporting year 2026 by 3 years"
+    )
     selected, _ = select_factors(keys(("electricity", "CN", 2025, "", "")), fixture_set, date(2026, 6, 1))
     assert chosen(selected, 0)["selection_note"] == ""  # two years behind is the normal publication lag

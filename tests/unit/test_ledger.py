@@ -31,7 +31,9 @@ def test_good_row_has_no_problems_and_converts(tmp_path):
 
 def test_missing_column(tmp_path):
     header = [c for c in LEDGER_HEADER if c != "unit"]
-    problem = only(problems_of([[v for c, v in zip(LEDGER_HEADER, GOOD) if c != "unit"]], tmp_path, header))
+    problem = only(
+        problems_of([[v for c, v in zip(LEDGER_HEADER, GOOD, strict=True) if c != "unit"]], tmp_path, header)
+    )
     assert (problem.row, problem.column) == (1, "unit")
     assert "a column named 'unit'" in problem.expected
 
@@ -53,7 +55,15 @@ def test_wrong_dimension_kwh_for_water(tmp_path):
     assert "volume unit" in problem.expected and "'water'" in problem.expected
 
 
-@pytest.mark.parametrize("quantity, expected", [(-5, "zero or more"), ("abc", "plain number"), ("1,838.00", "no thousands separators"), ("inf", "plain number")])
+@pytest.mark.parametrize(
+    "quantity, expected",
+    [
+        (-5, "zero or more"),
+        ("abc", "plain number"),
+        ("1,838.00", "no thousands separators"),
+        ("inf", "plain number"),
+    ],
+)
 def test_bad_quantity(tmp_path, quantity, expected):
     problem = only(problems_of([GOOD[:5] + [quantity] + GOOD[6:]], tmp_path))
     assert problem.column == "quantity" and expected in problem.expected
@@ -66,24 +76,39 @@ def test_duplicate_record_id_names_first_row(tmp_path):
 
 
 def test_all_problems_in_one_pass(tmp_path):
-    rows = [GOOD, ["w1", 2024, "HQ", "CN-SH", "water", 500, "kWh", "", "", "bill"],
-            ["g1", 2024, "HQ", "CN-SH", "gasoline", -20, "L", "", "", "card"], ["x1", 2024, "HQ", "CN-SH", "waste", 1, "tons", "paper_board", "", "x"]]
+    rows = [
+        GOOD,
+        ["w1", 2024, "HQ", "CN-SH", "water", 500, "kWh", "", "", "bill"],
+        ["g1", 2024, "HQ", "CN-SH", "gasoline", -20, "L", "", "", "card"],
+        ["x1", 2024, "HQ", "CN-SH", "waste", 1, "tons", "paper_board", "", "x"],
+    ]
     problems = problems_of(rows, tmp_path)
     assert {(p.row, p.column) for p in problems} == {(3, "unit"), (4, "quantity"), (5, "unit")}
 
 
 def test_period_columns_give_the_year_and_must_not_span_years(tmp_path):
     header = ["record_id", "period_start", "period_end", "region", "activity", "quantity", "unit", "source"]
-    ledger, problems = load_ledger(write_csv(tmp_path / "a.csv", header, [
-        ["m1", "2024-01-01", "2024-01-31", "CN-SH", "electricity", 10, "MWh", "x"],
-        ["m2", "2024-12-01", "2025-01-31", "CN-SH", "electricity", 10, "MWh", "x"],
-        ["m3", "2024-13-01", "2024-12-31", "CN-SH", "electricity", 10, "MWh", "x"]]))
+    ledger, problems = load_ledger(
+        write_csv(
+            tmp_path / "a.csv",
+            header,
+            [
+                ["m1", "2024-01-01", "2024-01-31", "CN-SH", "electricity", 10, "MWh", "x"],
+                ["m2", "2024-12-01", "2025-01-31", "CN-SH", "electricity", 10, "MWh", "x"],
+                ["m3", "2024-13-01", "2024-12-31", "CN-SH", "electricity", 10, "MWh", "x"],
+            ],
+        )
+    )
     assert {(p.row, p.column) for p in problems} == {(3, "period_end"), (4, "period_start")}
     assert ledger.rows["year"].tolist() == [2024]
 
 
 def test_water_in_tonnes_uses_the_named_conversion(tmp_path):
-    ledger, problems = load_ledger(write_csv(tmp_path / "a.csv", LEDGER_HEADER, [["w1", 2024, "HQ", "CN", "water", 2.5, "t", "", "", "x"]]))
+    ledger, problems = load_ledger(
+        write_csv(
+            tmp_path / "a.csv", LEDGER_HEADER, [["w1", 2024, "HQ", "CN", "water", 2.5, "t", "", "", "x"]]
+        )
+    )
     assert problems == []
     assert ledger.rows["basis_quantity"].tolist() == [2.5]  # 2.5 t -> 2.5 m3 at 1 t/m3
     assert "named conversion water_t_per_m3" in ledger.rows["conversion"].iloc[0]
@@ -97,16 +122,27 @@ def test_xlsx_ledger_is_accepted(tmp_path):
 
 
 def test_organisation_checks(tmp_path):
-    path = write_csv(tmp_path / "o.csv", ["year", "metric", "value", "unit", "source"], [
-        [2024, "employees", 100, "person", "x"], [2024, "employees", 101, "person", "x"],
-        [2024, "revenue", 5, "kWh", "x"], [2024, "turnover", 5, "RMB", "x"]])
+    path = write_csv(
+        tmp_path / "o.csv",
+        ["year", "metric", "value", "unit", "source"],
+        [
+            [2024, "employees", 100, "person", "x"],
+            [2024, "employees", 101, "person", "x"],
+            [2024, "revenue", 5, "kWh", "x"],
+            [2024, "turnover", 5, "RMB", "x"],
+        ],
+    )
     organisation, problems = load_organisation(path)
     assert organisation is None
     assert {(p.row, p.column) for p in problems} == {(3, "metric"), (4, "unit"), (5, "metric")}
 
 
 def test_revenue_converted_to_rmb_million(tmp_path):
-    path = write_csv(tmp_path / "o.csv", ["year", "metric", "value", "unit", "source"], [[2024, "revenue", 17165656, "thousand RMB", "x"]])
+    path = write_csv(
+        tmp_path / "o.csv",
+        ["year", "metric", "value", "unit", "source"],
+        [[2024, "revenue", 17165656, "thousand RMB", "x"]],
+    )
     organisation, problems = load_organisation(path)
     assert problems == [] and organisation.metrics.at[2024, "revenue"] == pytest.approx(17165.656)
 
@@ -119,9 +155,14 @@ def test_year_without_headcount_is_a_warning(make_org):
 
 def test_no_factor_after_fallback_lists_what_was_tried(make_org):
     with pytest.raises(LedgerError) as raised:
-        run(*make_org([["p1", 2021, "HQ", "CN-SH", "electricity", 1, "MWh", "", "", "x"]]), as_of=date(2024, 1, 1))
+        run(
+            *make_org([["p1", 2021, "HQ", "CN-SH", "electricity", 1, "MWh", "", "", "x"]]),
+            as_of=date(2024, 1, 1),
+        )
     message = str(raised.value)
-    assert "row 2" in message and "CN-SH -> CN-GRID-EAST -> CN -> GLOBAL" in message and "2024-01-01" in message
+    assert (
+        "row 2" in message and "CN-SH -> CN-GRID-EAST -> CN -> GLOBAL" in message and "2024-01-01" in message
+    )
 
 
 def test_waste_route_without_a_factor_blames_the_route_and_lists_those_with_one(make_org):
@@ -140,8 +181,15 @@ def test_unknown_region_is_reported(make_org):
 def test_kwh_water_and_negative_quantity_both_named(make_org):
     """Acceptance: a ledger with a kWh water row and a negative quantity names both rows."""
     with pytest.raises(LedgerError) as raised:
-        run(*make_org([GOOD, ["w1", 2024, "HQ", "CN-SH", "water", 500, "kWh", "", "", "bill"],
-                       ["g1", 2024, "HQ", "CN-SH", "gasoline", -20, "L", "", "", "card"]]))
+        run(
+            *make_org(
+                [
+                    GOOD,
+                    ["w1", 2024, "HQ", "CN-SH", "water", 500, "kWh", "", "", "bill"],
+                    ["g1", 2024, "HQ", "CN-SH", "gasoline", -20, "L", "", "", "card"],
+                ]
+            )
+        )
     rows = {(p.row, p.column) for p in raised.value.problems}
     assert rows == {(3, "unit"), (4, "quantity")}
 
@@ -155,4 +203,9 @@ def test_missing_factor_alone_raises_factor_not_found(make_org):
     from carbon.errors import FactorNotFound
 
     with pytest.raises(FactorNotFound):
-        run(*make_org([["p1", 2024, "HQ", "CN-SH", "waste", 1, "t", "batteries", "composting", "x"]], employees={2024: 1}))
+        run(
+            *make_org(
+                [["p1", 2024, "HQ", "CN-SH", "waste", 1, "t", "batteries", "composting", "x"]],
+                employees={2024: 1},
+            )
+        )
