@@ -334,8 +334,10 @@ class OutputSet:
         for entry in self.runs.iterdir():
             if entry.name == current or entry == self.staging or entry.is_symlink() or not entry.is_dir():
                 continue
-            if entry.name.startswith(STAGING_PREFIX) or (RUN_ID.match(entry.name) and _written_by_us(entry)):
+            if entry.name.startswith(STAGING_PREFIX):
                 shutil.rmtree(entry, ignore_errors=True)
+            elif RUN_ID.match(entry.name) and _written_by_us(entry):
+                _remove_run(entry)
         for entry in self.out_dir.glob(f".{LATEST}.*.tmp"):
             entry.unlink(missing_ok=True)
         for entry in self.out_dir.glob(".*.link.tmp"):
@@ -361,6 +363,16 @@ class OutputSet:
 
 
 WRITTEN_BY = f"carbon-inventory {__version__}"
+
+
+def _remove_run(run: Path) -> None:
+    """Rename first, then delete: a run killed half-way through deleting a folder must leave a
+    staging-named folder (always removed later), not a run folder whose manifest is already gone
+    and which would then no longer be recognised as ours."""
+    doomed = run.with_name(f"{STAGING_PREFIX}removed-{run.name}")
+    shutil.rmtree(doomed, ignore_errors=True)
+    os.rename(run, doomed)
+    shutil.rmtree(doomed, ignore_errors=True)
 
 
 def _written_by_us(run: Path) -> bool:
