@@ -6,6 +6,8 @@ multiply for the gas mass, one for CO2e.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -172,6 +174,24 @@ def market_of(factor_set: FactorSet) -> dict[str, str]:
     return markets
 
 
+def _map_distinct(column: pd.Series, mapping: Callable[[str], str | None]) -> np.ndarray:
+    """`mapping` of each value, called once per distinct value rather than once per row."""
+    codes, distinct = pd.factorize(column)
+    return np.array([mapping(str(value)) for value in distinct], dtype=object)[codes]
+
+
+def _market_and_covered(frame: pd.DataFrame, factor_set: FactorSet) -> dict[str, np.ndarray]:
+    """Each row's instrument market (from its region) and the activity its instruments cover.
+
+    A region unknown to the factor set has no market (None, left out of the totals): the ledger
+    check names that row, this must not fail before it."""
+    markets, covers = market_of(factor_set), vocabulary().instruments
+    return {
+        "market": _map_distinct(frame["region"], lambda region: markets.get(region)),
+        "covered": _map_distinct(frame["activity"], lambda activity: covers.get(activity, activity)),
+    }
+
+
 def coverage_totals(rows: pd.DataFrame, factor_set: FactorSet) -> pd.DataFrame:
     """Per (year, market, covered activity): consumption `demand` and instrument `supply` (MWh).
 
@@ -191,14 +211,13 @@ def coverage_totals(rows: pd.DataFrame, factor_set: FactorSet) -> pd.DataFrame:
                 "supply": pd.Series(dtype="float64"),
             }
         )
-    activity = relevant["activity"].astype(str)
+    supplies = relevant["activity"].isin(list(covers))
     frame = pd.DataFrame(
         {
             "year": relevant["year"].to_numpy(),
-            "market": relevant["region"].astype(str).map(market_of(factor_set)).to_numpy(),
-            "covered": activity.map(lambda a: covers.get(a, a)).to_numpy(),
-            "demand": relevant["quantity_canonical"].where(~activity.isin(list(covers)), 0.0).to_numpy(),
-            "supply": relevant["quantity_canonical"].where(activity.isin(list(covers)), 0.0).to_numpy(),
+            **_market_and_covered(relevant, factor_set),
+            "demand": relevant["quantity_canonical"].where(~supplies, 0.0).to_numpy(),
+            "supply": relevant["quantity_canonical"].where(supplies, 0.0).to_numpy(),
         }
     )
     return frame.groupby(["year", "market", "covered"], as_index=False)[["demand", "supply"]].sum()
@@ -225,8 +244,7 @@ def instrument_shares(lines: pd.DataFrame, factor_set: FactorSet, totals: pd.Dat
     keys = pd.DataFrame(
         {
             "year": lines.loc[involved, "year"].to_numpy(),
-            "market": lines.loc[involved, "region"].astype(str).map(market_of(factor_set)).to_numpy(),
-            "covered": lines.loc[involved, "activity"].astype(str).map(lambda a: covers.get(a, a)).to_numpy(),
+            **_market_and_covered(lines.loc[involved], factor_set),
         }
     )
     matched = keys.merge(totals, on=["year", "market", "covered"], how="left")

@@ -26,11 +26,11 @@ import pyarrow.parquet
 
 from carbon import readers
 from carbon.engine import (
-    Computed,
     Context,
     InventoryRequest,
     Plan,
     Scanned,
+    Totals,
     assign_key_ids,
     compute,
     finish,
@@ -80,9 +80,9 @@ def compute_partition(
     selected: pd.DataFrame,
     coverage: pd.DataFrame | None,
     lines_dir: str,
-) -> Computed | None:
+) -> Totals | None:
     """The compute step on a worker: lines written to lines_dir/part-NNNNN.parquet, aggregates returned."""
-    scanned = scan(_read(part), context)
+    scanned = scan(_read(part), context, coverage=False)  # the plan has the totals
     if scanned.rows is None or scanned.rows.empty:
         return None
     computed = compute(assign_key_ids(scanned.rows, keys), selected, context, coverage)
@@ -90,7 +90,7 @@ def compute_partition(
         same_schema(pa.Table.from_pandas(computed.lines, preserve_index=False)),
         Path(lines_dir) / f"part-{index:05d}.parquet",
     )
-    return Computed(computed.lines.iloc[:0], computed.line_totals, computed.row_totals)
+    return computed.totals
 
 
 # Seconds to wait for a scheduler given with --scheduler before saying it cannot be reached.

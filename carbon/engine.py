@@ -164,8 +164,9 @@ class Scanned:
         )
 
 
-def scan(frame: pd.DataFrame, context: Context) -> Scanned:
-    """Validate one chunk (row numbers are the file's) and convert it to canonical units."""
+def scan(frame: pd.DataFrame, context: Context, coverage: bool = True) -> Scanned:
+    """Validate one chunk (row numbers are the file's) and convert it to canonical units.
+    `coverage=False` skips the instrument totals, for a pass that has them already."""
     hashes = (
         pd.util.hash_pandas_object(frame["record_id"], index=False).to_numpy()
         if "record_id" in frame
@@ -190,7 +191,7 @@ def scan(frame: pd.DataFrame, context: Context) -> Scanned:
     scanned.rows = rows
     if not rows.empty:
         scanned.keys = key_stats(rows)
-        scanned.coverage = coverage_totals(rows, context.factor_set)
+        scanned.coverage = coverage_totals(rows, context.factor_set) if coverage else None
         scanned.years = {int(y) for y in rows["year"].unique()}
     return scanned
 
@@ -218,7 +219,7 @@ class Plan:
         self.missing: dict[int, dict] = {}
         self.rows_seen = 0
 
-    def add(self, scanned: Scanned, coverage: bool = True) -> None:
+    def add(self, scanned: Scanned) -> None:
         """Take in one chunk's facts; factors are selected for keys not seen before."""
         self.problems += scanned.problems
         self.hashes.append(scanned.hashes)
@@ -226,7 +227,7 @@ class Plan:
         self.claims.append(scanned.claims)
         self.years |= scanned.years
         self.rows_seen += len(scanned.row_numbers)
-        if coverage and scanned.coverage is not None:
+        if scanned.coverage is not None:
             self.coverage_parts.append(scanned.coverage)
         if scanned.keys is not None:
             self.stats.append(scanned.keys)
@@ -354,10 +355,17 @@ def ids_in(frame: pd.DataFrame) -> Callable[[np.ndarray], list[str]]:
 
 
 @dataclass(frozen=True)
-class Computed:
-    lines: pd.DataFrame
+class Totals:
+    """A chunk's aggregates: all that `finish` needs, and all a chunked run keeps of a chunk."""
+
     line_totals: pd.DataFrame
     row_totals: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Computed:
+    lines: pd.DataFrame
+    totals: Totals
 
 
 def compute(
@@ -366,10 +374,10 @@ def compute(
     """Emission lines of one chunk (rows with the plan's key ids; `selected`: the plan's
     factors) and their aggregates."""
     lines = emission_lines(rows, selected, context.factor_set, context.request.gwp, coverage)
-    return Computed(lines, aggregate_lines(lines), aggregate_rows(rows))
+    return Computed(lines, Totals(aggregate_lines(lines), aggregate_rows(rows)))
 
 
-def finish(plan: Plan, parts: list[Computed]) -> tuple[Inventory, list[str]]:
+def finish(plan: Plan, parts: list[Totals]) -> tuple[Inventory, list[str]]:
     """The inventory and warnings from the aggregates of every chunk."""
     context, request = plan.context, plan.context.request
     lines = combine([p.line_totals for p in parts], LINE_GROUP, LINE_SUMS)
@@ -414,7 +422,7 @@ def run_inventory(request: InventoryRequest, progress: Callable[[str], None] = _
     progress(f"computing emission lines for {len(rows):,} rows")
     computed = compute(rows, plan.selected, context, plan.coverage)
     progress(f"aggregating {len(computed.lines):,} emission lines")
-    document, warnings = finish(plan, [computed])
+    document, warnings = finish(plan, [computed.totals])
     assert context.organisation is not None
     return InventoryResult(
         inventory=document,

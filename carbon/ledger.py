@@ -134,9 +134,7 @@ def _check_text(found: Findings, schema) -> None:
     """Required text present, and no control characters in any text column."""
     for column in schema.non_empty:
         if column in found.table.columns and found.table[column].dtype.kind not in "iuf":
-            found.flag(
-                found.table[column].astype(str) == "", column, f"a non-empty {column.replace('_', ' ')}"
-            )
+            found.flag(found.table[column] == "", column, f"a non-empty {column.replace('_', ' ')}")
     text_columns = [c for c in found.table.columns if c not in ("_row", *schema.numeric)]
     problems, bad = readers.control_character_problems(found.table, text_columns, found.file)
     found.problems += problems
@@ -304,9 +302,7 @@ def _unit_plan(activity: str, unit: str) -> dict:
 def _check_units(found: Findings, known_activity: pd.Series) -> pd.DataFrame:
     """Parse each distinct (activity, unit) once; return per-row multiplier and basis unit."""
     table = found.table
-    known_activity = known_activity & (
-        table["unit"].astype(str) != ""
-    )  # an empty unit is reported once, as empty
+    known_activity = known_activity & (table["unit"] != "")  # an empty unit is reported once, as empty
     pairs = table.loc[known_activity, ["activity", "unit"]].drop_duplicates()
     if len(pairs) > MAX_DISTINCT_UNITS:
         found.problems.append(
@@ -346,7 +342,8 @@ def _check_attributes(found: Findings) -> None:
     for name, attribute in vocab.attributes.items():
         owners = [a for a, spec in vocab.activities.items() if name in spec.attributes]
         required = [a for a in owners if vocab.activity(a).attributes[name] == "required"]
-        value = table[name].astype(str)
+        # Compared as it is: a categorical column compares its codes, not a million strings.
+        value = table[name]
         mine = table["activity"].isin(owners)
         found.flag(
             known & ~mine & (value != ""),
@@ -365,10 +362,11 @@ def _check_attributes(found: Findings) -> None:
         )
         if attribute.values is not None:
             found.flag_values(name, mine & (value != ""), list(attribute.values), "one of")
-        if attribute.year:
-            number = _as_number(table[name].where(mine & (value != ""), "0"))
+        given = mine & (value != "")
+        if attribute.year and given.any():
+            number = _as_number(table.loc[given, name])
             found.flag(
-                mine & (value != "") & (number.isna() | (number % 1 != 0)),
+                given & (number.isna() | (number % 1 != 0)).reindex(table.index, fill_value=False),
                 name,
                 "a year such as 2024 (or empty)",
             )
@@ -384,7 +382,7 @@ def instrument_claims(table: pd.DataFrame) -> pd.DataFrame:
     kinds = [a for a, spec in vocabulary().activities.items() if spec.unique_instrument]
     if "instrument" not in table or "activity" not in table:
         return pd.DataFrame({"activity": [], "instrument": [], "row": []})
-    claims = table[table["activity"].isin(kinds) & (table["instrument"].astype(str) != "")]
+    claims = table[table["activity"].isin(kinds) & (table["instrument"] != "")]
     return pd.DataFrame(
         {
             "activity": claims["activity"].astype(str).to_numpy(),
@@ -467,7 +465,7 @@ def validate_table(
         claims = repeated_claims(instrument_claims(table), file)
         found.problems += claims
         found.bad |= table["_row"].isin([p.row for p in claims])
-    found.flag_values("activity", table["activity"].astype(str) != "", activities, "one of")
+    found.flag_values("activity", table["activity"] != "", activities, "one of")
     quantity = _check_quantity(found)
     plan = _check_units(found, known_activity)
     _check_magnitude(found, quantity * plan["factor"].astype("float64"), schema)
@@ -506,7 +504,7 @@ def load_organisation(path: Path) -> tuple[Organisation | None, list[Problem]]:
     year = _as_number(table["year"])
     found.flag(_not_a_year(year), "year", f"a year from {FIRST_YEAR} to {LAST_YEAR}")
     known = table["metric"].isin(list(metrics))
-    found.flag_values("metric", table["metric"].astype(str) != "", list(metrics), "one of")
+    found.flag_values("metric", table["metric"] != "", list(metrics), "one of")
     value = _as_number(table["value"])
     not_number = value.isna() | ~np.isfinite(value.fillna(0))
     found.flag(not_number, "value", "a plain finite number (no thousands separators)")

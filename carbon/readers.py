@@ -496,15 +496,17 @@ def control_character_problems(
         if column not in table.columns or table[column].dtype.kind in "iufb":
             continue
         values = table[column]
-        distinct = (
-            pd.Series(pd.unique(values.astype(str)))
-            if not isinstance(values.dtype, pd.CategoricalDtype)
-            else pd.Series(values.cat.categories.astype(str))
-        )
-        hits = set(distinct[distinct.str.contains(pattern, regex=True)])
-        if not hits:
-            continue
-        mask = values.astype(str).isin(hits)
+        if isinstance(values.dtype, pd.CategoricalDtype):  # the categories, then their rows
+            categories = pd.Series(values.cat.categories.astype(str))
+            hit_codes = np.flatnonzero(categories.str.contains(pattern, regex=True).to_numpy())
+            if not len(hit_codes):
+                continue
+            mask = pd.Series(np.isin(values.cat.codes.to_numpy(), hit_codes), index=values.index)
+        else:  # every value at once (pyarrow's regex engine for pandas' string columns)
+            mask = values.astype(str).str.contains(CONTROL_CHARACTERS, regex=True).fillna(False)
+            if not mask.any():
+                continue
+            mask = mask.astype(bool)
         bad |= mask
         rows = table.loc[mask, "_row"]
         for row, value in zip(

@@ -23,9 +23,9 @@ import pyarrow.parquet
 
 from carbon import readers
 from carbon.engine import (
-    Computed,
     InventoryRequest,
     Plan,
+    Totals,
     compute,
     finish,
     open_context,
@@ -102,12 +102,12 @@ def run_inventory_chunked(
             plan.add_coverage(scan(frame, context))
     coverage = plan.coverage
     lines_path = outputs.path("emission_lines.parquet")
-    parts: list[Computed] = []
+    parts: list[Totals] = []
     writer, done = None, 0
     for frame in chunks(dataset, context.file, chunk_rows):
         progress(f"chunk at row {done + 1:,} of {total_rows:,}: validating, computing, writing")
-        scanned = scan(frame, context)
-        plan.add(scanned, coverage=False)
+        scanned = scan(frame, context, coverage=False)  # the first pass has the totals
+        plan.add(scanned)
         done += len(frame)
         if not plan.clean or scanned.rows is None or scanned.rows.empty:
             continue  # keep validating the rest; nothing will be published
@@ -116,9 +116,9 @@ def run_inventory_chunked(
         if writer is None:
             writer = pyarrow.parquet.ParquetWriter(lines_path, table.schema)
         writer.write_table(table.cast(writer.schema))
-        parts.append(
-            Computed(computed.lines.iloc[:0], computed.line_totals, computed.row_totals)
-        )  # lines are on disk
+        # Only the aggregates are kept: the lines are on disk (a slice of them would keep the
+        # whole chunk's frame alive, and memory would grow with the ledger).
+        parts.append(computed.totals)
     if writer is not None:
         writer.close()
     plan.check(ids_in_dataset(dataset))
