@@ -208,7 +208,8 @@ def vocabulary_listing(topic: str, factor_set: FactorSet) -> list[dict]:
                 "activity": name,
                 "scope": spec.scope,
                 "canonical_unit": spec.canonical_unit,
-                "units": " or ".join(vocab.dimensions[d] for d in spec.accepts),
+                "units": " or ".join(vocab.dimensions[d] for d in spec.accepts)
+                + (f"; never {', '.join(spec.refused_units)}" if spec.refused_units else ""),
                 "attributes": ", ".join(f"{a} ({need})" for a, need in spec.attributes.items()),
                 "meaning": spec.description,
             }

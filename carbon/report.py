@@ -27,17 +27,19 @@ class Grid:
     def add_row(self, *cells: str) -> None:
         self.rows.append([str(c) for c in cells])
 
-    def width(self, column: int) -> int:
-        """What a column needs: its longest figure (text columns: a readable minimum)."""
-        words = max((len(w) for w in self.headers[column].split()), default=0)
+    def width(self, column: int, wrap: bool = True) -> int:
+        """What a column needs: its longest figure and its header's longest word (`wrap`) or
+        longest line; text columns a readable minimum."""
+        pieces = self.headers[column].split() if wrap else self.headers[column].split("\n")
+        header = max((len(p) for p in pieces), default=0)
         if column in self.text:
-            return max(words, min(24, max((len(r[column]) for r in self.rows), default=0)))
-        return max([words, *(len(r[column]) for r in self.rows)])
+            return max(header, min(24, max((len(r[column]) for r in self.rows), default=0)))
+        return max([header, *(len(r[column]) for r in self.rows)])
 
-    def needed(self, columns: list[int]) -> int:
+    def needed(self, columns: list[int], wrap: bool = True) -> int:
         """Characters a table of these columns needs: the box edges, each column's width, and
         padding plus a separator (3 characters) between neighbouring columns."""
-        return 2 + sum(self.width(i) for i in columns) + 3 * (len(columns) - 1)
+        return 2 + sum(self.width(i, wrap) for i in columns) + 3 * (len(columns) - 1)
 
     def parts(self, available: int) -> list[list[int]]:
         """Column groups that fit `available` characters, each starting with the first column."""
@@ -49,17 +51,18 @@ class Grid:
             current.append(column)
         return [*groups, current]
 
-    def table(self, columns: list[int]) -> Table:
-        # No vertical rules and headers that wrap keep tables inside an 80-column terminal.
+    def table(self, columns: list[int], available: int) -> Table:
+        # No vertical rules and headers that wrap keep tables inside an 80-column terminal. Widths
+        # are fixed here, not left to rich, whose squeezing can cut the last column short.
+        wrap = self.needed(columns, wrap=False) > available
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         for i in columns:
             if i in self.text:
                 table.add_column(
                     self.headers[i], justify="left", overflow="fold", ratio=1 if i == columns[-1] else None
                 )
-            else:
-                # min_width keeps every figure whole; only the header may wrap, at its spaces.
-                table.add_column(self.headers[i], justify="right", overflow="fold", min_width=self.width(i))
+            else:  # every figure whole; only the header may wrap, at its spaces
+                table.add_column(self.headers[i], justify="right", overflow="fold", width=self.width(i, wrap))
         for row in self.rows:
             table.add_row(*(row[i] for i in columns))
         return table
@@ -72,7 +75,7 @@ def show(grid: Grid, console: Console) -> None:
     for number, columns in enumerate(parts, start=1):
         title = grid.title if len(parts) == 1 else f"{grid.title} (part {number} of {len(parts)})"
         console.print(title, highlight=False, markup=False, soft_wrap=True)
-        console.print(grid.table(columns))
+        console.print(grid.table(columns, console.width))
 
 
 def _table(title: str, headers: list[str], text: tuple[int, ...] = ()) -> Grid:
@@ -143,11 +146,16 @@ def _intensity_table(inventory: Inventory) -> Grid:
 
 
 def _energy_table(inventory: Inventory) -> Grid:
-    keys = list(dict.fromkeys(vocabulary().energy_keys.values()))
-    table = _table("Energy (MWh)", ["Year", *(k.replace("_", " ").capitalize() for k in keys), "Total"])
+    # Only the energy kinds used in some year: the JSON keeps every key (zeros included).
+    labels = {
+        key: label
+        for key, label in vocabulary().energy_labels().items()
+        if any(year.energy_mwh.get(key) for year in inventory.years)
+    }
+    table = _table("Energy (MWh)", ["Year", *labels.values(), "Total"])
     for year in inventory.years:
         table.add_row(
-            str(year.year), *(_fmt(year.energy_mwh.get(k)) for k in keys), _fmt(year.energy_mwh["total"])
+            str(year.year), *(_fmt(year.energy_mwh.get(k)) for k in labels), _fmt(year.energy_mwh["total"])
         )
     return table
 

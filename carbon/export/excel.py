@@ -676,12 +676,12 @@ def summary_columns(
     columns += [
         activity_sum(
             f"{key}_mwh",
-            f"{key.replace('_', ' ').capitalize()} (MWh)",
+            f"{label} (MWh)",
             "energy (MWh)",
             f',{energy_key_column},"{key}"',
             a["energy_key"] == key,
         )
-        for key in dict.fromkeys(vocabulary().energy_keys.values())
+        for key, label in vocabulary().energy_labels().items()
     ]
     columns += [
         activity_sum(

@@ -25,6 +25,7 @@ Method = Literal["location", "market"]
 
 class Activity(Strict):
     description: Text
+    label: str | None = None  # a column header; default: the name with spaces, capitalised
     canonical_unit: Text
     accepts: Annotated[list[Dimension], Field(min_length=1)]
     scope: Literal[1, 2, 3]
@@ -148,6 +149,14 @@ class Vocabulary(Strict):
     def energy_keys(self) -> dict[str, str]:
         """{activity: its key under energy_mwh}, in vocabulary order."""
         return {a: spec.energy for a, spec in self.activities.items() if spec.energy}
+
+    def energy_labels(self) -> dict[str, str]:
+        """{energy key: its column header}, from the label of the first activity using the key."""
+        labels: dict[str, str] = {}
+        for name, spec in self.activities.items():
+            if spec.energy and spec.energy not in labels:
+                labels[spec.energy] = spec.label or name.replace("_", " ").capitalize()
+        return labels
 
     def classes(self, attribute: str) -> dict[str, str]:
         """{value: class} of an attribute whose values carry a class."""
