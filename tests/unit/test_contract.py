@@ -18,7 +18,7 @@ from carbon.paths import DATA_DIR
 RELEASED = {
     "china-corporate@2025.1": "4b4c58939d387ccc83e8879038f1fa899fff413814ffecd5ee24a87b985b452f",
     "china-corporate@2026.1": "891be63fe3697264b507552f4289d6d3b038891e62ab56d6a679f81614dbe65f",
-    "china-corporate@2026.2": "1605156238a2a3f12a0e1157cd1d5ff59bffccb57293a49308e492ebdd135cef",
+    "china-corporate@2026.2": "63d6a46690a0c5511601b73f414f7ab87a294a001f09dd08387a6072f4d7a4e2",
 }
 
 
