@@ -192,6 +192,19 @@ def _market_and_covered(frame: pd.DataFrame, factor_set: FactorSet) -> dict[str,
     }
 
 
+def no_coverage() -> pd.DataFrame:
+    """The coverage totals of a ledger without instruments: every line applies its whole quantity."""
+    return pd.DataFrame(
+        {
+            "year": pd.Series(dtype="int64"),
+            "market": pd.Series(dtype="object"),
+            "covered": pd.Series(dtype="object"),
+            "demand": pd.Series(dtype="float64"),
+            "supply": pd.Series(dtype="float64"),
+        }
+    )
+
+
 def coverage_totals(rows: pd.DataFrame, factor_set: FactorSet) -> pd.DataFrame:
     """Per (year, market, covered activity): consumption `demand` and instrument `supply` (MWh).
 
@@ -202,15 +215,7 @@ def coverage_totals(rows: pd.DataFrame, factor_set: FactorSet) -> pd.DataFrame:
     covered = set(covers.values())
     relevant = rows[rows["activity"].isin(list(covers) + list(covered))]
     if relevant.empty:  # demand counts even in a chunk without instruments: totals add up across chunks
-        return pd.DataFrame(
-            {
-                "year": pd.Series(dtype="int64"),
-                "market": pd.Series(dtype="object"),
-                "covered": pd.Series(dtype="object"),
-                "demand": pd.Series(dtype="float64"),
-                "supply": pd.Series(dtype="float64"),
-            }
-        )
+        return no_coverage()
     supplies = relevant["activity"].isin(list(covers))
     frame = pd.DataFrame(
         {

@@ -1,14 +1,20 @@
 """`--engine dask`: the chunked inventory over a partitioned Parquet ledger, on Dask.
 
 Partitions are the row groups of the ledger's Parquet files (a file, or a folder of files in
-name order); row numbers are global, so messages are the same as the pandas engine's. Two
-map steps run the engine's steps (carbon/engine.py) on the workers:
+name order); row numbers are global, so messages are the same as the pandas engine's. Each
+partition is read and validated once, on a worker, by the engine's steps (carbon/engine.py):
 
-1. scan:    each partition's facts (problems, record-id hashes, keys, instrument totals);
-   then on the client the plan: record ids and certificate claims across partitions, one factor
-   selection for all keys, missing factors. Any problem stops here; nothing is written.
-2. compute: emission lines per partition, written to emission_lines/part-NNNNN.parquet, and
-   their aggregates; the client finishes the inventory from them as every run does.
+- scan and compute: the partition's facts (problems, record-id hashes, keys), factors selected
+  for its own keys (selection is per key, so a worker chooses what the whole run would), and,
+  when the partition is clean, its emission lines written to emission_lines/part-NNNNN.parquet
+  and their aggregates;
+- on the client the plan takes every partition's facts: record ids and certificate claims
+  across partitions, missing factors. Any problem stops the run, and the lines written so far
+  are discarded with the output set; otherwise the client finishes the inventory from the
+  aggregates, as every run does.
+
+Instrument coverage needs the totals of the whole ledger before any line: a ledger with
+certificates or green power gets a first pass for those totals (as the chunked run does).
 
 A LocalCluster (2 worker processes) is started unless `scheduler` names a running Dask
 scheduler (e.g. tcp://10.0.0.5:8786); its workers need carbon-inventory installed and read
@@ -25,13 +31,13 @@ import pyarrow as pa
 import pyarrow.parquet
 
 from carbon import readers
+from carbon.calculate import no_coverage
 from carbon.engine import (
     Context,
     InventoryRequest,
     Plan,
     Scanned,
     Totals,
-    assign_key_ids,
     compute,
     finish,
     open_context,
@@ -41,7 +47,7 @@ from carbon.errors import CarbonError, LedgerError, Problem
 from carbon.models.inventory import Inventory
 from carbon.outputs import OutputSet, to_json, write_atomically
 from carbon.readers import arrow_to_frame
-from carbon.streaming import ids_in_dataset, same_schema
+from carbon.streaming import has_instruments, ids_in_dataset, same_schema
 
 
 def partitions(path: Path) -> list[tuple[str, int, int]]:
@@ -67,30 +73,27 @@ def _read(part: tuple[str, int, int]) -> pd.DataFrame:
     return arrow_to_frame(arrow, first_row, file)
 
 
-def scan_partition(part, context: Context) -> Scanned:
-    """The scan step on a worker: the facts the plan needs, not the rows."""
-    return scan(_read(part), context).without_rows()
+def coverage_partition(part, context: Context) -> pd.DataFrame | None:
+    """First pass of a ledger with instruments: the partition's instrument and use totals."""
+    return scan(_read(part), context).coverage
 
 
-def compute_partition(
-    part,
-    index: int,
-    context: Context,
-    keys: pd.DataFrame,
-    selected: pd.DataFrame,
-    coverage: pd.DataFrame | None,
-    lines_dir: str,
-) -> Totals | None:
-    """The compute step on a worker: lines written to lines_dir/part-NNNNN.parquet, aggregates returned."""
-    scanned = scan(_read(part), context, coverage=False)  # the plan has the totals
-    if scanned.rows is None or scanned.rows.empty:
-        return None
-    computed = compute(assign_key_ids(scanned.rows, keys), selected, context, coverage)
+def scan_and_compute_partition(
+    part, index: int, context: Context, coverage: pd.DataFrame, lines_dir: str
+) -> tuple[Scanned, Totals | None]:
+    """On a worker: the partition's facts for the plan and, if it is clean, its lines written to
+    lines_dir/part-NNNNN.parquet and their aggregates."""
+    scanned = scan(_read(part), context, coverage=False)
+    local = Plan(context)
+    local.add(scanned)
+    if not local.clean or scanned.rows is None or scanned.rows.empty:
+        return scanned.without_rows(), None  # the client's plan names the problems
+    computed = compute(local.attach(scanned.rows), local.selected, context, coverage)
     pyarrow.parquet.write_table(
         same_schema(pa.Table.from_pandas(computed.lines, preserve_index=False)),
         Path(lines_dir) / f"part-{index:05d}.parquet",
     )
-    return computed.totals
+    return scanned.without_rows(), computed.totals
 
 
 # Seconds to wait for a scheduler given with --scheduler before saying it cannot be reached.
@@ -136,32 +139,31 @@ def run_inventory_dask(
     client, cluster = _client(scheduler)
     try:
         shared = client.scatter(context, broadcast=True)
-        progress(f"scanning {len(parts)} partitions")
-        for scanned in client.gather(client.map(scan_partition, parts, context=shared, pure=False)):
-            plan.add(scanned)
-        plan.check(ids_in_dataset(dataset))
+        coverage = no_coverage()
+        if has_instruments(dataset, context.file):
+            progress(f"instrument coverage: first pass over {len(parts)} partitions")
+            for totals in client.gather(client.map(coverage_partition, parts, context=shared, pure=False)):
+                plan.add_coverage(totals)
+            coverage = plan.coverage if plan.coverage is not None else no_coverage()
         lines_dir = outputs.path("emission_lines")
         lines_dir.mkdir()
-        progress(f"computing {len(parts)} partitions")
-        keys, selected = (
-            client.scatter(plan.keys, broadcast=True),
-            client.scatter(plan.selected, broadcast=True),
-        )
+        progress(f"validating and computing {len(parts)} partitions")
         results = client.gather(
             client.map(
-                compute_partition,
+                scan_and_compute_partition,
                 parts,
                 range(len(parts)),
                 context=shared,
-                keys=keys,
-                selected=selected,
-                coverage=plan.coverage,
+                coverage=coverage,
                 lines_dir=str(lines_dir),
                 pure=False,
             )
         )
+        for scanned, _ in results:
+            plan.add(scanned)
+        plan.check(ids_in_dataset(dataset))
         progress("aggregating")
-        document, warnings = finish(plan, [r for r in results if r is not None])
+        document, warnings = finish(plan, [totals for _, totals in results if totals is not None])
         write_atomically(
             outputs.path("inventory.json"), lambda stream: stream.write(to_json(document).encode("utf-8"))
         )

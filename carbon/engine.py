@@ -233,10 +233,10 @@ class Plan:
             self.stats.append(scanned.keys)
             self._select(scanned.keys[KEY])
 
-    def add_coverage(self, scanned: Scanned) -> None:
-        """A first pass of a chunked run: instrument totals only (needed before any line)."""
-        if scanned.coverage is not None:
-            self.coverage_parts.append(scanned.coverage)
+    def add_coverage(self, totals: pd.DataFrame | None) -> None:
+        """A first pass of a chunked run: a chunk's instrument totals (needed before any line)."""
+        if totals is not None:
+            self.coverage_parts.append(totals)
 
     def _select(self, keys: pd.DataFrame) -> None:
         known = keys.merge(self.keys, on=KEY, how="left")

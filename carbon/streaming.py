@@ -22,6 +22,7 @@ import pyarrow.dataset
 import pyarrow.parquet
 
 from carbon import readers
+from carbon.calculate import no_coverage
 from carbon.engine import (
     InventoryRequest,
     Plan,
@@ -99,8 +100,8 @@ def run_inventory_chunked(
     if has_instruments(dataset, context.file):
         progress("instrument coverage: first pass")
         for frame in chunks(dataset, context.file, chunk_rows):
-            plan.add_coverage(scan(frame, context))
-    coverage = plan.coverage
+            plan.add_coverage(scan(frame, context).coverage)
+    coverage = plan.coverage if plan.coverage is not None else no_coverage()  # no coverage work
     lines_path = outputs.path("emission_lines.parquet")
     parts: list[Totals] = []
     writer, done = None, 0

@@ -39,9 +39,13 @@ def partitioned(folder, rows, duplicate_first=False):
     return parts, organisation, ledger
 
 
-def test_dask_equals_pandas(tmp_path):
-    folder, organisation, single = partitioned(tmp_path, ROWS)
-    assert len(partitions(folder)) == 5  # files of 3, 3 and 2 rows, row groups of 2
+WITHOUT_INSTRUMENTS = [row for row in ROWS if row[0][0] != "green_certificate"]
+
+
+@pytest.mark.parametrize("rows", [ROWS, WITHOUT_INSTRUMENTS], ids=["with-certificates", "without"])
+def test_dask_equals_pandas(tmp_path, rows):
+    folder, organisation, single = partitioned(tmp_path, rows)
+    assert len(partitions(folder)) == 5  # files of 3, 3 and 2 (or 1) rows, row groups of 2
     request = InventoryRequest(folder, organisation, "fixture", as_of=AS_OF)
     pandas_result = run_inventory(InventoryRequest(single, organisation, "fixture", as_of=AS_OF))
     pandas_document = pandas_result.inventory.model_dump()
@@ -73,3 +77,25 @@ def test_dask_reports_the_same_errors(tmp_path):
     where = lambda error: {(p.row, p.column) for p in error.value.problems}  # noqa: E731
     assert where(dask_error) == where(pandas_error) == {(4, "unit"), (5, "quantity"), (7, "record_id")}
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "rows, reads_per_partition",
+    [(WITHOUT_INSTRUMENTS, 1), (ROWS, 2)],  # certificates need whole-ledger totals first: two passes
+    ids=["without-instruments", "with-certificates"],
+)
+def test_each_partition_is_read_and_validated_once(tmp_path, monkeypatch, rows, reads_per_partition):
+    """An in-process cluster (threads), so that the reads on the workers can be counted."""
+    from distributed import Client, LocalCluster
+
+    import carbon.distributed as distributed
+
+    folder, organisation, _ = partitioned(tmp_path, rows)
+    reads: list[tuple] = []
+    read = distributed._read
+    monkeypatch.setattr(distributed, "_read", lambda part: reads.append(part) or read(part))
+    cluster = LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None)
+    monkeypatch.setattr(distributed, "_client", lambda scheduler: (Client(cluster), cluster))
+    with OutputSet(tmp_path / "out") as outputs:
+        run_inventory_dask(InventoryRequest(folder, organisation, "fixture", as_of=AS_OF), outputs)
+    assert sorted(reads) == sorted(partitions(folder) * reads_per_partition)
