@@ -207,7 +207,7 @@ class Plan:
         self.context = context
         self.problems: list[Problem] = list(context.organisation_problems)
         self.hashes: list[np.ndarray] = []
-        self.row_numbers: list[np.ndarray] = []
+        self.row_numbers = RowNumbers()
         self.claims: list[pd.DataFrame] = []
         self.coverage_parts: list[pd.DataFrame] = []
         self.years: set[int] = set()
@@ -223,7 +223,7 @@ class Plan:
         """Take in one chunk's facts; factors are selected for keys not seen before."""
         self.problems += scanned.problems
         self.hashes.append(scanned.hashes)
-        self.row_numbers.append(scanned.row_numbers)
+        self.row_numbers.add(scanned.row_numbers)
         self.claims.append(scanned.claims)
         self.years |= scanned.years
         self.rows_seen += len(scanned.row_numbers)
@@ -278,9 +278,8 @@ class Plan:
         file = self.context.file
         problems = list(self.problems)
         if self.hashes:
-            problems += duplicate_ids(
-                np.concatenate(self.hashes), np.concatenate(self.row_numbers), ids_at, file
-            )
+            hashes, self.hashes = np.concatenate(self.hashes), []  # one copy, not two
+            problems += duplicate_ids(hashes, self.row_numbers.at, ids_at, file)
             problems += repeated_claims(pd.concat(self.claims, ignore_index=True), file)
         if self.rows_seen == 0 and not problems:
             problems.append(Problem(file, None, None, None, "at least one activity row below the header"))
@@ -316,17 +315,42 @@ def assign_key_ids(rows: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(key_id=known["key_id"].to_numpy().astype(np.int64)[local])
 
 
+class RowNumbers:
+    """The ledger row number of every row seen, in order. A chunk of consecutive rows (every
+    chunk of a Parquet ledger) is kept as a range, not as 8 bytes a row: memory stays flat."""
+
+    def __init__(self) -> None:
+        self.parts: list[range | np.ndarray] = []
+
+    def add(self, rows: np.ndarray) -> None:
+        consecutive = len(rows) > 0 and bool(np.all(np.diff(rows) == 1))
+        self.parts.append(range(int(rows[0]), int(rows[-1]) + 1) if consecutive else rows)
+
+    def at(self, positions: np.ndarray) -> np.ndarray:
+        """The row numbers at `positions` (0-based, over every row seen in order)."""
+        starts = np.cumsum([0] + [len(part) for part in self.parts])
+        found = np.zeros(len(positions), dtype=np.int64)
+        for part, start, end in zip(self.parts, starts[:-1], starts[1:], strict=True):
+            inside = (positions >= start) & (positions < end)
+            offset = positions[inside] - start
+            found[inside] = offset + part.start if isinstance(part, range) else part[offset]
+        return found
+
+
 def duplicate_ids(
-    hashes: np.ndarray, rows: np.ndarray, ids_at: Callable[[np.ndarray], list[str]], file: str
+    hashes: np.ndarray,
+    rows_at: Callable[[np.ndarray], np.ndarray],
+    ids_at: Callable[[np.ndarray], list[str]],
+    file: str,
 ) -> list[Problem]:
     """Repeated record ids, found by sorting one 64-bit hash per row; the ids themselves are read
-    only for rows whose hash repeats (to name them, and to rule out hash collisions)."""
-    order = np.argsort(hashes, kind="stable")
-    sorted_hashes = hashes[order]
+    only for rows whose hash repeats (to name them, and to rule out hash collisions). `rows_at`
+    gives the row numbers of positions in `hashes`."""
+    sorted_hashes = np.sort(hashes)
     repeated = sorted_hashes[1:] == sorted_hashes[:-1]
     if not repeated.any():
         return []
-    candidates = np.sort(rows[np.isin(hashes, sorted_hashes[1:][repeated])])
+    candidates = np.sort(rows_at(np.flatnonzero(np.isin(hashes, sorted_hashes[1:][repeated]))))
     problems: list[Problem] = []
     first_row_of: dict[str, int] = {}
     for row, value in zip(candidates, ids_at(candidates), strict=True):

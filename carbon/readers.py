@@ -387,10 +387,16 @@ def open_parquet(path: Path, schema: TableSchema) -> pyarrow.dataset.Dataset:
         raise _fail(file, f"a readable Parquet dataset ({str(error).splitlines()[0][:160]})") from None
 
 
-def parquet_batches(dataset: pyarrow.dataset.Dataset, file: str, rows: int) -> Iterator[pa.RecordBatch]:
-    """Record batches, with a corrupt page anywhere reported as a problem of the file."""
+def parquet_batches(
+    dataset: pyarrow.dataset.Dataset, file: str, rows: int, columns: list[str] | None = None
+) -> Iterator[pa.RecordBatch]:
+    """Record batches file by file, read only when asked for, with a corrupt page anywhere
+    reported as a problem of the file. (pyarrow's dataset scanner reads ahead in the background
+    whatever its readahead options say: about 1 GB of a 10M-row ledger before the first chunk
+    was used.)"""
     try:
-        yield from dataset.to_batches(batch_size=rows)
+        for path in dataset.files:
+            yield from pyarrow.parquet.ParquetFile(path).iter_batches(batch_size=rows, columns=columns)
     except Exception as error:  # noqa: BLE001 - a file whose footer reads but whose data is corrupt
         raise _fail(file, f"a readable Parquet file ({str(error).splitlines()[0][:160]})") from None
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute
+import pyarrow.compute as pc
 import pyarrow.dataset
 import pyarrow.parquet
 
@@ -32,7 +32,6 @@ from carbon.engine import (
     open_context,
     scan,
 )
-from carbon.errors import LedgerError, Problem
 from carbon.models.inventory import Inventory
 from carbon.models.vocabulary import vocabulary
 from carbon.outputs import OutputSet, to_json, write_atomically
@@ -51,14 +50,22 @@ def chunks(dataset: pyarrow.dataset.Dataset, file: str, chunk_rows: int) -> Iter
 
 
 def has_instruments(dataset: pyarrow.dataset.Dataset, file: str) -> bool:
-    kinds = list(vocabulary().instruments)
-    try:
-        activity = dataset.to_table(columns=["activity"])["activity"]
-    except Exception as error:  # noqa: BLE001 - a corrupt page in a file whose footer reads
-        raise LedgerError(
-            [Problem(file, None, "activity", None, f"a readable Parquet column ({str(error)[:160]})")]
-        ) from None
-    return bool(pa.compute.any(pa.compute.is_in(activity.cast(pa.string()), pa.array(kinds))).as_py())
+    """Whether any row is a certificate or green power; read batch by batch, and on a dictionary
+    column decided by its few distinct values."""
+    kinds = pa.array(list(vocabulary().instruments))
+
+    def instruments(values: pa.Array) -> pa.Array:  # values are trimmed as the ledger reader does
+        return pc.is_in(pc.utf8_trim_whitespace(values.cast(pa.string())), kinds)
+
+    for batch in readers.parquet_batches(dataset, file, 1 << 20, columns=["activity"]):
+        activity = batch.column(0)
+        if pa.types.is_dictionary(activity.type):
+            codes = pa.array(np.flatnonzero(instruments(activity.dictionary).to_numpy(False)), pa.int64())
+            if len(codes) and pc.any(pc.is_in(activity.indices.cast(pa.int64()), codes)).as_py():
+                return True
+        elif pc.any(instruments(activity)).as_py():
+            return True
+    return False
 
 
 def ids_in_dataset(dataset: pyarrow.dataset.Dataset) -> Callable[[np.ndarray], list[str]]:

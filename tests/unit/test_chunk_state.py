@@ -1,0 +1,56 @@
+"""What a chunked run keeps of each chunk for the whole-ledger checks: row numbers as ranges,
+duplicate ids found from hashes, and the instrument check on a Parquet ledger read lazily."""
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from carbon import readers
+from carbon.engine import RowNumbers, duplicate_ids
+from carbon.streaming import has_instruments
+
+
+def test_row_numbers_keep_consecutive_chunks_as_ranges_and_map_positions_back():
+    rows = RowNumbers()
+    rows.add(np.arange(2, 6))  # rows 2-5: a range
+    rows.add(np.array([9, 7, 12]))  # not consecutive: kept as given
+    rows.add(np.arange(20, 23))  # rows 20-22
+    assert [type(p).__name__ for p in rows.parts] == ["range", "ndarray", "range"]
+    # positions 0..9 over all rows seen: 2 3 4 5 | 9 7 12 | 20 21 22
+    assert rows.at(np.array([0, 3, 4, 5, 6, 9])).tolist() == [2, 5, 9, 7, 12, 22]
+
+
+def test_duplicate_ids_name_the_later_rows_only():
+    ids = ["a", "b", "a", "c", "b", "a"]
+    hashes = np.array([hash(i) for i in ids], dtype=np.int64).view(np.uint64)
+    rows = RowNumbers()
+    rows.add(np.arange(2, 5))
+    rows.add(np.arange(10, 13))  # the ledger rows: 2 3 4 10 11 12
+    row_of = dict(zip([2, 3, 4, 10, 11, 12], ids, strict=True))
+    problems = duplicate_ids(hashes, rows.at, lambda found: [row_of[int(r)] for r in found], "ledger.parquet")
+    assert [(p.row, p.value) for p in problems] == [(4, "a"), (11, "b"), (12, "a")]
+    assert "already used on row 2" in problems[0].expected
+
+
+@pytest.mark.parametrize("dictionary", [True, False])
+@pytest.mark.parametrize(
+    "activities, expected",
+    [
+        (["electricity", "water"], False),
+        (["electricity", "green_certificate"], True),
+        (["electricity", " green_certificate "], True),  # trimmed, as the ledger reader trims
+    ],
+)
+def test_has_instruments(tmp_path: Path, activities, expected, dictionary):
+    column = pa.array(activities * 3)
+    path = tmp_path / "ledger.parquet"
+    header = readers.table_schema("ledger").required
+    names = [*header, "year"]
+    table = pa.table({name: pa.array(["x"] * len(column)) for name in names if name != "activity"})
+    table = table.append_column("activity", column.dictionary_encode() if dictionary else column)
+    pq.write_table(table, path, row_group_size=2)  # several row groups and batches
+    dataset = readers.open_parquet(path, readers.table_schema("ledger"))
+    assert has_instruments(dataset, str(path)) is expected
