@@ -12,6 +12,7 @@ nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -92,6 +93,44 @@ def same_schema(table: pa.Table) -> pa.Table:
     return pa.table(columns, names=table.column_names)
 
 
+class LinesWriter:
+    """emission_lines.parquet, each chunk's lines written on a second thread while the next
+    chunk is validated and computed (pyarrow encodes without holding the GIL, so the two cores
+    both work). At most one chunk waits to be written: memory stays flat. Statistics are kept
+    for the numeric columns only; those of ~20 text columns cost time and serve no reader."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.writer: pyarrow.parquet.ParquetWriter | None = None
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lines-writer")
+        self.pending: Future | None = None
+
+    def write(self, lines: pd.DataFrame) -> None:
+        table = same_schema(pa.Table.from_pandas(lines, preserve_index=False))
+        self._wait()
+        if self.writer is None:
+            numbers = (pa.types.is_integer, pa.types.is_floating)
+            numeric = [f.name for f in table.schema if any(kind(f.type) for kind in numbers)]
+            self.writer = pyarrow.parquet.ParquetWriter(self.path, table.schema, write_statistics=numeric)
+        self.pending = self.pool.submit(self.writer.write_table, table.cast(self.writer.schema))
+
+    def _wait(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()  # a write error is raised here, in the run's thread
+
+    def __enter__(self) -> LinesWriter:
+        return self
+
+    def __exit__(self, *error: object) -> None:
+        try:
+            self._wait()
+        finally:
+            if self.writer is not None:
+                self.writer.close()
+            self.pool.shutdown()
+
+
 def run_inventory_chunked(
     request: InventoryRequest,
     outputs: OutputSet,
@@ -109,26 +148,21 @@ def run_inventory_chunked(
         for frame in chunks(dataset, context.file, chunk_rows):
             plan.add_coverage(scan(frame, context).coverage)
     coverage = plan.coverage if plan.coverage is not None else no_coverage()  # no coverage work
-    lines_path = outputs.path("emission_lines.parquet")
     parts: list[Totals] = []
-    writer, done = None, 0
-    for frame in chunks(dataset, context.file, chunk_rows):
-        progress(f"chunk at row {done + 1:,} of {total_rows:,}: validating, computing, writing")
-        scanned = scan(frame, context, coverage=False)  # the first pass has the totals
-        plan.add(scanned)
-        done += len(frame)
-        if not plan.clean or scanned.rows is None or scanned.rows.empty:
-            continue  # keep validating the rest; nothing will be published
-        computed = compute(plan.attach(scanned.rows), plan.selected, context, coverage)
-        table = same_schema(pa.Table.from_pandas(computed.lines, preserve_index=False))
-        if writer is None:
-            writer = pyarrow.parquet.ParquetWriter(lines_path, table.schema)
-        writer.write_table(table.cast(writer.schema))
-        # Only the aggregates are kept: the lines are on disk (a slice of them would keep the
-        # whole chunk's frame alive, and memory would grow with the ledger).
-        parts.append(computed.totals)
-    if writer is not None:
-        writer.close()
+    done = 0
+    with LinesWriter(outputs.path("emission_lines.parquet")) as writer:
+        for frame in chunks(dataset, context.file, chunk_rows):
+            progress(f"chunk at row {done + 1:,} of {total_rows:,}: validating, computing, writing")
+            scanned = scan(frame, context, coverage=False)  # the first pass has the totals
+            plan.add(scanned)
+            done += len(frame)
+            if not plan.clean or scanned.rows is None or scanned.rows.empty:
+                continue  # keep validating the rest; nothing will be published
+            computed = compute(plan.attach(scanned.rows), plan.selected, context, coverage)
+            writer.write(computed.lines)
+            # Only the aggregates are kept: the lines are on disk (a slice of them would keep the
+            # whole chunk's frame alive, and memory would grow with the ledger).
+            parts.append(computed.totals)
     plan.check(ids_in_dataset(dataset))
     progress("aggregating")
     document, warnings = finish(plan, parts)

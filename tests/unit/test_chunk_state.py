@@ -54,3 +54,37 @@ def test_has_instruments(tmp_path: Path, activities, expected, dictionary):
     pq.write_table(table, path, row_group_size=2)  # several row groups and batches
     dataset = readers.open_parquet(path, readers.table_schema("ledger"))
     assert has_instruments(dataset, str(path)) is expected
+
+
+def test_the_lines_writer_writes_every_chunk_in_order_and_numeric_statistics_only(tmp_path):
+    import pandas as pd
+
+    from carbon.streaming import LinesWriter
+
+    chunks = [
+        pd.DataFrame({"record_id": [f"r{i}" for i in range(n, n + 3)], "tco2e": [1.0 * n, 2.0, 3.0]})
+        for n in (0, 3, 6)
+    ]
+    with LinesWriter(tmp_path / "lines.parquet") as writer:
+        for chunk in chunks:
+            writer.write(chunk)
+    written = pq.read_table(tmp_path / "lines.parquet")
+    assert written.column("record_id").to_pylist() == [f"r{i}" for i in range(9)]
+    assert written.column("tco2e").to_pylist() == [0.0, 2.0, 3.0, 3.0, 2.0, 3.0, 6.0, 2.0, 3.0]
+    row_group = pq.ParquetFile(tmp_path / "lines.parquet").metadata.row_group(0)
+    assert row_group.column(1).statistics is not None  # tco2e
+    assert row_group.column(0).statistics is None  # record_id: text
+
+
+def test_the_lines_writer_raises_a_failed_write_in_the_run(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from carbon.streaming import LinesWriter
+
+    def broken(self, table):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", broken)
+    with pytest.raises(OSError, match="disk full"), LinesWriter(tmp_path / "lines.parquet") as writer:
+        writer.write(pd.DataFrame({"tco2e": [1.0]}))
+        writer.write(pd.DataFrame({"tco2e": [2.0]}))  # the first write's error surfaces here
