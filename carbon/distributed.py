@@ -47,7 +47,7 @@ from carbon.errors import CarbonError, LedgerError, Problem
 from carbon.models.inventory import Inventory
 from carbon.outputs import OutputSet, to_json, write_atomically
 from carbon.readers import arrow_to_frame
-from carbon.streaming import has_instruments, ids_in_dataset, same_schema
+from carbon.streaming import has_instruments, ids_in_dataset, numeric_columns, same_schema
 
 
 def partitions(path: Path) -> list[tuple[str, int, int]]:
@@ -89,9 +89,9 @@ def scan_and_compute_partition(
     if not local.clean or scanned.rows is None or scanned.rows.empty:
         return scanned.without_rows(), None  # the client's plan names the problems
     computed = compute(local.attach(scanned.rows), local.selected, context, coverage)
+    table = same_schema(pa.Table.from_pandas(computed.lines, preserve_index=False))
     pyarrow.parquet.write_table(
-        same_schema(pa.Table.from_pandas(computed.lines, preserve_index=False)),
-        Path(lines_dir) / f"part-{index:05d}.parquet",
+        table, Path(lines_dir) / f"part-{index:05d}.parquet", write_statistics=numeric_columns(table.schema)
     )
     return scanned.without_rows(), computed.totals
 

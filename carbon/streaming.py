@@ -93,6 +93,11 @@ def same_schema(table: pa.Table) -> pa.Table:
     return pa.table(columns, names=table.column_names)
 
 
+def numeric_columns(schema: pa.Schema) -> list[str]:
+    """The columns whose Parquet statistics are worth their time (those of text are not)."""
+    return [f.name for f in schema if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)]
+
+
 class LinesWriter:
     """emission_lines.parquet, each chunk's lines written on a second thread while the next
     chunk is validated and computed (pyarrow encodes without holding the GIL, so the two cores
@@ -109,9 +114,9 @@ class LinesWriter:
         table = same_schema(pa.Table.from_pandas(lines, preserve_index=False))
         self._wait()
         if self.writer is None:
-            numbers = (pa.types.is_integer, pa.types.is_floating)
-            numeric = [f.name for f in table.schema if any(kind(f.type) for kind in numbers)]
-            self.writer = pyarrow.parquet.ParquetWriter(self.path, table.schema, write_statistics=numeric)
+            self.writer = pyarrow.parquet.ParquetWriter(
+                self.path, table.schema, write_statistics=numeric_columns(table.schema)
+            )
         self.pending = self.pool.submit(self.writer.write_table, table.cast(self.writer.schema))
 
     def _wait(self) -> None:
