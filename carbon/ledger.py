@@ -101,6 +101,8 @@ class Findings:
 
     def flag(self, mask: pd.Series, column: str, expected: str) -> None:
         mask = mask.fillna(True).astype(bool)
+        if not mask.any():  # the usual case: no row to select, name or mark
+            return
         self.bad |= mask
         self.problems += _problems_at(self.table, mask, column, expected, self.file)
 
@@ -300,11 +302,15 @@ def _unit_plan(activity: str, unit: str) -> dict:
 
 
 def _check_units(found: Findings, known_activity: pd.Series) -> pd.DataFrame:
-    """Parse each distinct (activity, unit) once; return per-row multiplier and basis unit."""
+    """Parse each distinct (activity, unit) once; return per-row multiplier and basis unit.
+    The pairs are found and mapped back on integer codes, not by merging text per row."""
     table = found.table
-    known_activity = known_activity & (table["unit"] != "")  # an empty unit is reported once, as empty
-    pairs = table.loc[known_activity, ["activity", "unit"]].drop_duplicates()
-    if len(pairs) > MAX_DISTINCT_UNITS:
+    known = (known_activity & (table["unit"] != "")).to_numpy(dtype=bool)  # empty: reported once
+    activity_codes, activities = pd.factorize(table["activity"])
+    unit_codes, units = pd.factorize(table["unit"])
+    pair = activity_codes.astype(np.int64) * max(len(units), 1) + unit_codes
+    distinct = np.unique(pair[known])
+    if len(distinct) > MAX_DISTINCT_UNITS:
         found.problems.append(
             Problem(
                 found.file,
@@ -312,23 +318,24 @@ def _check_units(found: Findings, known_activity: pd.Series) -> pd.DataFrame:
                 "unit",
                 None,
                 f"at most {MAX_DISTINCT_UNITS} distinct units per "
-                f"activity (found {len(pairs):,}): is the unit column holding something else?",
+                f"activity (found {len(distinct):,}): is the unit column holding something else?",
             )
         )
         found.bad[:] = True
-        pairs = pairs.iloc[:0]
+        distinct = distinct[:0]
+    names = [(str(activities[c // len(units)]), str(units[c % len(units)])) for c in distinct]
     plans = pd.DataFrame(
-        [{"activity": a, "unit": u, **_unit_plan(a, u)} for a, u in pairs.itertuples(index=False)],
+        [{"activity": a, "unit": u, **_unit_plan(a, u)} for a, u in names],
         columns=["activity", "unit", "factor", "basis_unit", "canonical", "conversion", "error"],
     )
-    per_row = table[["activity", "unit"]].merge(plans, on=["activity", "unit"], how="left")
+    slot = np.full(len(table), -1, dtype=np.int64)  # -1: no plan (unknown activity, empty unit)
+    if len(distinct):  # every known row's pair is among them
+        slot[known] = np.searchsorted(distinct, pair[known])
+    per_row = plans.reindex(slot)
     per_row.index = table.index
-    for activity, unit, message in plans.dropna(subset=["error"])[["activity", "unit", "error"]].itertuples(
-        index=False
-    ):
-        found.flag(
-            known_activity & (table["activity"] == activity) & (table["unit"] == unit), "unit", message
-        )
+    for index in np.flatnonzero(plans["error"].notna().to_numpy()):
+        in_pair = pd.Series(known & (pair == distinct[index]), index=table.index)
+        found.flag(in_pair, "unit", plans["error"].iloc[index])
     return per_row
 
 
