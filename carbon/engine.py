@@ -217,7 +217,6 @@ class Plan:
         self.stats: list[pd.DataFrame] = []
         self.selected_parts: list[pd.DataFrame] = []
         self.missing: dict[int, dict] = {}
-        self.rows_seen = 0
 
     def add(self, scanned: Scanned) -> None:
         """Take in one chunk's facts; factors are selected for keys not seen before."""
@@ -226,7 +225,6 @@ class Plan:
         self.row_numbers.add(scanned.row_numbers)
         self.claims.append(scanned.claims)
         self.years |= scanned.years
-        self.rows_seen += len(scanned.row_numbers)
         if scanned.coverage is not None:
             self.coverage_parts.append(scanned.coverage)
         if scanned.keys is not None:
@@ -278,10 +276,10 @@ class Plan:
         file = self.context.file
         problems = list(self.problems)
         if self.hashes:
-            hashes, self.hashes = np.concatenate(self.hashes), []  # one copy, not two
-            problems += duplicate_ids(hashes, self.row_numbers.at, ids_at, file)
+            self.hashes = [np.concatenate(self.hashes)]  # the pieces are freed: one copy, not two
+            problems += duplicate_ids(self.hashes[0], self.row_numbers.at, ids_at, file)
             problems += repeated_claims(pd.concat(self.claims, ignore_index=True), file)
-        if self.rows_seen == 0 and not problems:
+        if len(self.row_numbers) == 0 and not problems:
             problems.append(Problem(file, None, None, None, "at least one activity row below the header"))
         missing = self.missing_problems()
         if problems:
@@ -325,6 +323,9 @@ class RowNumbers:
     def add(self, rows: np.ndarray) -> None:
         consecutive = len(rows) > 0 and bool(np.all(np.diff(rows) == 1))
         self.parts.append(range(int(rows[0]), int(rows[-1]) + 1) if consecutive else rows)
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self.parts)
 
     def at(self, positions: np.ndarray) -> np.ndarray:
         """The row numbers at `positions` (0-based, over every row seen in order)."""

@@ -69,28 +69,6 @@ class Organisation:
     file: str
 
 
-def _problems_at(
-    table: pd.DataFrame, mask: pd.Series, column: str, expected: str, file: str
-) -> list[Problem]:
-    """One Problem per offending row (capped), naming the row, the column and the value."""
-    bad = table.loc[mask, ["_row", column]]
-    problems = [
-        Problem(file, int(row), column, value, expected)
-        for row, value in bad.head(MAX_ROWS_PER_CHECK).itertuples(index=False)
-    ]
-    if len(bad) > MAX_ROWS_PER_CHECK:
-        problems.append(
-            Problem(
-                file,
-                None,
-                column,
-                None,
-                f"{expected} (and {len(bad) - MAX_ROWS_PER_CHECK} more rows like these)",
-            )
-        )
-    return problems
-
-
 class Findings:
     """Problems found so far, and which rows they make unusable."""
 
@@ -104,7 +82,7 @@ class Findings:
         if not mask.any():  # the usual case: no row to select, name or mark
             return
         self.bad |= mask
-        self.problems += _problems_at(self.table, mask, column, expected, self.file)
+        self.problems += readers.problems_at(self.table, mask, column, expected, self.file)
 
     def flag_values(self, column: str, candidates: pd.Series, allowed: list[str], what: str) -> None:
         """Rows whose `column` is not in `allowed` (among `candidates`), one message per distinct

@@ -491,6 +491,26 @@ def read_table(path: Path, schema: TableSchema) -> pd.DataFrame:
     raise _fail(file, f"a {SUFFIXES} file (the suffix decides how it is read)", value=suffix or "(no suffix)")
 
 
+def problems_at(table: pd.DataFrame, mask: pd.Series, column: str, expected: str, file: str) -> list[Problem]:
+    """One Problem per offending row (capped), naming the row, the column and the value."""
+    bad = table.loc[mask, ["_row", column]]
+    problems = [
+        Problem(file, int(row), column, value, expected)
+        for row, value in bad.head(MAX_ROWS_PER_CHECK).itertuples(index=False)
+    ]
+    if len(bad) > MAX_ROWS_PER_CHECK:
+        problems.append(
+            Problem(
+                file,
+                None,
+                column,
+                None,
+                f"{expected} (and {len(bad) - MAX_ROWS_PER_CHECK} more rows like these)",
+            )
+        )
+    return problems
+
+
 def control_character_problems(
     table: pd.DataFrame, columns: list[str], file: str
 ) -> tuple[list[Problem], pd.Series]:
@@ -514,28 +534,11 @@ def control_character_problems(
                 continue
             mask = mask.astype(bool)
         bad |= mask
-        rows = table.loc[mask, "_row"]
-        for row, value in zip(
-            rows.head(MAX_ROWS_PER_CHECK), values[mask].head(MAX_ROWS_PER_CHECK), strict=True
-        ):
-            problems.append(
-                Problem(
-                    file,
-                    int(row),
-                    column,
-                    str(value),
-                    "text on one line without control characters (line break, bell, escape, NUL ...)",
-                )
-            )
-        if len(rows) > MAX_ROWS_PER_CHECK:
-            problems.append(
-                Problem(
-                    file,
-                    None,
-                    column,
-                    None,
-                    f"text without control characters "
-                    f"(and {len(rows) - MAX_ROWS_PER_CHECK} more rows like these)",
-                )
-            )
+        problems += problems_at(
+            table,
+            mask,
+            column,
+            "text on one line without control characters (line break, bell, escape, NUL ...)",
+            file,
+        )
     return problems, bad
