@@ -1,18 +1,20 @@
 """Stage 3: quantity x factor x GWP -> emission lines, one per ledger row and factor component.
 
-Everything here is column arithmetic on whole DataFrames: a merge to attach factors, one
-multiply for the gas mass, one for CO2e.
+The factor work is done once per line key (a distinct row key with one factor component); the
+rows get their lines by repeat and take, and the numbers are column arithmetic: one multiply
+for the gas mass, one for CO2e.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from carbon.errors import FactorSetError
-from carbon.factors import FACTOR_ATTRIBUTES, GLOBAL_REGION, KEY, FactorSet
+from carbon.factors import COMPONENT, FACTOR_ATTRIBUTES, GLOBAL_REGION, KEY, FactorSet
 from carbon.models.vocabulary import vocabulary
 from carbon.units import conversion_factor, has_dimension
 
@@ -123,39 +125,41 @@ def energy_path(factor_set: FactorSet, fuel: str, basis_unit: str, canonical: st
 
 def fuel_to_energy(rows: pd.DataFrame, factor_set: FactorSet) -> pd.DataFrame:
     """Fill `quantity_canonical` for every row; fuel given by mass or volume goes through its
-    net calorific value (and density where needed), as the factor set's fuel_properties give."""
-    rows = rows.copy()
-    rows["conversion"] = rows["conversion"].astype(str)  # rewritten below for fuel rows
+    net calorific value (and density where needed), as the factor set's fuel_properties give.
+    Worked out once per distinct (activity, basis unit, conversion), taken to the rows by code."""
+    activities = vocabulary().activities
+    plan_columns = ["activity", "basis_unit", "is_canonical", "conversion"]
+    code, first = distinct_rows(rows, plan_columns)
+    multipliers, conversions, canonical_units = [], [], []
+    for activity, basis_unit, is_canonical, conversion in (
+        rows[plan_columns].iloc[first].itertuples(index=False)
+    ):
+        spec = activities.get(str(activity))
+        multiplier, words = 1.0, str(conversion)
+        if spec is not None and spec.fuel and not is_canonical:
+            multiplier, path = energy_path(factor_set, spec.fuel, str(basis_unit), spec.canonical_unit)
+            words = words.replace(", then fuel properties to", ",") + " " + path
+        elif not is_canonical:
+            multiplier = np.nan  # no way to the canonical unit (the ledger check has refused such rows)
+        multipliers.append(multiplier)
+        conversions.append(words)
+        canonical_units.append(spec.canonical_unit if spec is not None else None)
     # quantity_canonical = quantity x canonical_multiplier: one multiplier per row, so a
     # spreadsheet can show the conversion as a single multiplication.
-    rows["canonical_multiplier"] = rows["basis_multiplier"].where(rows["is_canonical"])
-    activities = vocabulary().activities
-    rows["canonical_unit"] = rows["activity"].map({a: spec.canonical_unit for a, spec in activities.items()})
-    for activity, spec in activities.items():
-        pending = (rows["activity"] == activity) & ~rows["is_canonical"]
-        if not spec.fuel or not pending.any():
-            continue
-        for basis_unit in rows.loc[pending, "basis_unit"].astype(str).unique():
-            multiplier, words = energy_path(factor_set, spec.fuel, basis_unit, spec.canonical_unit)
-            these = pending & (rows["basis_unit"] == basis_unit)
-            rows.loc[these, "canonical_multiplier"] = rows.loc[these, "basis_multiplier"] * multiplier
-            rows.loc[these, "conversion"] = (
-                rows.loc[these, "conversion"].str.replace(", then fuel properties to", ",", regex=False)
-                + " "
-                + words
-            )
-    rows["quantity_canonical"] = rows["quantity"] * rows["canonical_multiplier"]
-    rows["conversion"] = rows["conversion"].astype("category")
-    rows["canonical_unit"] = rows["canonical_unit"].astype("category")
-    return rows
+    multiplier = rows["basis_multiplier"].to_numpy() * np.array(multipliers, dtype="float64")[code]
+    multiplier = np.where(rows["is_canonical"].to_numpy(), rows["basis_multiplier"].to_numpy(), multiplier)
+    return rows.assign(
+        conversion=_categorical(conversions, code),
+        canonical_multiplier=multiplier,
+        canonical_unit=_categorical(canonical_units, code),
+        quantity_canonical=rows["quantity"].to_numpy() * multiplier,
+    )
 
 
-def attach_key_ids(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Give each row the integer id of its factor key (activity, region, year, attributes)."""
-    rows = rows.copy()
-    rows["key_id"] = rows.groupby(KEY, sort=True, observed=True).ngroup()
-    keys = rows.drop_duplicates("key_id")[["key_id", *KEY]].reset_index(drop=True)
-    return rows, keys
+def _categorical(per_code: list, code: np.ndarray) -> pd.Categorical:
+    """A categorical column from one value per distinct code (None: missing)."""
+    codes, texts = pd.factorize(pd.Series(per_code, dtype="object"))
+    return pd.Categorical.from_codes(codes[code], categories=texts)
 
 
 def market_of(factor_set: FactorSet) -> dict[str, str]:
@@ -276,25 +280,85 @@ def gwp_values(factor_set: FactorSet, gwp_set: str) -> dict[str, float]:
     return dict(zip(table["gas"], table["value"], strict=True))
 
 
-def emission_lines(
-    rows: pd.DataFrame,
-    selected: pd.DataFrame,
-    factor_set: FactorSet,
-    gwp_set: str,
-    coverage: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """One line per (ledger row, selected factor component), with gas mass and CO2e in tonnes.
+# ---------------------------------------------------------------- emission lines, normalised
 
-    `coverage` (from coverage_totals) is computed from `rows` unless a chunked run passes the
-    totals of the whole ledger."""
-    factor_part = selected[
+# A row key: what is the same for many ledger rows and decides their lines (the factor key and
+# the unit conversion). A line key: a row key with one factor component. The numbers of a line
+# are its row's quantities times its line key's factor, share and GWP.
+ROW_KEY = [*KEY, "unit", "canonical_unit", "canonical_multiplier", "conversion"]
+# Per line: where it came from and its numbers (emission_lines.parquet).
+LINE_ROW_COLUMNS = [
+    "ledger_file",
+    "ledger_row",
+    "record_id",
+    "site",
+    "source",
+    "line_key",
+    "quantity",
+    "quantity_canonical",
+    "applied_share",
+    "emissions_t_gas",
+    "tco2e",
+]
+# Per line key: everything the same for every line of that key (line_keys.parquet).
+LINE_KEY_COLUMNS = [
+    "line_key",
+    *[c for c in LINE_COLUMNS if c not in LINE_ROW_COLUMNS],
+    "canonical_multiplier",
+    "value_canonical",
+]
+
+
+def distinct_rows(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's code among the distinct combinations of `columns` (0, 1, ... in order of first
+    appearance) and the position of each combination's first row. Works on the columns' integer
+    codes: no per-row tuple, string or Python call."""
+    combined, size = np.zeros(len(frame), dtype=np.int64), 1
+    for name in columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes, count = column.cat.codes.to_numpy().astype(np.int64) + 1, len(column.cat.categories) + 1
+        else:
+            codes, uniques = pd.factorize(column, use_na_sentinel=False)
+            count = max(len(uniques), 1)
+        if size * count >= 2**62:  # keep the mixed-radix number in 64 bits: renumber what we have
+            combined, distinct = pd.factorize(combined)
+            size = max(len(distinct), 1)
+        combined, size = combined * count + codes, size * count
+    codes, _ = pd.factorize(combined)
+    first = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
+    return codes.astype(np.int64), first
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Emission lines, normalised: one row per line with its ledger row and numbers (`lines`),
+    one per line key with the factor and everything else its lines share (`keys`). `joined`
+    restores the full emission line."""
+
+    lines: pd.DataFrame  # LINE_ROW_COLUMNS
+    keys: pd.DataFrame  # LINE_KEY_COLUMNS
+    line_index: np.ndarray  # each line's position in `keys`
+    row_keys: pd.DataFrame  # the distinct row keys of the rows (ROW_KEY)
+    row_index: np.ndarray  # each ledger row's position in `row_keys`
+    rows: pd.DataFrame  # the ledger rows the lines came from
+
+
+def line_key_ids(keys: pd.DataFrame) -> np.ndarray:
+    """A 64-bit id of each line key from what defines it (row key and factor component): the
+    same in every chunk and on every Dask worker, so lines written apart share one key table
+    (pandas' keyed SipHash of the values as text; a collision is caught by union_line_keys)."""
+    defining = keys[[*ROW_KEY, "factor_id", *COMPONENT]].astype(str)
+    return pd.util.hash_pandas_object(defining, index=False).to_numpy().view(np.int64)
+
+
+def _factor_components(selected: pd.DataFrame) -> pd.DataFrame:
+    """The factor columns a line key carries, per key id, in component order."""
+    part = selected[
         [
             "key_id",
             *FACTOR_RENAMES,
-            "scope",
-            "category",
-            "method",
-            "gas",
+            *COMPONENT,
             "factor_id",
             "value_canonical",
             "factor_region",
@@ -302,41 +366,106 @@ def emission_lines(
             "selection_note",
         ]
     ].rename(columns=FACTOR_RENAMES)
-    factor_part = factor_part.sort_values(["key_id", "scope", "category", "method", "gas"], kind="stable")
-    for column in (
-        "factor_id",
-        "factor_unit",
-        "factor_region",
-        "factor_confidence",
-        "factor_source_id",
-        "gwp_basis",
-        "selection_note",
-        "method",
-        "gas",
-        "category",
-    ):
-        factor_part[column] = factor_part[column].astype("category")
-    lines = rows.merge(factor_part, on="key_id", how="inner", sort=False)
+    return part.sort_values(["key_id", *COMPONENT], kind="stable")
+
+
+def _line_key_table(
+    row_keys: pd.DataFrame,
+    selected: pd.DataFrame,
+    factor_set: FactorSet,
+    gwp_set: str,
+    coverage: pd.DataFrame,
+) -> pd.DataFrame:
+    """One row per (row key, factor component), sorted by row key then component, with the
+    share, GWP and id of each line key."""
+    table = row_keys.assign(row_key=np.arange(len(row_keys))).merge(
+        _factor_components(selected), on="key_id", how="inner", sort=False
+    )
+    table = table.sort_values(["row_key", *COMPONENT], kind="stable").reset_index(drop=True)
     gwp = gwp_values(factor_set, gwp_set)
     # CO2e factors already carry their own GWP basis (e.g. DESNZ on AR5): multiply by 1.
-    gas = (
-        lines["gas"].astype(str) if not isinstance(lines["gas"].dtype, pd.CategoricalDtype) else lines["gas"]
-    )
-    lines["gwp"] = gas.map(gwp).astype("float64").where(lines["gas"] != "CO2e", 1.0)
-    missing_gwp = lines["gwp"].isna()
-    if missing_gwp.any():
-        gases = ", ".join(sorted(lines.loc[missing_gwp, "gas"].unique()))
+    table["gwp"] = table["gas"].astype(str).map(gwp).astype("float64").where(table["gas"] != "CO2e", 1.0)
+    if table["gwp"].isna().any():
+        gases = ", ".join(sorted(table.loc[table["gwp"].isna(), "gas"].astype(str).unique()))
         raise FactorSetError(f"{factor_set.label}: GWP set {gwp_set} has no value for {gases}")
-    lines["applied_share"] = instrument_shares(
-        lines, factor_set, coverage_totals(rows, factor_set) if coverage is None else coverage
+    table["applied_share"] = instrument_shares(table, factor_set, coverage)
+    table["gwp_set"] = gwp_set
+    table["factor_source"] = table["factor_source_id"].map(factor_set.source_title)
+    table["factor_set"] = factor_set.name
+    table["factor_set_version"] = factor_set.version
+    table["line_key"] = line_key_ids(table)
+    return table
+
+
+def normalised_lines(
+    rows: pd.DataFrame,
+    keys: pd.DataFrame,
+    selected: pd.DataFrame,
+    factor_set: FactorSet,
+    gwp_set: str,
+    coverage: pd.DataFrame | None = None,
+) -> Lines:
+    """One line per (ledger row, selected factor component), with gas mass and CO2e in tonnes.
+
+    `keys` maps the KEY columns to the key ids of `selected`. The factor work is done once per
+    line key; the rows get their lines by repeat and take. `coverage` (from coverage_totals) is
+    computed from `rows` unless a chunked run passes the totals of the whole ledger."""
+    row_index, first = distinct_rows(rows, ROW_KEY)
+    row_keys = rows[ROW_KEY].iloc[first].reset_index(drop=True)
+    row_keys = row_keys.astype({k: "object" for k in ROW_KEY if row_keys[k].dtype != np.float64})
+    row_keys = row_keys.astype({"year": "int64"}).merge(keys[[*KEY, "key_id"]], on=KEY, how="left")
+    coverage = coverage_totals(rows, factor_set) if coverage is None else coverage
+    table = _line_key_table(row_keys, selected, factor_set, gwp_set, coverage)
+    # Lines of row r: its row key's components, in order (the table is sorted by row key).
+    components = np.bincount(table["row_key"].to_numpy(), minlength=len(row_keys))
+    component_start = np.cumsum(components) - components
+    per_row = components[row_index]
+    line_row = np.repeat(np.arange(len(rows)), per_row)
+    within = np.arange(len(line_row)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    line_index = component_start[row_index][line_row] + within
+    quantity_canonical = rows["quantity_canonical"].to_numpy()[line_row]
+    share = table["applied_share"].to_numpy()[line_index]
+    emissions = quantity_canonical * table["value_canonical"].to_numpy()[line_index] * share
+    lines = pd.DataFrame(
+        {
+            "ledger_file": _take(rows["ledger_file"], line_row),
+            "ledger_row": rows["ledger_row"].to_numpy()[line_row],
+            "record_id": _take(rows["record_id"], line_row),
+            "site": _take(rows["site"], line_row),
+            "source": _take(rows["source"], line_row),
+            "line_key": table["line_key"].to_numpy()[line_index],
+            "quantity": rows["quantity"].to_numpy()[line_row],
+            "quantity_canonical": quantity_canonical,
+            "applied_share": share,
+            "emissions_t_gas": emissions,
+            "tco2e": emissions * table["gwp"].to_numpy()[line_index],
+        }
     )
-    lines["emissions_t_gas"] = lines["quantity_canonical"] * lines["value_canonical"] * lines["applied_share"]
-    lines["tco2e"] = lines["emissions_t_gas"] * lines["gwp"]
-    lines["gwp_set"] = gwp_set
-    titles = {sid: factor_set.source_title(sid) for sid in lines["factor_source_id"].unique()}
-    lines["factor_source"] = lines["factor_source_id"].map(titles).astype("category")
-    lines["factor_set"] = factor_set.name
-    lines["factor_set_version"] = factor_set.version
-    # The merge keeps ledger order and, within a row, the order of `selected` (sorted by
-    # component), so lines are deterministic without re-sorting millions of them.
-    return lines[LINE_COLUMNS].reset_index(drop=True)
+    return Lines(lines, table[LINE_KEY_COLUMNS], line_index, row_keys, row_index, rows)
+
+
+def _take(column: pd.Series, positions: np.ndarray) -> pd.Series | np.ndarray:
+    """A column's values at `positions`; a categorical keeps its categories (codes are taken)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return pd.Categorical.from_codes(column.cat.codes.to_numpy()[positions], dtype=column.dtype)
+    return column.array.take(positions)
+
+
+def joined(lines: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    """The full emission lines (LINE_COLUMNS): each line joined with its line key."""
+    full = lines.merge(keys.drop(columns=["applied_share"], errors="ignore"), on="line_key", how="left")
+    return full[LINE_COLUMNS].reset_index(drop=True)
+
+
+def union_line_keys(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The line keys of every chunk, once each, by id (chunks and Dask workers share keys by
+    their 64-bit ids). Two different keys with one id would misattribute lines: refused."""
+    if not parts:
+        return pd.DataFrame(columns=LINE_KEY_COLUMNS)
+    frame = pd.concat(parts, ignore_index=True)
+    categorical = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    frame = frame.astype({c: "object" for c in categorical})
+    distinct = frame.drop_duplicates(subset=[c for c in frame.columns if c != "factor_published"])
+    if distinct["line_key"].duplicated().any():
+        raise RuntimeError("two different line keys have the same 64-bit id")
+    return distinct.sort_values("line_key", kind="stable").reset_index(drop=True)

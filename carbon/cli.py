@@ -45,6 +45,7 @@ from carbon.report import (
     render_bridge,
     render_diff,
     render_impact,
+    render_lines,
     render_pathway,
     render_reconciliation,
     render_rows,
@@ -63,6 +64,7 @@ from carbon.scenario import (
     run_scenario,
     valid_levers_text,
 )
+from carbon.trace import as_records, record_lines
 
 README = "README.md, printed by `carbon guide`"
 EXIT_BAD_INPUT, EXIT_BUG = 2, 3
@@ -415,6 +417,38 @@ def inventory(
             highlight=False,
             soft_wrap=True,
         )
+
+
+@app.command("trace")
+def trace_command(
+    record_id: Annotated[
+        str, typer.Argument(metavar="RECORD_ID", help="The record_id of a ledger row, as in the ledger.")
+    ],
+    org: OrgOption = None,
+    out: Annotated[
+        Optional[Path],
+        typer.Option(help="The folder a `carbon inventory` run published. Default: outputs/<organisation>."),
+    ] = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Show the emission lines of one ledger record, with full provenance, from a published run.
+
+    Each line: ledger file and row, the quantity and its conversion to the canonical unit, the
+    factor (id, value, unit, region, data year, publication date, confidence, source), the GWP,
+    the share an instrument left, and the gas and tCO2e. Read from the run's files (a Parquet
+    run's emission_lines.parquet joined with line_keys.parquet by line_key), not recomputed.
+
+    Example: carbon trace qfin-2024-electricity
+    """
+    out_dir = out or Path("outputs") / _inputs(org, None, None)[2]
+    lines = record_lines(out_dir, record_id.strip())
+    if lines.empty:
+        _fail(
+            f"record_id {record_id.strip()!r}: no emission line in {out_dir} has this id; expected a "
+            f"record_id of the ledger that run read (a row whose factor has no component has no line)"
+        )
+    records = as_records(lines)
+    _emit(records, output_format, pd.DataFrame, lambda data, console: render_lines(data, console))
 
 
 @app.command("reconcile")

@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet
 
 from carbon import readers
-from carbon.calculate import no_coverage
+from carbon.calculate import no_coverage, union_line_keys
 from carbon.engine import (
     Context,
     InventoryRequest,
@@ -45,7 +45,7 @@ from carbon.engine import (
 )
 from carbon.errors import CarbonError, LedgerError, Problem
 from carbon.models.inventory import Inventory
-from carbon.outputs import OutputSet, to_json, write_atomically
+from carbon.outputs import OutputSet, to_json, write_atomically, write_line_keys
 from carbon.readers import arrow_to_frame
 from carbon.streaming import has_instruments, ids_in_dataset, numeric_columns, same_schema
 
@@ -88,8 +88,8 @@ def scan_and_compute_partition(
     local.add(scanned)
     if not local.clean or scanned.rows is None or scanned.rows.empty:
         return scanned.without_rows(), None  # the client's plan names the problems
-    computed = compute(local.attach(scanned.rows), local.selected, context, coverage)
-    table = same_schema(pa.Table.from_pandas(computed.lines, preserve_index=False))
+    computed = compute(scanned.rows, local, coverage)
+    table = same_schema(pa.Table.from_pandas(computed.lines.lines, preserve_index=False))
     pyarrow.parquet.write_table(
         table, Path(lines_dir) / f"part-{index:05d}.parquet", write_statistics=numeric_columns(table.schema)
     )
@@ -163,7 +163,9 @@ def run_inventory_dask(
             plan.add(scanned)
         plan.check(ids_in_dataset(dataset))
         progress("aggregating")
-        document, warnings = finish(plan, [totals for _, totals in results if totals is not None])
+        computed = [totals for _, totals in results if totals is not None]
+        document, warnings = finish(plan, computed)
+        write_line_keys(outputs, union_line_keys([totals.line_keys for totals in computed]))
         write_atomically(
             outputs.path("inventory.json"), lambda stream: stream.write(to_json(document).encode("utf-8"))
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import NoReturn
 
@@ -23,7 +24,14 @@ import numpy as np
 import pandas as pd
 
 from carbon import readers
-from carbon.calculate import coverage_totals, emission_lines, fuel_to_energy, gwp_values
+from carbon.calculate import (
+    Lines,
+    coverage_totals,
+    fuel_to_energy,
+    gwp_values,
+    joined,
+    normalised_lines,
+)
 from carbon.errors import FactorNotFound, LedgerError, Problem
 from carbon.factors import (
     KEY,
@@ -39,11 +47,11 @@ from carbon.inventory import (
     LINE_SUMS,
     ROW_GROUP,
     ROW_SUMS,
-    aggregate_lines,
-    aggregate_rows,
     combine,
     inventory_document,
+    line_totals,
     method_notes,
+    row_totals,
     year_summaries,
 )
 from carbon.ledger import (
@@ -73,12 +81,17 @@ class InventoryRequest:
 @dataclass(frozen=True)
 class InventoryResult:
     inventory: Inventory  # the contract (carbon/models/inventory.py)
-    lines: pd.DataFrame
+    normalised: Lines  # the emission lines as written: per line, and per line key
     warnings: list[str]
     rows: pd.DataFrame  # validated ledger rows with canonical quantities (for the workbook)
     organisation: Organisation
     factor_set: FactorSet
     request: InventoryRequest
+
+    @cached_property
+    def lines(self) -> pd.DataFrame:
+        """The full emission lines (LINE_COLUMNS), joined once when first asked for."""
+        return joined(self.normalised.lines, self.normalised.keys)
 
 
 def is_parquet(ledger: Path) -> bool:
@@ -265,10 +278,6 @@ class Plan:
         """No problem so far: lines computed now can be kept."""
         return not self.problems and not self.missing
 
-    def attach(self, rows: pd.DataFrame) -> pd.DataFrame:
-        """Every row's key id (its key was selected when its chunk was added)."""
-        return assign_key_ids(rows, self.keys)
-
     def check(self, ids_at: Callable[[np.ndarray], list[str]]) -> None:
         """Raise every input problem of the run: each chunk's, repeated record ids and
         certificate claims across chunks, missing factors. `ids_at` reads the record ids of
@@ -302,15 +311,6 @@ class Plan:
         return missing_factor_problems(
             self.missing, stats.reset_index().merge(self.keys, on=KEY), self.context.file
         )
-
-
-def assign_key_ids(rows: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
-    """Key ids for a chunk's rows: group on the (categorical) key columns, map the few local keys."""
-    local = rows.groupby(KEY, observed=True, sort=False).ngroup().to_numpy()
-    distinct = rows[KEY].iloc[np.unique(local, return_index=True)[1]]
-    distinct = distinct.astype({k: "object" for k in KEY if k != "year"}).reset_index(drop=True)
-    known = distinct.merge(keys, on=KEY, how="left")
-    return rows.assign(key_id=known["key_id"].to_numpy().astype(np.int64)[local])
 
 
 class RowNumbers:
@@ -381,25 +381,28 @@ def ids_in(frame: pd.DataFrame) -> Callable[[np.ndarray], list[str]]:
 
 @dataclass(frozen=True)
 class Totals:
-    """A chunk's aggregates: all that `finish` needs, and all a chunked run keeps of a chunk."""
+    """A chunk's aggregates: all that `finish` needs, and all a chunked run keeps of a chunk
+    (with its line keys, for line_keys.parquet)."""
 
     line_totals: pd.DataFrame
     row_totals: pd.DataFrame
+    line_keys: pd.DataFrame
 
 
 @dataclass(frozen=True)
 class Computed:
-    lines: pd.DataFrame
+    lines: Lines
     totals: Totals
 
 
-def compute(
-    rows: pd.DataFrame, selected: pd.DataFrame, context: Context, coverage: pd.DataFrame | None
-) -> Computed:
-    """Emission lines of one chunk (rows with the plan's key ids; `selected`: the plan's
-    factors) and their aggregates."""
-    lines = emission_lines(rows, selected, context.factor_set, context.request.gwp, coverage)
-    return Computed(lines, Totals(aggregate_lines(lines), aggregate_rows(rows)))
+def compute(rows: pd.DataFrame, plan: Plan, coverage: pd.DataFrame | None) -> Computed:
+    """Emission lines of one chunk (the plan has selected the factors of its keys) and their
+    aggregates."""
+    context = plan.context
+    lines = normalised_lines(
+        rows, plan.keys, plan.selected, context.factor_set, context.request.gwp, coverage
+    )
+    return Computed(lines, Totals(line_totals(lines), row_totals(lines), lines.keys))
 
 
 def finish(plan: Plan, parts: list[Totals]) -> tuple[Inventory, list[str]]:
@@ -443,15 +446,15 @@ def run_inventory(request: InventoryRequest, progress: Callable[[str], None] = _
     plan.add(scanned)
     plan.check(ids_in(frame))
     assert scanned.rows is not None
-    rows = plan.attach(scanned.rows)
+    rows = scanned.rows
     progress(f"computing emission lines for {len(rows):,} rows")
-    computed = compute(rows, plan.selected, context, plan.coverage)
-    progress(f"aggregating {len(computed.lines):,} emission lines")
+    computed = compute(rows, plan, plan.coverage)
+    progress(f"aggregating {len(computed.lines.lines):,} emission lines")
     document, warnings = finish(plan, [computed.totals])
     assert context.organisation is not None
     return InventoryResult(
         inventory=document,
-        lines=computed.lines,
+        normalised=computed.lines,
         warnings=warnings,
         rows=rows,
         organisation=context.organisation,
@@ -463,7 +466,7 @@ def run_inventory(request: InventoryRequest, progress: Callable[[str], None] = _
 def lines_for(
     rows: pd.DataFrame, factor_set: FactorSet, gwp: str, as_of: date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Key ids and emission lines for rows already validated (a scenario's changed rows).
+    """Emission lines for rows already validated (a scenario's changed rows), full (joined).
     Raises FactorNotFound for rows whose key has no factor."""
     keys = key_stats(rows)
     keys = keys.assign(key_id=np.arange(len(keys)))
@@ -475,5 +478,5 @@ def lines_for(
             ),
             "No emission factor for some rows",
         )
-    rows = assign_key_ids(rows, keys[[*KEY, "key_id"]])
-    return rows, emission_lines(rows, selected, factor_set, gwp)
+    computed = normalised_lines(rows, keys, selected, factor_set, gwp)
+    return rows, joined(computed.lines, computed.keys)

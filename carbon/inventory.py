@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from carbon.calculate import Lines
 from carbon.errors import CarbonError
 from carbon.factors import FACTOR_ATTRIBUTES, FactorSet
 from carbon.ledger import Organisation
@@ -134,6 +135,42 @@ def aggregate_rows(rows: pd.DataFrame) -> pd.DataFrame:
     return _by_value(
         frame.groupby(ROW_GROUP, observed=True, dropna=False)[ROW_SUMS].sum().reset_index(), ROW_GROUP
     )
+
+
+def line_totals(computed: Lines) -> pd.DataFrame:
+    """aggregate_lines of normalised lines: sums per line key by bincount, then grouped on the
+    small key table."""
+    index, lines = computed.line_index, computed.lines
+    size = len(computed.keys)
+
+    def total(weights: np.ndarray | None) -> np.ndarray:
+        return np.bincount(index, weights=weights, minlength=size)
+
+    sums = {
+        "tco2e": total(lines["tco2e"].to_numpy()),
+        "emissions_t_gas": total(lines["emissions_t_gas"].to_numpy()),
+        "quantity_canonical": total(lines["quantity_canonical"].to_numpy()),
+        "used_quantity": total(lines["quantity_canonical"].to_numpy() * lines["applied_share"].to_numpy()),
+        "line_count": total(None).astype(np.int64),
+    }
+    frame = computed.keys[LINE_GROUP].assign(**sums)
+    frame = frame[frame["line_count"] > 0]
+    grouped = frame.groupby(LINE_GROUP, dropna=False, sort=False)[LINE_SUMS].sum()
+    return _by_value(grouped.reset_index(), LINE_GROUP)
+
+
+def row_totals(computed: Lines) -> pd.DataFrame:
+    """aggregate_rows of the rows behind normalised lines: sums per row key by bincount."""
+    index, rows = computed.row_index, computed.rows
+    size = len(computed.row_keys)
+    frame = computed.row_keys[[c for c in ROW_GROUP if c != "conversion_flag"]].assign(
+        conversion_flag=conversion_flags(computed.row_keys["conversion"]).astype(str),
+        quantity=np.bincount(index, weights=rows["quantity"].to_numpy(), minlength=size),
+        quantity_canonical=np.bincount(index, weights=rows["quantity_canonical"].to_numpy(), minlength=size),
+        row_count=np.bincount(index, minlength=size).astype(np.int64),
+    )
+    grouped = frame.groupby(ROW_GROUP, dropna=False, sort=False)[ROW_SUMS].sum()
+    return _by_value(grouped.reset_index(), ROW_GROUP)
 
 
 def combine(parts: list[pd.DataFrame], keys: list[str], sums: list[str]) -> pd.DataFrame:

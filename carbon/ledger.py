@@ -279,8 +279,28 @@ def _unit_plan(activity: str, unit: str) -> dict:
     }
 
 
-def _check_units(found: Findings, known_activity: pd.Series) -> pd.DataFrame:
-    """Parse each distinct (activity, unit) once; return per-row multiplier and basis unit.
+@dataclass(frozen=True)
+class UnitPlans:
+    """The conversion plan of each distinct (activity, unit) pair, and each row's pair (`slot`,
+    -1 where a row has none). Per-row columns are taken from the few plans by code."""
+
+    plans: pd.DataFrame
+    slot: np.ndarray
+
+    def number(self, column: str) -> np.ndarray:
+        values = np.append(self.plans[column].to_numpy(dtype="float64", na_value=np.nan), np.nan)
+        return values[self.slot]  # slot -1 takes the appended NaN
+
+    def flag(self, column: str) -> np.ndarray:
+        return np.append(self.plans[column].eq(True).to_numpy(dtype=bool), False)[self.slot]
+
+    def category(self, column: str) -> pd.Categorical:
+        codes, texts = pd.factorize(self.plans[column])
+        return pd.Categorical.from_codes(np.append(codes, -1)[self.slot], categories=texts)
+
+
+def _check_units(found: Findings, known_activity: pd.Series) -> UnitPlans:
+    """Parse each distinct (activity, unit) once; return the plans and each row's plan.
     The pairs are found and mapped back on integer codes, not by merging text per row."""
     table = found.table
     known = (known_activity & (table["unit"] != "")).to_numpy(dtype=bool)  # empty: reported once
@@ -309,12 +329,10 @@ def _check_units(found: Findings, known_activity: pd.Series) -> pd.DataFrame:
     slot = np.full(len(table), -1, dtype=np.int64)  # -1: no plan (unknown activity, empty unit)
     if len(distinct):  # every known row's pair is among them
         slot[known] = np.searchsorted(distinct, pair[known])
-    per_row = plans.reindex(slot)
-    per_row.index = table.index
     for index in np.flatnonzero(plans["error"].notna().to_numpy()):
-        in_pair = pd.Series(known & (pair == distinct[index]), index=table.index)
+        in_pair = pd.Series(slot == index, index=table.index)
         found.flag(in_pair, "unit", plans["error"].iloc[index])
-    return per_row
+    return UnitPlans(plans, slot)
 
 
 def _check_attributes(found: Findings) -> None:
@@ -453,16 +471,17 @@ def validate_table(
     found.flag_values("activity", table["activity"] != "", activities, "one of")
     quantity = _check_quantity(found)
     plan = _check_units(found, known_activity)
-    _check_magnitude(found, quantity * plan["factor"].astype("float64"), schema)
+    basis_multiplier = plan.number("factor")
+    _check_magnitude(found, quantity * basis_multiplier, schema)
 
     rows = table.drop(columns=[c for c in ("year", "period_start", "period_end") if c in table.columns])
     rows.insert(1, "year", year)
     rows["quantity"] = quantity
-    rows["basis_multiplier"] = plan["factor"].astype("float64")
-    rows["basis_quantity"] = quantity * rows["basis_multiplier"]
-    rows["basis_unit"] = plan["basis_unit"]
-    rows["is_canonical"] = plan["canonical"].eq(True)
-    rows["conversion"] = plan["conversion"]
+    rows["basis_multiplier"] = basis_multiplier
+    rows["basis_quantity"] = quantity * basis_multiplier
+    rows["basis_unit"] = plan.category("basis_unit")
+    rows["is_canonical"] = plan.flag("canonical")
+    rows["conversion"] = plan.category("conversion")
     rows["ledger_file"] = file
     rows = rows.rename(columns={"_row": "ledger_row"})[~found.bad].copy()
     rows["year"] = rows["year"].astype("int64")

@@ -129,6 +129,12 @@ def write_lines_parquet(lines: pd.DataFrame, stream: BinaryIO) -> None:
     pyarrow.parquet.write_table(pyarrow.Table.from_pandas(lines, preserve_index=False), stream)
 
 
+def write_line_keys(outputs: OutputSet, keys: pd.DataFrame) -> None:
+    """line_keys.parquet: per line key, what every line of that key shares (factor and its
+    source, GWP, conversion, scope...); emission_lines.parquet refers to it by `line_key`."""
+    write_atomically(outputs.path("line_keys.parquet"), lambda stream: write_lines_parquet(keys, stream))
+
+
 # ---------------------------------------------------------------- the output set
 
 
@@ -144,6 +150,7 @@ PUBLISHED_NAMES = (
     "emission_lines.csv",
     "emission_lines.parquet",
     "emission_lines",
+    "line_keys.parquet",
     "workbook.xlsx",
 )
 RUN_ID = re.compile(r"^[0-9a-f]{16}$")

@@ -493,3 +493,28 @@ def render_rows(title: str, rows: list[dict], console: Console) -> None:
     for row in rows:
         grid.add_row(*("" if row[h] is None else row[h] for h in headers))
     show(grid, console)
+
+
+# How `carbon trace` groups a line's fields: where it came from, the quantity, the factor (every
+# field not named here, in the line's order), the result.
+TRACE_GROUPS = {
+    "ledger": ["record_id", "ledger_file", "ledger_row", "site", "year", "region", "activity", "source"],
+    "quantity": ["quantity", "unit", "conversion", "quantity_canonical", "canonical_unit"],
+    "result": ["gwp_set", "gwp", "gwp_basis", "applied_share", "emissions_t_gas", "tco2e", "line_key"],
+}
+
+
+def _trace_fields(line: dict) -> list[tuple[str, str]]:
+    named = {name for names in TRACE_GROUPS.values() for name in names}
+    factor = [name for name in line if name not in named]
+    groups = {**dict(list(TRACE_GROUPS.items())[:2]), "factor": factor, "result": TRACE_GROUPS["result"]}
+    return [(group, name) for group, names in groups.items() for name in names if name in line]
+
+
+def render_lines(lines: list[dict], console: Console) -> None:
+    """Each emission line as a block of fields (a line has ~40: too wide for one table row)."""
+    for number, line in enumerate(lines, start=1):
+        console.print(f"line {number} of {len(lines)}", style="bold", highlight=False)
+        for group, name in _trace_fields(line):
+            if line[name] not in (None, ""):
+                console.print(f"  {group:>8}  {name:<20} {line[name]}", highlight=False, markup=False)

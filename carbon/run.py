@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from carbon.calculate import union_line_keys
 from carbon.engine import InventoryRequest, InventoryResult, is_parquet, run_inventory
 from carbon.errors import CarbonError
 from carbon.models.inventory import Inventory
@@ -15,6 +16,7 @@ from carbon.outputs import (
     OutputSet,
     to_json,
     write_atomically,
+    write_line_keys,
     write_lines_csv,
     write_lines_parquet,
 )
@@ -96,11 +98,14 @@ def run_and_publish(
 def write_in_memory_outputs(
     outputs: OutputSet, result: InventoryResult, report: dict | None, workbook: bool
 ) -> None:
-    """A Parquet ledger gets Parquet emission lines (millions of lines write in seconds), others CSV."""
+    """A Parquet ledger gets Parquet emission lines, normalised as the chunked run writes them
+    (emission_lines.parquet and line_keys.parquet); others one CSV of full lines."""
     if is_parquet(result.request.ledger):
         write_atomically(
-            outputs.path("emission_lines.parquet"), lambda stream: write_lines_parquet(result.lines, stream)
+            outputs.path("emission_lines.parquet"),
+            lambda stream: write_lines_parquet(result.normalised.lines, stream),
         )
+        write_line_keys(outputs, union_line_keys([result.normalised.keys]))
     else:
         write_atomically(
             outputs.path("emission_lines.csv"), lambda stream: write_lines_csv(result.lines, stream)

@@ -25,7 +25,7 @@ import pyarrow.dataset
 import pyarrow.parquet
 
 from carbon import readers
-from carbon.calculate import no_coverage
+from carbon.calculate import no_coverage, union_line_keys
 from carbon.engine import (
     InventoryRequest,
     Plan,
@@ -37,7 +37,7 @@ from carbon.engine import (
 )
 from carbon.models.inventory import Inventory
 from carbon.models.vocabulary import vocabulary
-from carbon.outputs import OutputSet, to_json, write_atomically
+from carbon.outputs import OutputSet, to_json, write_atomically, write_line_keys
 from carbon.readers import arrow_to_frame
 
 CHUNK_ROWS = 1_000_000
@@ -163,8 +163,9 @@ def run_inventory_chunked(
     progress: Callable[[str], None] = lambda stage: None,
     chunk_rows: int = CHUNK_ROWS,
 ) -> tuple[Inventory, list[str]]:
-    """The inventory of a Parquet ledger in chunks: emission_lines.parquet and inventory.json
-    are written into the output set (published by the caller). Returns (document, warnings)."""
+    """The inventory of a Parquet ledger in chunks: emission_lines.parquet, line_keys.parquet
+    and inventory.json are written into the output set (published by the caller).
+    Returns (document, warnings)."""
     context = open_context(request)
     plan = Plan(context)
     dataset = readers.open_parquet(Path(request.ledger), readers.table_schema("ledger"))
@@ -184,8 +185,8 @@ def run_inventory_chunked(
             done += len(frame)
             if not plan.clean or scanned.rows is None or scanned.rows.empty:
                 continue  # keep validating the rest; nothing will be published
-            computed = compute(plan.attach(scanned.rows), plan.selected, context, coverage)
-            writer.write(computed.lines)
+            computed = compute(scanned.rows, plan, coverage)
+            writer.write(computed.lines.lines)
             # Only the aggregates are kept: the lines are on disk (a slice of them would keep the
             # whole chunk's frame alive, and memory would grow with the ledger).
             parts.append(computed.totals)
@@ -193,6 +194,7 @@ def run_inventory_chunked(
     plan.check(ids_in_dataset(dataset))
     progress("aggregating")
     document, warnings = finish(plan, parts)
+    write_line_keys(outputs, union_line_keys([part.line_keys for part in parts]))
     write_atomically(
         outputs.path("inventory.json"), lambda stream: stream.write(to_json(document).encode("utf-8"))
     )

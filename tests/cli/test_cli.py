@@ -146,3 +146,62 @@ def test_outputs_have_ordinary_permissions(tmp_path):
     for name in ("emission_lines.csv", "inventory.json"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~mask
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def _ledger_row_of(record_id: str) -> int:
+    """The row number (header = 1) of a record in the bundled Qfin ledger."""
+    import csv
+
+    from carbon.paths import inputs_root
+
+    with open(inputs_root() / "qfin" / "activity.csv", encoding="utf-8") as stream:
+        rows = enumerate(csv.DictReader(stream), start=2)
+        return next(n for n, row in rows if row["record_id"] == record_id)
+
+
+def test_trace_prints_a_records_lines_with_their_provenance(tmp_path):
+    out = tmp_path / "out"
+    assert invoke("inventory", "--out", str(out), "--as-of", "2026-06-30", "--format", "json").exit_code == 0
+    result = invoke("trace", "qfin-2024-electricity", "--out", str(out), "--format", "json")
+    assert result.exit_code == 0, result.output
+    lines = {line["method"]: line for line in json.loads(result.output)}
+    assert set(lines) == {"location", "market"}
+    location = lines["location"]
+    assert location["ledger_row"] == _ledger_row_of("qfin-2024-electricity")
+    assert location["factor_id"] == "mee.elec.cn.2023.location" and location["factor_source_id"] == "S3"
+    assert location["tco2e"] == pytest.approx(1559.45 * 0.5306, rel=1e-12)  # MWh x t/MWh
+    table = invoke("trace", "qfin-2024-electricity", "--out", str(out))
+    assert table.exit_code == 0 and "line 2 of 2" in table.output and "factor_source" in table.output
+
+
+def test_trace_reads_the_normalised_parquet_lines_as_the_csv(tmp_path):
+    from carbon.paths import inputs_root
+    from tests.integration.test_parquet import to_parquet
+
+    qfin = inputs_root() / "qfin"
+    ledger = to_parquet(qfin / "activity.csv", tmp_path / "activity.parquet")
+    csv_out, parquet_out = tmp_path / "csv", tmp_path / "parquet"
+    common = ("--organisation", str(qfin / "organisation.csv"), "--as-of", "2026-06-30", "--format", "json")
+    for source, out in ((qfin / "activity.csv", csv_out), (ledger, parquet_out)):
+        assert invoke("inventory", "--ledger", str(source), "--out", str(out), *common).exit_code == 0
+    assert (parquet_out / "line_keys.parquet").is_file()
+    for record in ("qfin-2024-gasoline", "qfin-2025-waste-hazardous"):
+        from_csv, from_parquet = (
+            json.loads(invoke("trace", record, "--out", str(out), "--format", "json").output)
+            for out in (csv_out, parquet_out)
+        )
+        assert len(from_parquet) == len(from_csv) > 0
+        for a, b in zip(from_parquet, from_csv, strict=True):
+            assert a.pop("ledger_file").endswith(".parquet") and b.pop("ledger_file").endswith(".csv")
+            assert isinstance(a.pop("line_key"), int)
+            assert a == b
+
+
+def test_trace_of_an_unknown_record_or_folder_exits_2(tmp_path):
+    out = tmp_path / "out"
+    assert invoke("inventory", "--out", str(out), "--as-of", "2026-06-30", "--format", "json").exit_code == 0
+    unknown = invoke("trace", "qfin-2024-electricty", "--out", str(out))
+    assert unknown.exit_code == 2 and "qfin-2024-electricty" in unknown.output
+    assert "Traceback" not in unknown.output
+    nowhere = invoke("trace", "qfin-2024-electricity", "--out", str(tmp_path / "none"))
+    assert nowhere.exit_code == 2 and "carbon inventory" in nowhere.output
