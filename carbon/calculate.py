@@ -306,6 +306,7 @@ LINE_KEY_COLUMNS = [
     *[c for c in LINE_COLUMNS if c not in LINE_ROW_COLUMNS],
     "canonical_multiplier",
     "value_canonical",
+    "applied_share",  # also on each line (the same for every line of a key)
 ]
 
 

@@ -56,7 +56,7 @@ from carbon.report import (
     sets_frame,
     summary_frame,
 )
-from carbon.run import run_and_publish
+from carbon.run import run_and_publish, workbook_view
 from carbon.scenario import (
     load_scenario_file,
     parse_set_options,
@@ -513,7 +513,8 @@ def export_xlsx_command(
     """Write the auditor workbook: live formulas recompute every figure from activity rows and factors.
 
     Sheets: Cover (inputs, versions, sha256, notes), Activity, Organisation, Factors (with
-    sources), GWP, Calculation (one formula row per emission line), Summary (SUMIFS and
+    sources), GWP, Calculation (one formula row per emission line; above 100,000 ledger rows,
+    per group of rows with one key and site: see README), Summary (SUMIFS and
     ratios; defined names such as scope1_2025), Reconciliation (when ORG/published exists),
     Charts. The same inputs and --as-of give a byte-identical file.
 
@@ -529,8 +530,8 @@ def export_xlsx_command(
     if out.suffix.lower() != ".xlsx":
         _fail(f"--out {out}: expected a file name ending in .xlsx")
     result = run_inventory(_request(org, ledger, organisation, factors, gwp, as_of))
-    try:
-        path = export_xlsx(result, out, reconcile_if_published(result))
+    try:  # above WORKBOOK_ROW_LIMIT rows, grouped (no line files here: `carbon inventory` writes them)
+        path = export_xlsx(workbook_view(result, lambda: {}), out, reconcile_if_published(result))
     except OSError as error:
         raise OutputError(f"cannot write {out}: {error.strerror or error}") from None
     _console().print(f"Wrote the auditor workbook to {path}", highlight=False)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
 import numpy as np
 import pandas as pd
@@ -92,6 +92,24 @@ class InventoryResult:
     def lines(self) -> pd.DataFrame:
         """The full emission lines (LINE_COLUMNS), joined once when first asked for."""
         return joined(self.normalised.lines, self.normalised.keys)
+
+
+class RunResult(Protocol):
+    """What the workbook and reconciliation read of a run: an InventoryResult (every line), or
+    a large ledger's GroupedResult (carbon/grouped.py: a row per group of ledger rows)."""
+
+    @property
+    def inventory(self) -> Inventory: ...
+    @property
+    def lines(self) -> pd.DataFrame: ...
+    @property
+    def rows(self) -> pd.DataFrame: ...
+    @property
+    def organisation(self) -> Organisation: ...
+    @property
+    def factor_set(self) -> FactorSet: ...
+    @property
+    def request(self) -> InventoryRequest: ...
 
 
 def is_parquet(ledger: Path) -> bool:

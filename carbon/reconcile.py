@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from carbon.engine import InventoryRequest, InventoryResult, run_inventory
+from carbon.engine import InventoryRequest, RunResult, run_inventory
 from carbon.errors import InputFileError, Problem, ReconcileError
 from carbon.factors import FactorSet
 from carbon.models.files import PublishedFile
@@ -354,7 +354,7 @@ def _engine_value(year: InventoryYear, path: str):
     return value
 
 
-def check_engine(table: pd.DataFrame, result: InventoryResult) -> list[dict]:
+def check_engine(table: pd.DataFrame, result: RunResult) -> list[dict]:
     """Printed activity totals and headcounts against the engine's inventory of the same year."""
     findings = []
     years = {y.year: y for y in result.inventory.years}
@@ -385,7 +385,7 @@ def check_engine(table: pd.DataFrame, result: InventoryResult) -> list[dict]:
     return findings
 
 
-def _library_factors(result: InventoryResult, activity: str, year: int) -> dict[str, float]:
+def _library_factors(result: RunResult, activity: str, year: int) -> dict[str, float]:
     """Effective factor per method the engine used: tCO2e per MWh of the activity."""
     lines = result.lines[(result.lines["activity"] == activity) & (result.lines["year"] == year)]
     factors = {}
@@ -416,7 +416,7 @@ def implied_factor_rules() -> list[dict]:
     return rules_
 
 
-def _sole_source(result: InventoryResult, activity: str, scope: int, year: int) -> bool:
+def _sole_source(result: RunResult, activity: str, scope: int, year: int) -> bool:
     """An implied factor means something only when the activity is all of its scope that year."""
     lines = result.lines[(result.lines["year"] == year) & (result.lines["scope"] == scope)]
     covered = {activity, *(a for a, target in vocabulary().instruments.items() if target == activity)}
@@ -424,7 +424,7 @@ def _sole_source(result: InventoryResult, activity: str, scope: int, year: int) 
 
 
 def check_implied_factors(
-    table: pd.DataFrame, result: InventoryResult, ranges: dict[str, tuple[float, float]]
+    table: pd.DataFrame, result: RunResult, ranges: dict[str, tuple[float, float]]
 ) -> list[dict]:
     """Printed emissions / printed activity as an interval, against the library's factor and across years.
     `ranges`: the lowest and highest factor of each activity in the factor set."""
@@ -557,7 +557,7 @@ def factor_ranges(factor_set: FactorSet) -> dict[str, tuple[float, float]]:
     }
 
 
-def reconcile(table: pd.DataFrame, result: InventoryResult, ranges: dict[str, tuple[float, float]]) -> dict:
+def reconcile(table: pd.DataFrame, result: RunResult, ranges: dict[str, tuple[float, float]]) -> dict:
     """All checks; `checked` counts the printed figures, `findings` every check's verdict."""
     findings = (
         check_well_formed(table)
@@ -582,7 +582,7 @@ def reconcile_organisation(org_dir: Path, request: InventoryRequest) -> dict:
     return reconcile(published, result, factor_ranges(result.factor_set))
 
 
-def reconcile_if_published(result: InventoryResult) -> dict | None:
+def reconcile_if_published(result: RunResult) -> dict | None:
     """The reconciliation of an inventory run, when its organisation folder has published tables."""
     folder = Path(result.request.ledger).parent / "published"
     if not any(folder.glob("*.yaml")):

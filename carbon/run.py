@@ -8,9 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from carbon import readers
 from carbon.calculate import union_line_keys
-from carbon.engine import InventoryRequest, InventoryResult, is_parquet, run_inventory
+from carbon.engine import InventoryRequest, InventoryResult, RunResult, is_parquet, run_inventory
 from carbon.errors import CarbonError
+from carbon.grouped import WORKBOOK_ROW_LIMIT, GroupedResult, combine_groups, grouped_result, row_groups
 from carbon.models.inventory import Inventory
 from carbon.outputs import (
     OutputSet,
@@ -20,6 +22,7 @@ from carbon.outputs import (
     write_lines_csv,
     write_lines_parquet,
 )
+from carbon.paths import file_sha256
 
 ENGINES = ("pandas", "dask")
 WORKBOOK = "workbook.xlsx"
@@ -74,10 +77,15 @@ def run_and_publish(
 
             document, warnings = run_inventory_dask(request, outputs, scheduler, progress)
             driver = "dask"
-        elif is_parquet(request.ledger) and xlsx is None:
+        elif is_parquet(request.ledger) and (xlsx is None or _rows(request) > WORKBOOK_ROW_LIMIT):
             from carbon.streaming import run_inventory_chunked
 
-            document, warnings = run_inventory_chunked(request, outputs, progress)
+            document, warnings, grouped = run_inventory_chunked(
+                request, outputs, progress, groups=xlsx is not None
+            )
+            if grouped is not None:
+                progress("writing the grouped workbook")
+                write_workbook(outputs, grouped)
             driver = "chunked"
         else:
             result = run_inventory(request, progress)
@@ -116,4 +124,36 @@ def write_in_memory_outputs(
     if workbook:
         from carbon.export.excel import export_xlsx
 
-        export_xlsx(result, outputs.path(WORKBOOK), report)
+        name = "emission_lines.parquet" if is_parquet(result.request.ledger) else "emission_lines.csv"
+        view = workbook_view(result, lambda: {name: file_sha256(outputs.path(name))})
+        export_xlsx(view, outputs.path(WORKBOOK), report)  # groups reconcile as the rows do
+
+
+def _rows(request: InventoryRequest) -> int:
+    return readers.open_parquet(Path(request.ledger), readers.table_schema("ledger")).count_rows()
+
+
+def workbook_view(result: InventoryResult, line_files: Callable[[], dict[str, str]]) -> RunResult:
+    """What the workbook shows of an in-memory run: every row, or above WORKBOOK_ROW_LIMIT rows
+    the groups (carbon/grouped.py); `line_files` gives the sha256 of the published line files."""
+    if len(result.rows) <= WORKBOOK_ROW_LIMIT:
+        return result
+    lines = result.normalised
+    return grouped_result(
+        result.inventory,
+        result.warnings,
+        combine_groups([row_groups(lines)]),
+        union_line_keys([lines.keys]),
+        result.organisation,
+        result.factor_set,
+        result.request,
+        line_files(),
+    )
+
+
+def write_workbook(outputs: OutputSet, grouped: GroupedResult) -> None:
+    """A large ledger's workbook (a row per group), with the reconciliation when there is one."""
+    from carbon.export.excel import export_xlsx
+    from carbon.reconcile import reconcile_if_published
+
+    export_xlsx(grouped, outputs.path(WORKBOOK), reconcile_if_published(grouped))

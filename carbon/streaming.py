@@ -16,6 +16,7 @@ import ctypes.util
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -35,9 +36,11 @@ from carbon.engine import (
     open_context,
     scan,
 )
+from carbon.grouped import GroupedResult, combine_groups, grouped_result, row_groups
 from carbon.models.inventory import Inventory
 from carbon.models.vocabulary import vocabulary
 from carbon.outputs import OutputSet, to_json, write_atomically, write_line_keys
+from carbon.paths import file_sha256
 from carbon.readers import arrow_to_frame
 
 CHUNK_ROWS = 1_000_000
@@ -157,15 +160,22 @@ class LinesWriter:
             self.pool.shutdown()
 
 
+class ChunkedRun(NamedTuple):
+    inventory: Inventory
+    warnings: list[str]
+    grouped: GroupedResult | None  # for the workbook, when asked for
+
+
 def run_inventory_chunked(
     request: InventoryRequest,
     outputs: OutputSet,
     progress: Callable[[str], None] = lambda stage: None,
     chunk_rows: int = CHUNK_ROWS,
-) -> tuple[Inventory, list[str]]:
+    groups: bool = False,
+) -> ChunkedRun:
     """The inventory of a Parquet ledger in chunks: emission_lines.parquet, line_keys.parquet
-    and inventory.json are written into the output set (published by the caller).
-    Returns (document, warnings)."""
+    and inventory.json are written into the output set (published by the caller). With
+    `groups`, also the ledger's rows summed per group (carbon/grouped.py) for the workbook."""
     context = open_context(request)
     plan = Plan(context)
     dataset = readers.open_parquet(Path(request.ledger), readers.table_schema("ledger"))
@@ -176,6 +186,7 @@ def run_inventory_chunked(
             plan.add_coverage(scan(frame, context).coverage)
     coverage = plan.coverage if plan.coverage is not None else no_coverage()  # no coverage work
     parts: list[Totals] = []
+    group_parts: list[pd.DataFrame] = []
     done = 0
     with LinesWriter(outputs.path("emission_lines.parquet")) as writer:
         for frame in chunks(dataset, context.file, chunk_rows):
@@ -190,12 +201,31 @@ def run_inventory_chunked(
             # Only the aggregates are kept: the lines are on disk (a slice of them would keep the
             # whole chunk's frame alive, and memory would grow with the ledger).
             parts.append(computed.totals)
+            if groups:
+                group_parts.append(row_groups(computed.lines))
             return_freed_memory()
     plan.check(ids_in_dataset(dataset))
     progress("aggregating")
     document, warnings = finish(plan, parts)
-    write_line_keys(outputs, union_line_keys([part.line_keys for part in parts]))
+    keys = union_line_keys([part.line_keys for part in parts])
+    write_line_keys(outputs, keys)
     write_atomically(
         outputs.path("inventory.json"), lambda stream: stream.write(to_json(document).encode("utf-8"))
     )
-    return document, warnings
+    if not groups:
+        return ChunkedRun(document, warnings, None)
+    assert context.organisation is not None  # check() has refused a bad organisation file
+    line_files = {
+        name: file_sha256(outputs.path(name)) for name in ("emission_lines.parquet", "line_keys.parquet")
+    }
+    grouped = grouped_result(
+        document,
+        warnings,
+        combine_groups(group_parts),
+        keys,
+        context.organisation,
+        context.factor_set,
+        request,
+        line_files,
+    )
+    return ChunkedRun(document, warnings, grouped)

@@ -31,8 +31,9 @@ from xlsxwriter.utility import xl_col_to_name
 
 from carbon import __version__
 from carbon.calculate import gwp_values
-from carbon.engine import InventoryResult
+from carbon.engine import RunResult
 from carbon.errors import CarbonError
+from carbon.grouped import GroupedResult
 from carbon.inventory import energy_mwh_multiplier
 from carbon.models.vocabulary import vocabulary
 from carbon.outputs import write_atomically
@@ -348,7 +349,7 @@ def write_activity(sheet: Sheet, rows: pd.DataFrame, folder: Path) -> ActivitySh
 ORGANISATION_METRICS = ("employees", "revenue", "floor_area")
 
 
-def organisation_values(result: InventoryResult) -> dict[int, dict[str, float | None]]:
+def organisation_values(result: RunResult) -> dict[int, dict[str, float | None]]:
     """Per reporting year, each metric as the Organisation sheet holds it (None: a blank cell)."""
     metrics = result.organisation.metrics
     years = sorted(int(y) for y in result.rows["year"].unique())
@@ -395,7 +396,7 @@ FACTOR_HEADERS = [
 ]
 
 
-def write_factors(sheet: Sheet, result: InventoryResult) -> dict[str, tuple[int, float]]:
+def write_factors(sheet: Sheet, result: RunResult) -> dict[str, tuple[int, float]]:
     """Every factor used, with its conversion to t of gas per canonical unit as a multiplication;
     returns factor_id -> (sheet row, value in t gas per canonical unit)."""
     factor_set = result.factor_set
@@ -443,7 +444,7 @@ def write_factors(sheet: Sheet, result: InventoryResult) -> dict[str, tuple[int,
     return found
 
 
-def write_gwp(sheet: Sheet, result: InventoryResult, gwp_set: str) -> dict[str, tuple[int, float]]:
+def write_gwp(sheet: Sheet, result: RunResult, gwp_set: str) -> dict[str, tuple[int, float]]:
     """The GWP-100 values; returns gas -> (sheet row, value)."""
     values = gwp_values(result.factor_set, gwp_set)
     table_rows = result.factor_set.gwp[result.factor_set.gwp["gwp_set"] == gwp_set]
@@ -497,6 +498,7 @@ def write_calculation(
     tco2e = t_gas * gwp_value
     category = [_category(c) for c in lines["category"]]
     canonical_column = activity_column("quantity (canonical)")
+    grouped = "line_key" in lines.columns  # a group's lines: traced to the line files by line_key
 
     def data():
         for i, line in enumerate(lines.itertuples(index=False)):
@@ -522,10 +524,11 @@ def write_calculation(
                 Formula(f"=O{r}*N{r}", tco2e[i]),
                 a,
                 line.selection_note,
+                *((str(line.line_key),) if grouped else ()),
             ]
 
     last = sheet.table(
-        CALCULATION_HEADERS,
+        CALCULATION_HEADERS + (["line_key"] if grouped else []),
         data(),
         {
             1: COUNT,
@@ -537,7 +540,7 @@ def write_calculation(
             16: TONNES,
             17: ROW_NUMBER,
         },
-        {2: 28, 9: 44, 18: 50},
+        {2: 28, 9: 44, 18: 50, 19: 22},
     )
     values = pd.DataFrame(
         {
@@ -822,7 +825,16 @@ TRACING = (
 )
 
 
-def write_cover(sheet: Sheet, result: InventoryResult, report: dict | None) -> None:
+GROUPED = (
+    "The ledger has {rows:,} rows, more than a sheet can usefully hold: each Activity row is a group, the "
+    "rows of one year, region, activity, attributes, unit and conversion at one site in one ledger file, "
+    "summed (its 'source' says how many rows and the first). Each Calculation row is a group's line for "
+    "one factor component, with the same formulas. To reach the ledger rows behind a Calculation row, "
+    "filter emission_lines.parquet by its line_key and site (the line files' sha256 are below)."
+)
+
+
+def write_cover(sheet: Sheet, result: RunResult, report: dict | None) -> None:
     inventory, request, factor_set = result.inventory, result.request, result.factor_set
     folder = Path(request.ledger).parent  # the organisation folder: paths are shown relative to it
     rows = [
@@ -846,6 +858,9 @@ def write_cover(sheet: Sheet, result: InventoryResult, report: dict | None) -> N
     ]
     rows += [(f"Factor table {e['file']}", f"sha256 {e['sha256']}") for e in factor_set.manifest["tables"]]
     rows += [("How to trace a figure", TRACING), ("Methodology", METHODOLOGY)]
+    if isinstance(result, GroupedResult):
+        rows.append(("Grouped workbook", GROUPED.format(rows=int(result.rows["rows"].sum()))))
+        rows += [(f"Line file {name}", f"sha256 {digest}") for name, digest in result.line_files.items()]
     if report is not None:
         counts = {
             s: sum(f["severity"] == s for f in report["findings"])
@@ -877,24 +892,23 @@ def write_cover(sheet: Sheet, result: InventoryResult, report: dict | None) -> N
 # ---------------------------------------------------------------- workbook
 
 
-def check_size(result: InventoryResult) -> None:
-    """Refuse, before anything is written, a workbook Excel could not open."""
+def check_size(result: RunResult) -> None:
+    """Refuse, before anything is written, a workbook Excel could not open (grouped workbooks
+    have a row per group: this holds unless a ledger has a million distinct groups)."""
     for sheet, count, what in (
         ("Activity", len(result.rows), "ledger rows"),
         ("Calculation", len(result.lines), "emission lines"),
     ):
         if count + 1 > EXCEL_MAX_ROWS:
             raise CarbonError(
-                f"The auditor workbook is not available for ledgers this large yet: the {sheet} sheet would "
+                f"The auditor workbook cannot hold this ledger: the {sheet} sheet would "
                 f"need {count:,} {what} plus a header row, but Excel allows at most {EXCEL_MAX_ROWS:,} rows "
                 "per sheet. Without the workbook, the emission lines file and inventory.json hold every "
                 "figure."
             )
 
 
-def build_workbook(
-    result: InventoryResult, target: BinaryIO | str | Path, report: dict | None = None
-) -> None:
+def build_workbook(result: RunResult, target: BinaryIO | str | Path, report: dict | None = None) -> None:
     """Write the workbook to `target` (a binary stream or a file name)."""
     check_size(result)
     book = xlsxwriter.Workbook(target, WORKBOOK_OPTIONS)
@@ -933,7 +947,7 @@ def build_workbook(
     book.close()
 
 
-def export_xlsx(result: InventoryResult, path: Path, report: dict | None = None) -> Path:
+def export_xlsx(result: RunResult, path: Path, report: dict | None = None) -> Path:
     """Build the workbook and write it atomically to `path`."""
     check_size(result)  # before the temporary file exists
     write_atomically(Path(path), lambda stream: build_workbook(result, stream, report))

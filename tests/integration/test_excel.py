@@ -18,6 +18,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from carbon.engine import InventoryRequest
 from carbon.errors import CarbonError
 from carbon.export import excel
 from carbon.export.excel import activity_column, export_xlsx, named_keys
@@ -472,16 +473,60 @@ def test_a_ledger_too_large_for_excel_is_refused_before_anything_is_written(qfin
     with pytest.raises(CarbonError) as raised:
         export_xlsx(result, target)
     message = str(raised.value)
-    assert (
-        "45 emission lines" in message
-        and "30 rows" in message
-        and "not available for ledgers this large" in message
-    )
+    assert "45 emission lines" in message and "30 rows" in message and "cannot hold this ledger" in message
     assert list(tmp_path.iterdir()) == []
     from typer.testing import CliRunner
 
     from carbon.cli import app
 
     refused = CliRunner().invoke(app, ["export", "xlsx", "--out", str(target)])
-    assert refused.exit_code == 2 and "not available for ledgers this large" in refused.output
+    assert refused.exit_code == 2 and "cannot hold this ledger" in refused.output
     assert list(tmp_path.iterdir()) == []
+
+
+# A ledger of repeated rows: 12 electricity rows in two groups (two sites), gasoline in litres,
+# waste by type and route, and a certificate, over two years.
+GROUPED_ROWS = [
+    *[(("electricity", "kWh", "", "", "CN-SH"), 1000.0 + i, 2024) for i in range(8)],
+    *[(("electricity", "kWh", "", "", "CN-SH"), 2000.0 + i, 2025) for i in range(4)],
+    *[(("gasoline", "L", "", "", "CN-BJ"), 50.5 * (i + 1), 2024) for i in range(5)],
+    *[(("waste", "kg", "paper_board", "recycling", "CN-SH"), 12.25 * (i + 1), 2025) for i in range(3)],
+    (("green_certificate", "MWh", "", "", "CN"), 3.0, 2024),
+]
+
+
+@pytest.mark.parametrize("ledger_format", ["parquet", "csv"])
+def test_a_large_ledgers_workbook_works_on_groups_and_recalculates_to_the_engine(
+    tmp_path, monkeypatch, ledger_format
+):
+    from carbon import run as run_module
+    from carbon.run import run_and_publish
+    from tests.integration.test_chunked import write_ledger
+
+    monkeypatch.setattr(run_module, "WORKBOOK_ROW_LIMIT", 5)  # 21 rows: above it, grouped
+    ledger, organisation = write_ledger(tmp_path, GROUPED_ROWS)
+    if ledger_format == "csv":
+        ledger = tmp_path / "a.csv"
+    request = InventoryRequest(ledger, organisation, "fixture", as_of=AS_OF)
+    book = tmp_path / "book.xlsx"
+    published = run_and_publish(request, tmp_path / "out", xlsx=book)
+    assert published.engine == ("chunked" if ledger_format == "parquet" else "in-memory")
+    workbook = openpyxl.load_workbook(book)
+    activity = list(workbook["Activity"].iter_rows(min_row=2, values_only=True))
+    headers = [c.value for c in workbook["Activity"][1]]
+    # One Activity row per (year, region, activity, attributes, unit) here: 5 groups, not 21 rows.
+    assert len(activity) == 5
+    quantity, source = headers.index("quantity"), headers.index("source")
+    first_group = activity[0]
+    assert first_group[quantity] == pytest.approx(sum(1000.0 + i for i in range(8)), rel=1e-15)
+    assert first_group[source] == "sum of 8 ledger rows (first: row 2)"
+    calculation_headers = [c.value for c in workbook["Calculation"][1]]
+    assert calculation_headers[-1] == "line_key"
+    cover = dict(cover_items(workbook))
+    assert "Grouped workbook" in cover
+    recalculated = recalculate(book, tmp_path)
+    document = published.inventory.model_dump()
+    for year in (2024, 2025):
+        engine = next(y for y in document["years"] if y["year"] == year)
+        for key in ("scope1", "scope2_location", "scope2_market", "scope3", "total_location"):
+            assert named(recalculated, f"{key}_{year}") == pytest.approx(engine[key], rel=REL, abs=1e-12), key
