@@ -530,7 +530,7 @@ def export_xlsx_command(
     if out.suffix.lower() != ".xlsx":
         _fail(f"--out {out}: expected a file name ending in .xlsx")
     result = run_inventory(_request(org, ledger, organisation, factors, gwp, as_of))
-    try:  # above WORKBOOK_ROW_LIMIT rows, grouped (no line files here: `carbon inventory` writes them)
+    try:  # above LARGE_LEDGER_ROWS rows, grouped (no line files here: `carbon inventory` writes them)
         path = export_xlsx(workbook_view(result, lambda: {}), out, reconcile_if_published(result))
     except OSError as error:
         raise OutputError(f"cannot write {out}: {error.strerror or error}") from None

@@ -47,7 +47,7 @@ from carbon.errors import CarbonError, LedgerError, Problem
 from carbon.models.inventory import Inventory
 from carbon.outputs import OutputSet, to_json, write_atomically, write_line_keys
 from carbon.readers import arrow_to_frame
-from carbon.streaming import has_instruments, ids_in_dataset, numeric_columns, same_schema
+from carbon.streaming import has_instruments, numeric_columns, same_schema
 
 
 def partitions(path: Path) -> list[tuple[str, int, int]]:
@@ -133,14 +133,14 @@ def run_inventory_dask(
     are written into the output set (published by the caller)."""
     context = open_context(request)
     plan = Plan(context)
-    dataset = readers.open_parquet(Path(request.ledger), readers.table_schema("ledger"))
+    source = readers.ParquetSource(Path(request.ledger), readers.table_schema("ledger"))
     parts = partitions(request.ledger)
     progress(f"starting Dask ({scheduler or 'local cluster'}) for {len(parts)} partitions")
     client, cluster = _client(scheduler)
     try:
         shared = client.scatter(context, broadcast=True)
         coverage = no_coverage()
-        if has_instruments(dataset, context.file):
+        if has_instruments(source):
             progress(f"instrument coverage: first pass over {len(parts)} partitions")
             for totals in client.gather(client.map(coverage_partition, parts, context=shared, pure=False)):
                 plan.add_coverage(totals)
@@ -161,7 +161,7 @@ def run_inventory_dask(
         )
         for scanned, _ in results:
             plan.add(scanned)
-        plan.check(ids_in_dataset(dataset))
+        plan.check(source.ids_at)
         progress("aggregating")
         computed = [totals for _, totals in results if totals is not None]
         document, warnings = finish(plan, computed)

@@ -1,7 +1,7 @@
 """A large ledger's inventory in groups, for the auditor workbook and reconciliation.
 
 Excel holds at most 1,048,576 rows a sheet, and a sheet of millions of formulas is of no use to
-an auditor. Above WORKBOOK_ROW_LIMIT ledger rows the workbook works on groups instead: the
+an auditor. Above LARGE_LEDGER_ROWS ledger rows the workbook works on groups instead: the
 rows of one row key (year, region, activity, attributes, unit and conversion) at one site in
 one ledger file, summed. Each group's lines are its row key's factor components, so the
 Calculation sheet keeps the engine's arithmetic (summed canonical quantity x factor x share x
@@ -23,8 +23,9 @@ from carbon.ledger import Organisation
 from carbon.models.inventory import Inventory
 from carbon.models.vocabulary import vocabulary
 
-# Ledgers with more rows than this get the grouped workbook (a row per group, not per ledger row).
-WORKBOOK_ROW_LIMIT = 100_000
+# Ledgers with more rows than this get the grouped workbook (a row per group, not per ledger row)
+# and, from CSV too, the chunked run with Parquet lines.
+LARGE_LEDGER_ROWS = 100_000
 GROUP_KEY = [*ROW_KEY, "site", "ledger_file"]
 GROUP_SUMS = {"quantity": "sum", "quantity_canonical": "sum", "rows": "sum", "ledger_row": "min"}
 

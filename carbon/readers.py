@@ -468,6 +468,117 @@ def _trimmed_categories(series: pd.Series) -> pd.Series:
     return series.fillna("")
 
 
+# ---------------------------------------------------------------- ledgers read in chunks
+
+
+class ParquetSource:
+    """A Parquet ledger (a file or a folder) read batch by batch."""
+
+    def __init__(self, path: Path, schema: TableSchema):
+        self.file = str(path)
+        self.dataset = open_parquet(Path(path), schema)
+
+    def batches(self, rows: int, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+        return parquet_batches(self.dataset, self.file, rows, columns)
+
+    def count_rows(self) -> int | None:
+        return self.dataset.count_rows()
+
+    def ids_at(self, rows: np.ndarray) -> list[str]:
+        """Record ids of given rows, read again (only when two id hashes collide)."""
+        ids = self.dataset.to_table(columns=["record_id"])["record_id"]
+        return [str(ids[int(row) - 2].as_py()).strip() for row in rows]
+
+    def finish(self) -> None:
+        """Problems only a whole pass finds: none for Parquet."""
+
+
+class CsvSource:
+    """A CSV ledger read batch by batch with pyarrow's streaming CSV reader, after the checks
+    read_csv makes first (header, UTF-8, closed quotes). Columns of few distinct values are read
+    dictionary-encoded, as a Parquet ledger's usually are; rows with more or fewer values than
+    the header are counted during the pass and named by `finish` (they would shift every later
+    row number)."""
+
+    def __init__(self, path: Path, schema: TableSchema, categorical: list[str]):
+        self.path, self.file = Path(path), str(path)
+        self.categorical = set(categorical)  # read dictionary-encoded: few distinct values
+        header = _csv_header(self.path, self.file)
+        problems = header_problems(header, schema, self.file)
+        if problems:
+            raise LedgerError(problems)
+        if "" in header:  # a column without a name: read_csv refuses it unless it is empty
+            read_csv(self.path, schema, self.file)
+        _check_text_file(self.path, self.file)
+        # Unnamed (empty) columns get a placeholder name and are not read.
+        self.names = [name or f"_unnamed_{i}" for i, name in enumerate(header)]
+        self.kept = [name for name in header if name]
+        self.ragged = 0
+
+    def _skip(self, row) -> str:
+        self.ragged += 1
+        return "skip"
+
+    def _reader(self, columns: list[str] | None) -> pyarrow.csv.CSVStreamingReader:
+        coded = pa.dictionary(pa.int32(), pa.string())
+        return pyarrow.csv.open_csv(
+            self.path,
+            read_options=pyarrow.csv.ReadOptions(column_names=self.names, skip_rows=1, block_size=1 << 24),
+            parse_options=pyarrow.csv.ParseOptions(newlines_in_values=True, invalid_row_handler=self._skip),
+            convert_options=pyarrow.csv.ConvertOptions(
+                column_types={n: coded if n in self.categorical else pa.string() for n in self.names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                include_columns=columns or self.kept,
+            ),
+        )
+
+    def batches(self, rows: int, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+        """Batches of about `rows` rows (the reader's blocks, joined)."""
+        self.ragged = 0
+        pending: list[pa.RecordBatch] = []
+        try:
+            for batch in self._reader(columns):
+                pending.append(batch)
+                if sum(b.num_rows for b in pending) >= rows:
+                    yield from pa.Table.from_batches(pending).combine_chunks().to_batches()
+                    pending = []
+        except pa.ArrowInvalid as error:
+            raise _fail(self.file, f"a readable CSV table ({str(error).splitlines()[0][:200]})") from None
+        if pending:
+            yield from pa.Table.from_batches(pending).combine_chunks().to_batches()
+
+    def count_rows(self) -> int | None:
+        return None  # unknown until read (a quoted value may span lines)
+
+    def ids_at(self, rows: np.ndarray) -> list[str]:
+        ids = pa.concat_arrays(
+            [b.column(0).cast(pa.string()) for b in self._reader(["record_id"]) if b.num_rows]
+        )
+        return [str(ids[int(row) - 2].as_py()).strip() for row in rows]
+
+    def finish(self) -> None:
+        if self.ragged:
+            raise LedgerError(_ragged_problems(self.path, self.file, len(self.names), self.names))
+
+
+LedgerSource = ParquetSource | CsvSource
+
+
+def ledger_source(path: Path, schema: TableSchema, categorical: list[str]) -> LedgerSource:
+    """The reader of a ledger that can be read in chunks (Parquet, CSV); a CSV's `categorical`
+    columns are read dictionary-encoded."""
+    if Path(path).suffix.lower() == ".csv":
+        return CsvSource(path, schema, categorical)
+    return ParquetSource(path, schema)
+
+
+def csv_rows_at_most(path: Path) -> int:
+    """An upper bound on the rows of a CSV file (its line count; a quoted value may span lines)."""
+    with open(path, "rb") as handle:
+        return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 24), b""))
+
+
 # ---------------------------------------------------------------- dispatch
 
 

@@ -12,7 +12,7 @@ from carbon import readers
 from carbon.calculate import union_line_keys
 from carbon.engine import InventoryRequest, InventoryResult, RunResult, is_parquet, run_inventory
 from carbon.errors import CarbonError
-from carbon.grouped import WORKBOOK_ROW_LIMIT, GroupedResult, combine_groups, grouped_result, row_groups
+from carbon.grouped import LARGE_LEDGER_ROWS, GroupedResult, combine_groups, grouped_result, row_groups
 from carbon.models.inventory import Inventory
 from carbon.outputs import (
     OutputSet,
@@ -67,8 +67,8 @@ def run_and_publish(
 ) -> Published:
     """Compute the inventory and publish emission lines, inventory.json (and the workbook) as one set.
 
-    Parquet ledgers run in chunks (bounded memory) unless a workbook is asked for, which needs
-    every line in memory; `engine='dask'` maps the same steps over Parquet partitions. The
+    Parquet ledgers and large CSV ledgers run in chunks (bounded memory; see runs_chunked);
+    `engine='dask'` maps the same steps over Parquet partitions. The
     output set is held for the whole run, so a second run into the same folder is refused."""
     check_engine_options(request, engine, scheduler, xlsx)
     with OutputSet(out_dir) as outputs:
@@ -77,7 +77,7 @@ def run_and_publish(
 
             document, warnings = run_inventory_dask(request, outputs, scheduler, progress)
             driver = "dask"
-        elif is_parquet(request.ledger) and (xlsx is None or _rows(request) > WORKBOOK_ROW_LIMIT):
+        elif runs_chunked(request, xlsx is not None):
             from carbon.streaming import run_inventory_chunked
 
             document, warnings, grouped = run_inventory_chunked(
@@ -129,14 +129,25 @@ def write_in_memory_outputs(
         export_xlsx(view, outputs.path(WORKBOOK), report)  # groups reconcile as the rows do
 
 
-def _rows(request: InventoryRequest) -> int:
-    return readers.open_parquet(Path(request.ledger), readers.table_schema("ledger")).count_rows()
+def runs_chunked(request: InventoryRequest, workbook: bool) -> bool:
+    """Parquet ledgers run in chunks, unless a small one needs a workbook with a row per ledger
+    row; CSV ledgers above LARGE_LEDGER_ROWS too (their lines then go to Parquet: a CSV of
+    millions of 37-column lines would take longer to write than the inventory to compute)."""
+    ledger = Path(request.ledger)
+    if is_parquet(ledger):
+        if not workbook:
+            return True
+        rows = readers.ParquetSource(ledger, readers.table_schema("ledger")).count_rows()
+        return rows is None or rows > LARGE_LEDGER_ROWS
+    if ledger.suffix.lower() == ".csv" and ledger.is_file():
+        return readers.csv_rows_at_most(ledger) > LARGE_LEDGER_ROWS
+    return False
 
 
 def workbook_view(result: InventoryResult, line_files: Callable[[], dict[str, str]]) -> RunResult:
-    """What the workbook shows of an in-memory run: every row, or above WORKBOOK_ROW_LIMIT rows
+    """What the workbook shows of an in-memory run: every row, or above LARGE_LEDGER_ROWS rows
     the groups (carbon/grouped.py); `line_files` gives the sha256 of the published line files."""
-    if len(result.rows) <= WORKBOOK_ROW_LIMIT:
+    if len(result.rows) <= LARGE_LEDGER_ROWS:
         return result
     lines = result.normalised
     return grouped_result(

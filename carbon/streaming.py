@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset
 import pyarrow.parquet
 
 from carbon import readers
@@ -37,6 +36,7 @@ from carbon.engine import (
     scan,
 )
 from carbon.grouped import GroupedResult, combine_groups, grouped_result, row_groups
+from carbon.ledger import categorical_columns
 from carbon.models.inventory import Inventory
 from carbon.models.vocabulary import vocabulary
 from carbon.outputs import OutputSet, to_json, write_atomically, write_line_keys
@@ -47,15 +47,15 @@ CHUNK_ROWS = 1_000_000
 STRING_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 
 
-def chunks(dataset: pyarrow.dataset.Dataset, file: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
+def chunks(source: readers.LedgerSource, chunk_rows: int) -> Iterator[pd.DataFrame]:
     first_row = 2
-    for batch in readers.parquet_batches(dataset, file, chunk_rows):
+    for batch in source.batches(chunk_rows):
         if batch.num_rows:
-            yield arrow_to_frame(pa.Table.from_batches([batch]), first_row, file)
+            yield arrow_to_frame(pa.Table.from_batches([batch]), first_row, source.file)
             first_row += batch.num_rows
 
 
-def has_instruments(dataset: pyarrow.dataset.Dataset, file: str) -> bool:
+def has_instruments(source: readers.LedgerSource) -> bool:
     """Whether any row is a certificate or green power; read batch by batch, and on a dictionary
     column decided by its few distinct values."""
     kinds = pa.array(list(vocabulary().instruments))
@@ -63,7 +63,7 @@ def has_instruments(dataset: pyarrow.dataset.Dataset, file: str) -> bool:
     def instruments(values: pa.Array) -> pa.Array:  # values are trimmed as the ledger reader does
         return pc.is_in(pc.utf8_trim_whitespace(values.cast(pa.string())), kinds)
 
-    for batch in readers.parquet_batches(dataset, file, 1 << 20, columns=["activity"]):
+    for batch in source.batches(1 << 20, columns=["activity"]):
         activity = batch.column(0)
         if pa.types.is_dictionary(activity.type):
             codes = pa.array(np.flatnonzero(instruments(activity.dictionary).to_numpy(False)), pa.int64())
@@ -72,16 +72,6 @@ def has_instruments(dataset: pyarrow.dataset.Dataset, file: str) -> bool:
         elif pc.any(instruments(activity)).as_py():
             return True
     return False
-
-
-def ids_in_dataset(dataset: pyarrow.dataset.Dataset) -> Callable[[np.ndarray], list[str]]:
-    """Record ids of given rows, read again from the files (only when two id hashes collide)."""
-
-    def read(rows: np.ndarray) -> list[str]:
-        ids = dataset.to_table(columns=["record_id"])["record_id"]
-        return [str(ids[int(row) - 2].as_py()).strip() for row in rows]
-
-    return read
 
 
 def same_schema(table: pa.Table) -> pa.Table:
@@ -173,24 +163,27 @@ def run_inventory_chunked(
     chunk_rows: int = CHUNK_ROWS,
     groups: bool = False,
 ) -> ChunkedRun:
-    """The inventory of a Parquet ledger in chunks: emission_lines.parquet, line_keys.parquet
+    """The inventory of a Parquet or CSV ledger in chunks: emission_lines.parquet, line_keys.parquet
     and inventory.json are written into the output set (published by the caller). With
     `groups`, also the ledger's rows summed per group (carbon/grouped.py) for the workbook."""
     context = open_context(request)
     plan = Plan(context)
-    dataset = readers.open_parquet(Path(request.ledger), readers.table_schema("ledger"))
-    total_rows = dataset.count_rows()
-    if has_instruments(dataset, context.file):
+    source = readers.ledger_source(
+        Path(request.ledger), readers.table_schema("ledger"), categorical_columns()
+    )
+    total_rows = source.count_rows()
+    of_total = f" of {total_rows:,}" if total_rows is not None else ""
+    if has_instruments(source):
         progress("instrument coverage: first pass")
-        for frame in chunks(dataset, context.file, chunk_rows):
+        for frame in chunks(source, chunk_rows):
             plan.add_coverage(scan(frame, context).coverage)
     coverage = plan.coverage if plan.coverage is not None else no_coverage()  # no coverage work
     parts: list[Totals] = []
     group_parts: list[pd.DataFrame] = []
     done = 0
     with LinesWriter(outputs.path("emission_lines.parquet")) as writer:
-        for frame in chunks(dataset, context.file, chunk_rows):
-            progress(f"chunk at row {done + 1:,} of {total_rows:,}: validating, computing, writing")
+        for frame in chunks(source, chunk_rows):
+            progress(f"chunk at row {done + 1:,}{of_total}: validating, computing, writing")
             scanned = scan(frame, context, coverage=False)  # the first pass has the totals
             plan.add(scanned)
             done += len(frame)
@@ -204,7 +197,8 @@ def run_inventory_chunked(
             if groups:
                 group_parts.append(row_groups(computed.lines))
             return_freed_memory()
-    plan.check(ids_in_dataset(dataset))
+    source.finish()  # rows the reader could not split into the header's columns
+    plan.check(source.ids_at)
     progress("aggregating")
     document, warnings = finish(plan, parts)
     keys = union_line_keys([part.line_keys for part in parts])

@@ -69,10 +69,12 @@ def flat(document: dict, prefix: str = "") -> dict:
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(LEDGERS, st.integers(1, 4))
-def test_chunked_equals_in_memory(rows, chunk_rows):
+@given(LEDGERS, st.integers(1, 4), st.sampled_from(["parquet", "csv"]))
+def test_chunked_equals_in_memory(rows, chunk_rows, ledger_format):
     with tempfile.TemporaryDirectory() as folder:
         ledger, organisation = write_ledger(Path(folder), rows)
+        if ledger_format == "csv":  # pyarrow's streaming CSV reader on the same chunked path
+            ledger = ledger.with_suffix(".csv")
         request = InventoryRequest(ledger, organisation, "fixture", as_of=AS_OF)
         simple = run_inventory(request)
         with OutputSet(Path(folder) / "out") as outputs:
@@ -140,3 +142,24 @@ def test_a_parquet_ledger_runs_chunked_unless_a_workbook_needs_every_line(tmp_pa
     in_memory = run_and_publish(request, tmp_path / "out2", xlsx=tmp_path / "book.xlsx")
     assert in_memory.engine == "in-memory" and (tmp_path / "book.xlsx").is_file()
     assert in_memory.inventory == chunked.inventory
+
+
+def test_a_chunked_csv_ledger_reports_what_the_in_memory_read_reports(tmp_path):
+    header = ",".join(LEDGER_HEADER)
+    good = "r1,2024,s,CN,electricity,1,MWh,,,x"
+    cases = {
+        "ragged": [header, good, "r2,2024,s,CN,electricity,1,MWh,,,x,extra", good.replace("r1", "r3")],
+        "unclosed quote": [header, good, 'r2,2024,s,CN,electricity,1,MWh,,,"x', good.replace("r1", "r3")],
+        "bad value": [header, good, "r2,2024,s,CN,water,1,kWh,,,x"],
+    }
+    organisation = write_csv(tmp_path / "o.csv", ["year", "metric", "value", "unit", "source"], [])
+    for name, lines in cases.items():
+        ledger = tmp_path / f"{name.replace(' ', '-')}.csv"
+        ledger.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        request = InventoryRequest(ledger, organisation, "fixture", as_of=AS_OF)
+        with pytest.raises(LedgerError) as simple:
+            run_inventory(request)
+        with pytest.raises(LedgerError) as chunked, OutputSet(tmp_path / name) as outputs:
+            run_inventory_chunked(request, outputs, chunk_rows=1)
+        found = lambda error: [(p.row, p.column, p.value, p.expected) for p in error.value.problems]  # noqa: E731
+        assert found(chunked) == found(simple) and found(simple), name

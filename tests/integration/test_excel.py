@@ -495,7 +495,19 @@ GROUPED_ROWS = [
 ]
 
 
-@pytest.mark.parametrize("ledger_format", ["parquet", "csv"])
+def _as_xlsx(csv_path, xlsx_path):
+    frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    book = openpyxl.Workbook()
+    book.active.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        book.active.append(list(row))
+    book.save(xlsx_path)
+    return xlsx_path
+
+
+# Parquet and CSV ledgers above the limit run chunked and collect the groups chunk by chunk; an
+# XLSX ledger runs in memory and is grouped at the end.
+@pytest.mark.parametrize("ledger_format", ["parquet", "csv", "xlsx"])
 def test_a_large_ledgers_workbook_works_on_groups_and_recalculates_to_the_engine(
     tmp_path, monkeypatch, ledger_format
 ):
@@ -503,14 +515,16 @@ def test_a_large_ledgers_workbook_works_on_groups_and_recalculates_to_the_engine
     from carbon.run import run_and_publish
     from tests.integration.test_chunked import write_ledger
 
-    monkeypatch.setattr(run_module, "WORKBOOK_ROW_LIMIT", 5)  # 21 rows: above it, grouped
+    monkeypatch.setattr(run_module, "LARGE_LEDGER_ROWS", 5)  # 21 rows: above it, grouped
     ledger, organisation = write_ledger(tmp_path, GROUPED_ROWS)
-    if ledger_format == "csv":
+    if ledger_format != "parquet":
         ledger = tmp_path / "a.csv"
+    if ledger_format == "xlsx":
+        ledger = _as_xlsx(ledger, tmp_path / "a.xlsx")
     request = InventoryRequest(ledger, organisation, "fixture", as_of=AS_OF)
     book = tmp_path / "book.xlsx"
     published = run_and_publish(request, tmp_path / "out", xlsx=book)
-    assert published.engine == ("chunked" if ledger_format == "parquet" else "in-memory")
+    assert published.engine == ("in-memory" if ledger_format == "xlsx" else "chunked")
     workbook = openpyxl.load_workbook(book)
     activity = list(workbook["Activity"].iter_rows(min_row=2, values_only=True))
     headers = [c.value for c in workbook["Activity"][1]]

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.csv
 import pyarrow.parquet as pq
 import pytest
 
@@ -52,8 +53,12 @@ def test_has_instruments(tmp_path: Path, activities, expected, dictionary):
     table = pa.table({name: pa.array(["x"] * len(column)) for name in names if name != "activity"})
     table = table.append_column("activity", column.dictionary_encode() if dictionary else column)
     pq.write_table(table, path, row_group_size=2)  # several row groups and batches
-    dataset = readers.open_parquet(path, readers.table_schema("ledger"))
-    assert has_instruments(dataset, str(path)) is expected
+    assert has_instruments(readers.ParquetSource(path, readers.table_schema("ledger"))) is expected
+    # The same ledger as CSV, through the streaming CSV reader (activity dictionary-encoded).
+    csv_path = tmp_path / "ledger.csv"
+    pa.csv.write_csv(table.cast(pa.schema([(n, pa.string()) for n in table.column_names])), csv_path)
+    source = readers.CsvSource(csv_path, readers.table_schema("ledger"), ["activity"] if dictionary else [])
+    assert has_instruments(source) is expected
 
 
 def test_the_lines_writer_writes_every_chunk_in_order_and_numeric_statistics_only(tmp_path):
