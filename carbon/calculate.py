@@ -470,3 +470,14 @@ def union_line_keys(parts: list[pd.DataFrame]) -> pd.DataFrame:
     if distinct["line_key"].duplicated().any():
         raise RuntimeError("two different line keys have the same 64-bit id")
     return distinct.sort_values("line_key", kind="stable").reset_index(drop=True)
+
+
+class LineKeyUnion:
+    """The line keys of a run, gathered chunk by chunk into one table. Each chunk's key table
+    mostly repeats the keys of earlier chunks: keeping them all grew memory with the ledger."""
+
+    def __init__(self) -> None:
+        self.table = union_line_keys([])
+
+    def add(self, keys: pd.DataFrame) -> None:
+        self.table = union_line_keys([self.table, keys] if len(self.table) else [keys])

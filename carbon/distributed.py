@@ -1,8 +1,9 @@
 """`--engine dask`: the chunked inventory over a partitioned Parquet ledger, on Dask.
 
-Partitions are the row groups of the ledger's Parquet files (a file, or a folder of files in
-name order); row numbers are global, so messages are the same as the pandas engine's. Each
-partition is read and validated once, on a worker, by the engine's steps (carbon/engine.py):
+Partitions are runs of row groups of the ledger's Parquet files (a file, or a folder of files
+in name order) of about a chunk's rows; row numbers are global, so messages are the same as
+the pandas engine's. Each partition is read and validated once, on a worker, by the engine's
+steps (carbon/engine.py):
 
 - scan and compute: the partition's facts (problems, record-id hashes, keys), factors selected
   for its own keys (selection is per key, so a worker chooses what the whole run would), and,
@@ -24,6 +25,7 @@ access to the ledger path and the output folder.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -31,7 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet
 
 from carbon import readers
-from carbon.calculate import no_coverage, union_line_keys
+from carbon.calculate import LineKeyUnion, no_coverage
 from carbon.engine import (
     Context,
     InventoryRequest,
@@ -47,25 +49,33 @@ from carbon.errors import CarbonError, LedgerError, Problem
 from carbon.models.inventory import Inventory
 from carbon.outputs import OutputSet, to_json, write_atomically, write_line_keys
 from carbon.readers import arrow_to_frame
-from carbon.streaming import has_instruments, numeric_columns, same_schema
+from carbon.streaming import CHUNK_ROWS, has_instruments, numeric_columns, same_schema
 
 
-def partitions(path: Path) -> list[tuple[str, int, int]]:
-    """(file, row group, first row number) for every row group, rows numbered across files.
-    The files were opened and checked by readers.open_parquet first."""
+def partitions(path: Path, rows: int = CHUNK_ROWS) -> list[tuple[str, tuple[int, ...], int]]:
+    """(file, row groups, first row number) for runs of consecutive row groups of one file of
+    about `rows` rows (a task per row group of 250,000 rows spent more on tasks than on rows),
+    rows numbered across files. The files were opened and checked by readers.open_parquet."""
     parts, first_row = [], 2
     for file in readers.parquet_files(Path(path)):
         metadata = pyarrow.parquet.ParquetFile(file).metadata
+        groups: list[int] = []
+        start = first_row
         for group in range(metadata.num_row_groups):
-            parts.append((str(file), group, first_row))
+            groups.append(group)
             first_row += metadata.row_group(group).num_rows
+            if first_row - start >= rows:
+                parts.append((str(file), tuple(groups), start))
+                groups, start = [], first_row
+        if groups:
+            parts.append((str(file), tuple(groups), start))
     return parts
 
 
-def _read(part: tuple[str, int, int]) -> pd.DataFrame:
-    file, group, first_row = part
+def _read(part: tuple[str, tuple[int, ...], int]) -> pd.DataFrame:
+    file, groups, first_row = part
     try:
-        arrow = pyarrow.parquet.ParquetFile(file).read_row_group(group)
+        arrow = pyarrow.parquet.ParquetFile(file).read_row_groups(list(groups))
     except Exception as error:  # noqa: BLE001 - a corrupt page in a file whose footer reads
         raise LedgerError(
             [Problem(file, None, None, None, f"a readable Parquet file ({str(error)[:160]})")]
@@ -94,6 +104,25 @@ def scan_and_compute_partition(
         table, Path(lines_dir) / f"part-{index:05d}.parquet", write_statistics=numeric_columns(table.schema)
     )
     return scanned.without_rows(), computed.totals
+
+
+def _collect(futures: list) -> tuple[list[Scanned], list[Totals], LineKeyUnion]:
+    """Partition results as they complete (each is released once taken in: the client never
+    holds every partition's line keys at once), returned in partition order."""
+    from dask.distributed import as_completed
+
+    position = {future.key: i for i, future in enumerate(futures)}
+    scans: list[Scanned | None] = [None] * len(futures)
+    computed: list[Totals | None] = [None] * len(futures)
+    keys = LineKeyUnion()
+    for future, (scanned, totals) in as_completed(futures, with_results=True):
+        i = position[future.key]
+        scans[i] = scanned
+        if totals is not None:
+            keys.add(totals.line_keys)
+            computed[i] = replace(totals, line_keys=totals.line_keys.iloc[:0])
+        future.release()
+    return [s for s in scans if s is not None], [t for t in computed if t is not None], keys
 
 
 # Seconds to wait for a scheduler given with --scheduler before saying it cannot be reached.
@@ -148,24 +177,22 @@ def run_inventory_dask(
         lines_dir = outputs.path("emission_lines")
         lines_dir.mkdir()
         progress(f"validating and computing {len(parts)} partitions")
-        results = client.gather(
-            client.map(
-                scan_and_compute_partition,
-                parts,
-                range(len(parts)),
-                context=shared,
-                coverage=coverage,
-                lines_dir=str(lines_dir),
-                pure=False,
-            )
+        futures = client.map(
+            scan_and_compute_partition,
+            parts,
+            range(len(parts)),
+            context=shared,
+            coverage=coverage,
+            lines_dir=str(lines_dir),
+            pure=False,
         )
-        for scanned, _ in results:
+        scans, computed, keys = _collect(futures)
+        for scanned in scans:  # in partition order: row numbers and problems as the pandas engine has them
             plan.add(scanned)
         plan.check(source.ids_at)
         progress("aggregating")
-        computed = [totals for _, totals in results if totals is not None]
         document, warnings = finish(plan, computed)
-        write_line_keys(outputs, union_line_keys([totals.line_keys for totals in computed]))
+        write_line_keys(outputs, keys.table)
         write_atomically(
             outputs.path("inventory.json"), lambda stream: stream.write(to_json(document).encode("utf-8"))
         )

@@ -15,6 +15,7 @@ import ctypes
 import ctypes.util
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -25,7 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet
 
 from carbon import readers
-from carbon.calculate import no_coverage, union_line_keys
+from carbon.calculate import LineKeyUnion, no_coverage
 from carbon.engine import (
     InventoryRequest,
     Plan,
@@ -179,6 +180,7 @@ def run_inventory_chunked(
             plan.add_coverage(scan(frame, context).coverage)
     coverage = plan.coverage if plan.coverage is not None else no_coverage()  # no coverage work
     parts: list[Totals] = []
+    keys = LineKeyUnion()
     group_parts: list[pd.DataFrame] = []
     done = 0
     with LinesWriter(outputs.path("emission_lines.parquet")) as writer:
@@ -193,7 +195,8 @@ def run_inventory_chunked(
             writer.write(computed.lines.lines)
             # Only the aggregates are kept: the lines are on disk (a slice of them would keep the
             # whole chunk's frame alive, and memory would grow with the ledger).
-            parts.append(computed.totals)
+            keys.add(computed.totals.line_keys)
+            parts.append(replace(computed.totals, line_keys=computed.totals.line_keys.iloc[:0]))
             if groups:
                 group_parts.append(row_groups(computed.lines))
             return_freed_memory()
@@ -201,8 +204,7 @@ def run_inventory_chunked(
     plan.check(source.ids_at)
     progress("aggregating")
     document, warnings = finish(plan, parts)
-    keys = union_line_keys([part.line_keys for part in parts])
-    write_line_keys(outputs, keys)
+    write_line_keys(outputs, keys.table)
     write_atomically(
         outputs.path("inventory.json"), lambda stream: stream.write(to_json(document).encode("utf-8"))
     )
@@ -216,7 +218,7 @@ def run_inventory_chunked(
         document,
         warnings,
         combine_groups(group_parts),
-        keys,
+        keys.table,
         context.organisation,
         context.factor_set,
         request,

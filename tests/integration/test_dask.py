@@ -44,7 +44,8 @@ WITHOUT_INSTRUMENTS = [row for row in ROWS if row[0][0] != "green_certificate"]
 @pytest.mark.parametrize("rows", [ROWS, WITHOUT_INSTRUMENTS], ids=["with-certificates", "without"])
 def test_dask_equals_pandas(tmp_path, rows):
     folder, organisation, single = partitioned(tmp_path, rows)
-    assert len(partitions(folder)) == 5  # files of 3, 3 and 2 (or 1) rows, row groups of 2
+    assert len(partitions(folder)) == 3  # files of 3, 3 and 2 (or 1) rows: one partition each
+    assert len(partitions(folder, rows=2)) == 5  # row groups of 2: runs of one row group each
     request = InventoryRequest(folder, organisation, "fixture", as_of=AS_OF)
     pandas_result = run_inventory(InventoryRequest(single, organisation, "fixture", as_of=AS_OF))
     pandas_document = pandas_result.inventory.model_dump()
