@@ -429,12 +429,12 @@ def arrow_to_frame(arrow: pa.Table, first_row: int, file: str = "the Parquet led
             column = pc.utf8_trim_whitespace(pc.fill_null(_binary_as_text(column, name, file), ""))
         columns.append(column)
     table = pa.table(columns, names=[str(n).strip() for n in arrow.column_names]).to_pandas()
-    for name in table.columns:
-        series = table[name]
+    for position in range(table.shape[1]):  # by position: two blank header cells share a name
+        series = table.iloc[:, position]
         if isinstance(series.dtype, pd.CategoricalDtype):
-            table[name] = _trimmed_categories(series)
+            table.isetitem(position, _trimmed_categories(series))
         elif series.dtype == object:
-            table[name] = series.fillna("").astype(str).str.strip()
+            table.isetitem(position, series.fillna("").astype(str).str.strip())
     table["_row"] = np.arange(len(table), dtype=np.int64) + first_row
     return table
 

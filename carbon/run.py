@@ -106,9 +106,11 @@ def run_and_publish(
 def write_in_memory_outputs(
     outputs: OutputSet, result: InventoryResult, report: dict | None, workbook: bool
 ) -> None:
-    """A Parquet ledger gets Parquet emission lines, normalised as the chunked run writes them
-    (emission_lines.parquet and line_keys.parquet); others one CSV of full lines."""
-    if is_parquet(result.request.ledger):
+    """A Parquet ledger, and any ledger above LARGE_LEDGER_ROWS, gets Parquet emission lines,
+    normalised as the chunked run writes them (emission_lines.parquet and line_keys.parquet:
+    the grouped workbook refers to them by line_key); others one CSV of full lines."""
+    parquet = is_parquet(result.request.ledger) or len(result.rows) > LARGE_LEDGER_ROWS
+    if parquet:
         write_atomically(
             outputs.path("emission_lines.parquet"),
             lambda stream: write_lines_parquet(result.normalised.lines, stream),
@@ -124,8 +126,8 @@ def write_in_memory_outputs(
     if workbook:
         from carbon.export.excel import export_xlsx
 
-        name = "emission_lines.parquet" if is_parquet(result.request.ledger) else "emission_lines.csv"
-        view = workbook_view(result, lambda: {name: file_sha256(outputs.path(name))})
+        names = ("emission_lines.parquet", "line_keys.parquet") if parquet else ("emission_lines.csv",)
+        view = workbook_view(result, lambda: {name: file_sha256(outputs.path(name)) for name in names})
         export_xlsx(view, outputs.path(WORKBOOK), report)  # groups reconcile as the rows do
 
 
@@ -140,7 +142,7 @@ def runs_chunked(request: InventoryRequest, workbook: bool) -> bool:
         rows = readers.ParquetSource(ledger, readers.table_schema("ledger")).count_rows()
         return rows is None or rows > LARGE_LEDGER_ROWS
     if ledger.suffix.lower() == ".csv" and ledger.is_file():
-        return readers.csv_rows_at_most(ledger) > LARGE_LEDGER_ROWS
+        return readers.csv_rows_at_most(ledger) - 1 > LARGE_LEDGER_ROWS  # the header is a line
     return False
 
 

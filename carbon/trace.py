@@ -20,19 +20,20 @@ import pyarrow.dataset
 from carbon.calculate import LINE_COLUMNS, joined
 from carbon.errors import CarbonError, LedgerError, Problem
 
-# The number columns of a full emission line (every other column is text, even when it looks
-# like a number: a factor set version 2026.2, a Scope 3 category 1, a factor value as printed, 0.7120).
+# The number columns of a full emission line, with their types (every other column is text, even
+# when it looks like a number: a factor set version 2026.2, a Scope 3 category 1, a factor value
+# as printed, 0.7120). Typed, never inferred: pyarrow guesses from the first block.
 NUMERIC_COLUMNS = {
-    "year",
-    "scope",
-    "quantity",
-    "quantity_canonical",
-    "factor_data_year",
-    "gwp",
-    "applied_share",
-    "emissions_t_gas",
-    "tco2e",
-    "ledger_row",
+    "year": pa.int64(),
+    "scope": pa.int64(),
+    "ledger_row": pa.int64(),
+    "factor_data_year": pa.int64(),
+    "quantity": pa.float64(),
+    "quantity_canonical": pa.float64(),
+    "gwp": pa.float64(),
+    "applied_share": pa.float64(),
+    "emissions_t_gas": pa.float64(),
+    "tco2e": pa.float64(),
 }
 
 
@@ -55,19 +56,29 @@ def _lines_file(out: Path) -> Path:
 
 
 def _matching(dataset: pyarrow.dataset.Dataset, record_id: str) -> pa.Table:
-    """The lines whose record id is `record_id` (ids are compared as the ledger reader trims them)."""
+    """The lines whose record id is `record_id` (ids are compared as the ledger reader trims them;
+    in a CSV an id that begins like a formula was written with an apostrophe in front)."""
     column = pc.field("record_id")
-    return dataset.to_table(filter=column == record_id)
+    return dataset.to_table(filter=(column == record_id) | (column == "'" + record_id))
+
+
+def _published_run(out: Path) -> Path:
+    """The run folder `latest` points at, resolved once: lines and keys come from one run even
+    when another run publishes meanwhile."""
+    latest = out / "latest"
+    return latest.resolve() if latest.is_symlink() and latest.resolve().is_dir() else out
 
 
 def record_lines(out: Path, record_id: str) -> pd.DataFrame:
     """The full emission lines (LINE_COLUMNS and line_key where there is one) of one record."""
+    out = _published_run(out)
     path = _lines_file(out)
     if path.suffix == ".csv":
-        text = {name: pa.string() for name in LINE_COLUMNS if name not in NUMERIC_COLUMNS}
-        convert = pyarrow.csv.ConvertOptions(column_types=text)
+        types = {n: NUMERIC_COLUMNS.get(n, pa.string()) for n in LINE_COLUMNS}
+        convert = pyarrow.csv.ConvertOptions(column_types=types, strings_can_be_null=False)
         dataset = pyarrow.dataset.dataset(path, format=pyarrow.dataset.CsvFileFormat(convert_options=convert))
-        return _matching(dataset, record_id).to_pandas()[LINE_COLUMNS].fillna("")
+        lines = _matching(dataset, record_id).to_pandas()[LINE_COLUMNS]
+        return lines.assign(record_id=record_id)
     keys_path = out / "line_keys.parquet"
     if not keys_path.is_file():
         raise LedgerError(

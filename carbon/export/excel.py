@@ -830,7 +830,8 @@ GROUPED = (
     "rows of one year, region, activity, attributes, unit and conversion at one site in one ledger file, "
     "summed (its 'source' says how many rows and the first). Each Calculation row is a group's line for "
     "one factor component, with the same formulas. To reach the ledger rows behind a Calculation row, "
-    "filter emission_lines.parquet by its line_key and site (the line files' sha256 are below)."
+    "filter the emission_lines.parquet that `carbon inventory` publishes by its line_key and the "
+    "group's site (the line files' sha256 are below when the workbook was written with them)."
 )
 
 

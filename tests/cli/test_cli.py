@@ -205,3 +205,25 @@ def test_trace_of_an_unknown_record_or_folder_exits_2(tmp_path):
     assert "Traceback" not in unknown.output
     nowhere = invoke("trace", "qfin-2024-electricity", "--out", str(tmp_path / "none"))
     assert nowhere.exit_code == 2 and "carbon inventory" in nowhere.output
+
+
+def test_trace_reads_a_csv_of_lines_whose_numbers_change_type_after_the_first_block(tmp_path):
+    # 1,500 electricity rows (whole-number quantities, GWP 1, share 1) fill pyarrow's first
+    # 1 MB block of emission_lines.csv; the gasoline lines after it have decimal GWPs. A
+    # formula-like record id is written with an apostrophe, and found by the id as given.
+    rows = [[f"e{i}", 2024, "s", "CN", "electricity", 1200, "MWh", "", "", "x"] for i in range(1500)]
+    rows += [[f"g{i}", 2024, "s", "CN", "gasoline", 12.5, "L", "", "", "x"] for i in range(10)]
+    rows += [["=A1", 2024, "s", "CN", "electricity", 5, "MWh", "", "", "x"]]
+    org = tmp_path / "org"
+    org.mkdir()
+    write_csv(org / "activity.csv", LEDGER_HEADER, rows)
+    metrics = [[2024, "employees", 10, "person", "x"]]
+    write_csv(org / "organisation.csv", ["year", "metric", "value", "unit", "source"], metrics)
+    out = str(tmp_path / "out")
+    ran = invoke("inventory", "--org", str(org), "--out", out, "--as-of", "2026-06-30", "--format", "json")
+    assert ran.exit_code == 0, ran.output
+    gasoline = invoke("trace", "g3", "--out", out, "--format", "json")
+    assert gasoline.exit_code == 0, gasoline.output
+    assert {line["gas"] for line in json.loads(gasoline.output)} == {"CO2", "CH4_fossil", "N2O"}
+    formula = invoke("trace", "=A1", "--out", out, "--format", "json")
+    assert formula.exit_code == 0 and {line["record_id"] for line in json.loads(formula.output)} == {"=A1"}

@@ -537,7 +537,14 @@ def test_a_large_ledgers_workbook_works_on_groups_and_recalculates_to_the_engine
     calculation_headers = [c.value for c in workbook["Calculation"][1]]
     assert calculation_headers[-1] == "line_key"
     cover = dict(cover_items(workbook))
-    assert "Grouped workbook" in cover
+    assert "Grouped workbook" in cover and "Line file emission_lines.parquet" in cover
+    # Every format publishes the normalised lines the Calculation sheet's line_key refers to.
+    lines = pd.read_parquet(tmp_path / "out" / "emission_lines.parquet")
+    keys = pd.read_parquet(tmp_path / "out" / "line_keys.parquet")
+    calculation_keys = {
+        int(row[-1]) for row in workbook["Calculation"].iter_rows(min_row=2, values_only=True)
+    }
+    assert calculation_keys == set(lines["line_key"]) == set(keys["line_key"])
     recalculated = recalculate(book, tmp_path)
     document = published.inventory.model_dump()
     for year in (2024, 2025):

@@ -209,3 +209,17 @@ def test_missing_factor_alone_raises_factor_not_found(make_org):
                 employees={2024: 1},
             )
         )
+
+
+def test_two_blank_header_cells_are_named_not_a_crash(tmp_path):
+    from carbon import readers
+    from carbon.errors import LedgerError
+
+    path = tmp_path / "a.csv"
+    header = "record_id,,year,site,region,activity,quantity,unit,waste_type,route,source,"
+    path.write_text(header + "\nr1,x,2024,s,CN,electricity,1,MWh,,,src,\n", encoding="utf-8")
+    with pytest.raises(LedgerError) as raised:
+        readers.read_table(path, readers.table_schema("ledger"))
+    assert "a column has values but no name" in str(raised.value)
+    path.write_text(header + "\nr1,,2024,s,CN,electricity,1,MWh,,,src,\n", encoding="utf-8")
+    assert "" not in readers.read_table(path, readers.table_schema("ledger")).columns  # empty: dropped
