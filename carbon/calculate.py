@@ -466,7 +466,7 @@ def union_line_keys(parts: list[pd.DataFrame]) -> pd.DataFrame:
     frame = pd.concat(parts, ignore_index=True)
     categorical = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
     frame = frame.astype({c: "object" for c in categorical})
-    distinct = frame.drop_duplicates(subset=[c for c in frame.columns if c != "factor_published"])
+    distinct = frame.drop_duplicates()
     if distinct["line_key"].duplicated().any():
         raise RuntimeError("two different line keys have the same 64-bit id")
     return distinct.sort_values("line_key", kind="stable").reset_index(drop=True)

@@ -25,7 +25,6 @@ access to the ledger path and the output folder.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -119,8 +118,7 @@ def _collect(futures: list) -> tuple[list[Scanned], list[Totals], LineKeyUnion]:
         i = position[future.key]
         scans[i] = scanned
         if totals is not None:
-            keys.add(totals.line_keys)
-            computed[i] = replace(totals, line_keys=totals.line_keys.iloc[:0])
+            computed[i] = totals.keep(keys)
         future.release()
     return [s for s in scans if s is not None], [t for t in computed if t is not None], keys
 

@@ -14,7 +14,7 @@ run (distributed.py) apply the same functions to many.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -25,6 +25,7 @@ import pandas as pd
 
 from carbon import readers
 from carbon.calculate import (
+    LineKeyUnion,
     Lines,
     coverage_totals,
     fuel_to_energy,
@@ -405,6 +406,11 @@ class Totals:
     line_totals: pd.DataFrame
     row_totals: pd.DataFrame
     line_keys: pd.DataFrame
+
+    def keep(self, keys: LineKeyUnion) -> Totals:
+        """What a run keeps of a chunk: its line keys go into the run's union, the rest stays."""
+        keys.add(self.line_keys)
+        return replace(self, line_keys=self.line_keys.iloc[:0])
 
 
 @dataclass(frozen=True)

@@ -33,14 +33,10 @@ GROUP_SUMS = {"quantity": "sum", "quantity_canonical": "sum", "rows": "sum", "le
 def row_groups(computed: Lines) -> pd.DataFrame:
     """A chunk's rows summed per group (GROUP_KEY), with the row count and the first ledger row."""
     rows = computed.rows
-    codes = pd.DataFrame(
-        {
-            "row_key": computed.row_index,
-            "site": _codes(rows["site"]),
-            "ledger_file": _codes(rows["ledger_file"]),
-        }
+    members = pd.DataFrame(
+        {"row_key": computed.row_index, "site": rows["site"].array, "ledger_file": rows["ledger_file"].array}
     )
-    group, first = distinct_rows(codes, list(codes.columns))
+    group, first = distinct_rows(members, list(members.columns))
     size = len(first)
     frame = computed.row_keys.iloc[computed.row_index[first]].reset_index(drop=True)
     return frame.assign(
@@ -51,12 +47,6 @@ def row_groups(computed: Lines) -> pd.DataFrame:
         rows=np.bincount(group, minlength=size).astype(np.int64),
         ledger_row=rows["ledger_row"].to_numpy()[first],
     )
-
-
-def _codes(column: pd.Series) -> np.ndarray:
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy()
-    return pd.factorize(column)[0]
 
 
 def combine_groups(parts: list[pd.DataFrame]) -> pd.DataFrame:

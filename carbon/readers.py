@@ -471,6 +471,12 @@ def _trimmed_categories(series: pd.Series) -> pd.Series:
 # ---------------------------------------------------------------- ledgers read in chunks
 
 
+def _ids_at(batches: Iterator[pa.RecordBatch], rows: np.ndarray) -> list[str]:
+    """Record ids of given ledger rows, read again (only when two id hashes collide)."""
+    ids = pa.chunked_array([b.column(0).cast(pa.string()) for b in batches], pa.string())
+    return [str(ids[int(row) - 2].as_py()).strip() for row in rows]
+
+
 class ParquetSource:
     """A Parquet ledger (a file or a folder) read batch by batch."""
 
@@ -485,9 +491,7 @@ class ParquetSource:
         return self.dataset.count_rows()
 
     def ids_at(self, rows: np.ndarray) -> list[str]:
-        """Record ids of given rows, read again (only when two id hashes collide)."""
-        ids = self.dataset.to_table(columns=["record_id"])["record_id"]
-        return [str(ids[int(row) - 2].as_py()).strip() for row in rows]
+        return _ids_at(self.batches(1 << 20, ["record_id"]), rows)
 
     def finish(self) -> None:
         """Problems only a whole pass finds: none for Parquet."""
@@ -552,10 +556,7 @@ class CsvSource:
         return None  # unknown until read (a quoted value may span lines)
 
     def ids_at(self, rows: np.ndarray) -> list[str]:
-        ids = pa.concat_arrays(
-            [b.column(0).cast(pa.string()) for b in self._reader(["record_id"]) if b.num_rows]
-        )
-        return [str(ids[int(row) - 2].as_py()).strip() for row in rows]
+        return _ids_at(self.batches(1 << 20, ["record_id"]), rows)
 
     def finish(self) -> None:
         if self.ragged:

@@ -15,7 +15,6 @@ import ctypes
 import ctypes.util
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -195,8 +194,7 @@ def run_inventory_chunked(
             writer.write(computed.lines.lines)
             # Only the aggregates are kept: the lines are on disk (a slice of them would keep the
             # whole chunk's frame alive, and memory would grow with the ledger).
-            keys.add(computed.totals.line_keys)
-            parts.append(replace(computed.totals, line_keys=computed.totals.line_keys.iloc[:0]))
+            parts.append(computed.totals.keep(keys))
             if groups:
                 group_parts.append(row_groups(computed.lines))
             return_freed_memory()

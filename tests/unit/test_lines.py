@@ -20,9 +20,11 @@ COLUMNS = st.lists(
 @given(COLUMNS)
 def test_distinct_rows_groups_as_pandas_does(records):
     frame = pd.DataFrame(records, columns=["text", "year", "multiplier"]).astype({"text": "category"})
-    codes, first = distinct_rows(frame, ["text", "year", "multiplier"])
+    # The categorical column in the middle: its missing values (code -1) must not fall together
+    # with another column's values.
+    codes, first = distinct_rows(frame, ["year", "text", "multiplier"])
     # The same partition of the rows as pandas' groupby (missing values are a group of their own) ...
-    groups = frame.groupby(["text", "year", "multiplier"], dropna=False, observed=True, sort=False).ngroup()
+    groups = frame.groupby(["year", "text", "multiplier"], dropna=False, observed=True, sort=False).ngroup()
     assert pd.crosstab(codes, groups.to_numpy()).astype(bool).sum(axis=1).eq(1).all()
     assert len(set(codes)) == groups.nunique()
     # ... numbered in order of first appearance, `first` pointing at each group's first row.
