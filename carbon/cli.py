@@ -8,6 +8,7 @@ the traceback only with --debug).
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ from carbon.bridge import bridge
 from carbon.engine import InventoryRequest, org_paths, run_inventory
 from carbon.errors import CarbonError
 from carbon.factors import load_factor_set, resolve_factor_set
+from carbon.models.files import published_schema
 from carbon.models.inventory import inventory_schema
 from carbon.models.vocabulary import use_vocabulary
 from carbon.outputs import to_csv, to_json
@@ -36,6 +38,7 @@ from carbon.reconcile import (
     reconcile_if_published,
     reconcile_organisation,
 )
+from carbon.reconcile.template import write_template
 from carbon.report import (
     bridge_frame,
     diff_frame,
@@ -64,6 +67,7 @@ from carbon.scenario import (
     run_scenario,
     valid_levers_text,
 )
+from carbon.suggest import did_you_mean
 from carbon.trace import as_records, record_lines
 
 README = "README.md, printed by `carbon guide`"
@@ -451,8 +455,16 @@ def trace_command(
     _emit(records, output_format, pd.DataFrame, lambda data, console: render_lines(data, console))
 
 
-@app.command("reconcile")
+reconcile_app = typer.Typer(
+    invoke_without_command=True,
+    rich_markup_mode=None,
+)
+app.add_typer(reconcile_app, name="reconcile")
+
+
+@reconcile_app.callback()
 def reconcile_command(
+    context: typer.Context,
     org: OrgOption = None,
     factors: FactorsOption = None,
     as_of: AsOfOption = None,
@@ -469,25 +481,65 @@ def reconcile_command(
 ) -> None:
     """Check every figure printed in the organisation's published reports (ORG/published/*.yaml).
 
-    Checks sums and per-employee ratios inside each table (rounding-aware: a figure printed
-    with k decimals stands for +-0.5 x 10^-k), the same figure printed in several places,
-    ill-formed numbers, printed activity and headcount against the engine's inventory,
-    implied emission factors, and boundary changes between years. Verdicts: consistent,
-    rounding_method (fits only if truncated), inconsistent, note.
+    Every figure carries its unit and period; figures are compared after conversion, with the
+    rounding interval taken in the printed unit (a figure printed with k decimals stands for
+    +-0.5 x 10^-k). Checks: sums of parts and of regional columns; intensities per employee,
+    m2 or revenue against their numerator and denominator (printed, from organisation.csv, or
+    implied by several intensities); the same figure printed in several places; printed
+    year-on-year changes; ill-formed numbers; factors stated in the document; implied grid
+    factors attributed to a published series (MEE/NBS, CLP, HK Electric, Taiwan, UK DESNZ);
+    printed activity and headcount against the engine's inventory when the folder has a
+    ledger (printed tables alone are enough); boundary changes between years. Verdicts:
+    consistent, rounding_method (fits only if truncated or rounded half down),
+    inconsistent, note.
 
     Examples:
 
       carbon reconcile
 
-      carbon reconcile --format json > findings.json
+      carbon reconcile --org inputs/acme --format json > findings.json
 
       carbon reconcile --strict          (exit 1 if anything is inconsistent)
+
+      carbon reconcile init --org inputs/acme --year 2023 --year 2024
     """
+    if context.invoked_subcommand is not None:
+        return
     request = _request(org, None, None, factors, GwpSet.AR6, as_of)
     report = reconcile_organisation(Path(request.ledger).parent, request)
     _emit(report, output_format, findings_frame, render_reconciliation)
-    if strict and any(f["severity"] == "inconsistent" for f in report["findings"]):
+    if strict and report.count("inconsistent"):
         raise typer.Exit(code=1)
+
+
+@reconcile_app.command("init")
+def reconcile_init(
+    org: Annotated[Path, typer.Option(help="Organisation folder; the file goes into ORG/published/.")],
+    year: Annotated[
+        list[int], typer.Option("--year", help="A reporting year the table prints (repeat for each column).")
+    ],
+    document: Annotated[
+        str, typer.Option(help="Document id, also the file name: ORG/published/DOCUMENT.yaml.")
+    ] = "esg-report",
+    title: Annotated[str, typer.Option(help="The document's title as printed.")] = "ESG report",
+) -> None:
+    """Write a published-table template to fill in: the rows of a typical environmental KPI
+    table for each --year, each with an empty `printed` (reconcile refuses an empty entry until
+    it is filled in or deleted). An existing file is never overwritten.
+
+    Example: carbon reconcile init --org inputs/acme --year 2023 --year 2024 --document esg-2024
+    """
+    if not org.is_dir():
+        _fail(f"--org {org}: not a folder")
+    bad = [y for y in year if not 1990 <= y <= 2100]
+    if bad:
+        _fail(f"--year {bad[0]}: expected a year from 1990 to 2100")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,80}", document):
+        _fail(f"--document {document!r}: expected letters, digits, '-', '_' or '.' (it becomes a file name)")
+    path = write_template(org / "published", document, title, sorted(set(year)))
+    _console(stderr=True).print(
+        f"wrote {path}: fill in each `printed`, delete what the report does not print"
+    )
 
 
 export_app = typer.Typer(
@@ -815,17 +867,21 @@ def vocab(
 @app.command("schema")
 def schema(
     what: Annotated[
-        str, typer.Argument(help="The contract whose JSON Schema to print: inventory.")
+        str, typer.Argument(help="The format whose JSON Schema to print: inventory or published.")
     ] = "inventory",
 ) -> None:
-    """Print the JSON Schema of the inventory contract (inventory.json, --format json), built from
-    the vocabulary in force (resource figures and energy keys are data).
+    """Print a JSON Schema: `inventory`, the inventory contract (inventory.json, --format json),
+    built from the vocabulary in force; `published`, the published-table files that
+    `carbon reconcile` reads (ORG/published/*.yaml).
 
-    Example: carbon schema inventory > inventory.schema.json
+    Example: carbon schema published > published.schema.json
     """
-    if what != "inventory":
-        raise CarbonError(f"schema {what!r}: expected inventory")
-    sys.stdout.write(inventory_schema())
+    schemas = {"inventory": inventory_schema, "published": published_schema}
+    if what not in schemas:
+        raise CarbonError(
+            f"schema {what!r}: expected inventory or published{did_you_mean(what, list(schemas))}"
+        )
+    sys.stdout.write(schemas[what]())
 
 
 @app.command("guide")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 from rich import box
 from rich.console import Console
@@ -9,6 +11,9 @@ from rich.table import Table
 
 from carbon.models.inventory import Inventory
 from carbon.models.vocabulary import vocabulary
+
+if TYPE_CHECKING:
+    from carbon.reconcile.findings import Finding, Reconciliation
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:
@@ -270,35 +275,26 @@ def render_impact(result: dict, console: Console) -> None:
     show(table, console)
 
 
-def render_reconciliation(report: dict, console: Console) -> None:
+def render_reconciliation(report: Reconciliation, console: Console) -> None:
     """Flagged findings grouped by document (findings spanning documents grouped together)."""
-    groups: dict[str, list[dict]] = {}
-    for finding in report["findings"]:
-        if finding["severity"] == "consistent":
+    groups: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        if finding.severity == "consistent":
             continue
-        documents = sorted({c["document"] for c in finding["documents"]})
+        documents = sorted({c.document for c in finding.documents})
         groups.setdefault(" + ".join(documents), []).append(finding)
     for group, findings in groups.items():
-        table = _table(f"{group}", ["Verdict", "Year", "KPI", "Printed", "Finding"], text=(0, 1, 2, 3, 4))
+        table = _table(f"{group}", ["Verdict", "Period", "KPI", "Printed", "Finding"], text=(0, 1, 2, 3, 4))
         for finding in findings:
-            table.add_row(
-                finding["severity"],
-                str(finding["year"]),
-                finding["kpi"],
-                finding["printed"],
-                finding["message"],
-            )
+            kpi = f"{finding.kpi} ({finding.region})" if finding.region else finding.kpi
+            table.add_row(finding.severity, finding.period, kpi, finding.printed, finding.message)
         show(table, console)
-    counts = {
-        s: sum(f["severity"] == s for f in report["findings"])
-        for s in ("inconsistent", "rounding_method", "note", "consistent")
-    }
     console.print(
-        f"{report['checked']} printed figures checked; {len(report['findings'])} checks: "
-        f"{counts['inconsistent']} inconsistent, "
-        f"{counts['rounding_method']} consistent only if truncated (rounding_method), {counts['note']} "
-        f"notes, "
-        f"{counts['consistent']} consistent (rounding explains any difference; not listed above).",
+        f"{report.checked} printed figures checked; {len(report.findings)} checks: "
+        f"{report.count('inconsistent')} inconsistent, "
+        f"{report.count('rounding_method')} consistent only if truncated or rounded half down "
+        f"(rounding_method), {report.count('note')} notes, "
+        f"{report.count('consistent')} consistent (rounding explains any difference; not listed above).",
         highlight=False,
     )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from carbon import readers
 from carbon.calculate import union_line_keys
@@ -23,6 +24,9 @@ from carbon.outputs import (
     write_lines_parquet,
 )
 from carbon.paths import file_sha256
+
+if TYPE_CHECKING:
+    from carbon.reconcile import Reconciliation
 
 ENGINES = ("pandas", "dask")
 WORKBOOK = "workbook.xlsx"
@@ -104,7 +108,7 @@ def run_and_publish(
 
 
 def write_in_memory_outputs(
-    outputs: OutputSet, result: InventoryResult, report: dict | None, workbook: bool
+    outputs: OutputSet, result: InventoryResult, report: Reconciliation | None, workbook: bool
 ) -> None:
     """A Parquet ledger, and any ledger above LARGE_LEDGER_ROWS, gets Parquet emission lines,
     normalised as the chunked run writes them (emission_lines.parquet and line_keys.parquet:

@@ -21,7 +21,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,9 @@ from carbon.models.vocabulary import vocabulary
 from carbon.outputs import write_atomically
 from carbon.paths import file_sha256
 from carbon.units import conversion_factor
+
+if TYPE_CHECKING:
+    from carbon.reconcile.findings import Reconciliation
 
 RISKY_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_MAX_ROWS = 1_048_576
@@ -744,25 +747,13 @@ def write_summary(sheet: Sheet, years: list[int], columns: list[SummaryColumn]) 
     return {column.key: i for i, column in enumerate(columns)}
 
 
-def write_reconciliation(sheet: Sheet, report: dict) -> None:
+def write_reconciliation(sheet: Sheet, report: Reconciliation) -> None:
     data = []
-    for f in report["findings"]:
-        expected = f["expected"] or [None, None]
-        cells = "; ".join(
-            f"{c['document']} / {c['section']} / {c['locator']}: {c['printed']}" for c in f["documents"]
-        )
+    for f in report.findings:
+        expected: list[float | None] = list(f.expected) if f.expected else [None, None]
+        cells = "; ".join(f"{c.document} / {c.section} / {c.locator}: {c.printed}" for c in f.documents)
         data.append(
-            [
-                f["severity"],
-                f["kind"],
-                f["year"],
-                f["kpi"],
-                f["printed"],
-                expected[0],
-                expected[1],
-                f["message"],
-                cells,
-            ]
+            [f.severity, f.kind, f.year, f.kpi, f.printed, expected[0], expected[1], f.message, cells]
         )
     sheet.table(
         [
@@ -835,7 +826,7 @@ GROUPED = (
 )
 
 
-def write_cover(sheet: Sheet, result: RunResult, report: dict | None) -> None:
+def write_cover(sheet: Sheet, result: RunResult, report: Reconciliation | None) -> None:
     inventory, request, factor_set = result.inventory, result.request, result.factor_set
     folder = Path(request.ledger).parent  # the organisation folder: paths are shown relative to it
     rows = [
@@ -863,15 +854,12 @@ def write_cover(sheet: Sheet, result: RunResult, report: dict | None) -> None:
         rows.append(("Grouped workbook", GROUPED.format(rows=int(result.rows["rows"].sum()))))
         rows += [(f"Line file {name}", f"sha256 {digest}") for name, digest in result.line_files.items()]
     if report is not None:
-        counts = {
-            s: sum(f["severity"] == s for f in report["findings"])
-            for s in ("inconsistent", "rounding_method", "note")
-        }
+        counts = {s: report.count(s) for s in ("inconsistent", "rounding_method", "note")}
         rows.append(
             (
                 "Reconciliation",
                 (
-                    f"{report['checked']} printed figures checked: "
+                    f"{report.checked} printed figures checked: "
                     f"{counts['inconsistent']} inconsistent, {counts['rounding_method']} "
                     f"rounding_method, {counts['note']} notes (sheet Reconciliation)"
                 ),
@@ -909,7 +897,9 @@ def check_size(result: RunResult) -> None:
             )
 
 
-def build_workbook(result: RunResult, target: BinaryIO | str | Path, report: dict | None = None) -> None:
+def build_workbook(
+    result: RunResult, target: BinaryIO | str | Path, report: Reconciliation | None = None
+) -> None:
     """Write the workbook to `target` (a binary stream or a file name)."""
     check_size(result)
     book = xlsxwriter.Workbook(target, WORKBOOK_OPTIONS)
@@ -948,7 +938,7 @@ def build_workbook(result: RunResult, target: BinaryIO | str | Path, report: dic
     book.close()
 
 
-def export_xlsx(result: RunResult, path: Path, report: dict | None = None) -> Path:
+def export_xlsx(result: RunResult, path: Path, report: Reconciliation | None = None) -> Path:
     """Build the workbook and write it atomically to `path`."""
     check_size(result)  # before the temporary file exists
     write_atomically(Path(path), lambda stream: build_workbook(result, stream, report))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import PurePosixPath
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -18,7 +18,10 @@ from pydantic import (
     ConfigDict,
     Field,
     field_validator,
+    model_validator,
 )
+
+from carbon.periods import Period, parse_period
 
 # Reporting and data years the engine accepts anywhere (DESIGN.md: documented bounds).
 FIRST_YEAR, LAST_YEAR = 1990, 2100
@@ -82,6 +85,11 @@ class PublishedDocument(Strict):
     seed: str = ""
     published: str | int | None = None
     reporting_years: list[Year] = Field(default_factory=list)
+    # The consolidation basis as the report states it ("operational control"); printed as a note.
+    consolidation: str = ""
+    # Regions whose grid-factor series the report's Scope 2 may follow (e.g. HK-CLP, UK, TW);
+    # empty: the regions of the organisation's ledger, or every region of the factor set.
+    grid_regions: list[Text] = Field(default_factory=list)
 
 
 def _printed_text(value: object) -> object:
@@ -91,16 +99,104 @@ def _printed_text(value: object) -> object:
             f"the figure exactly as printed, in quotes (e.g. '1,620.95'), not the {type(value).__name__} "
             f"{value!r}"
         )
+    if not value.strip():
+        raise ValueError("the figure exactly as printed (this entry is empty: fill it in or delete it)")
     return value
 
 
-class PublishedFigure(Strict):
-    kpi: Text
-    year: Year
-    printed: Annotated[str, BeforeValidator(_printed_text), Field(max_length=40)]
+def _period(value: object) -> object:
+    if value is None:
+        return value
+    parse_period(value)  # type: ignore[arg-type]
+    return value
+
+
+def _calendar_year(value: object) -> object:
+    if isinstance(value, str):
+        if value.strip().isdigit():
+            return int(value.strip())
+        raise ValueError(f"a calendar year such as 2023; for a fiscal year write `period: {value}`")
+    return value
+
+
+PrintedText = Annotated[str, BeforeValidator(_printed_text), Field(max_length=40)]
+PeriodText = Annotated[int | str, BeforeValidator(_not_bool), AfterValidator(_period)]
+
+
+class Printed(Strict):
+    """Where and how a figure was printed: the string exactly as printed and its place."""
+
+    printed: PrintedText
     unit: Text
-    section: Text
+    section: str = ""
     locator: str = ""
+    page: int | str | None = None
+    table: str | None = None
+    row: str | None = None
+    column: str | None = None
+    # The region a regional column covers ("UK", "rest of world"); empty: the whole organisation.
+    region: str = ""
+    # A calendar year, or use `period` for a fiscal year ("FY2023/24", "year ended 31 March 2024").
+    year: Annotated[Year | None, BeforeValidator(_calendar_year)] = None
+    period: PeriodText | None = None
+
+    period_required: ClassVar[bool] = True
+
+    @model_validator(mode="after")
+    def _one_period(self) -> Printed:
+        if self.period is None and self.year is None and self.period_required:
+            raise ValueError("a `year` (2023) or a `period` ('FY2023/24', 'year ended 31 March 2024')")
+        if self.period is not None and self.year is not None:
+            raise ValueError("either `year` or `period`, not both")
+        return self
+
+    @property
+    def when(self) -> Period | None:
+        if self.year is None and self.period is None:
+            return None
+        return parse_period(self.year if self.year is not None else self.period)  # type: ignore[arg-type]
+
+    @property
+    def place(self) -> str:
+        parts = [
+            f"p. {self.page}" if self.page is not None else "",
+            self.table or "",
+            f"row '{self.row}'" if self.row else "",
+            f"column '{self.column}'" if self.column else "",
+        ]
+        structured = ", ".join(p for p in parts if p)
+        return "; ".join(p for p in (self.locator, structured) if p)
+
+
+class PublishedFigure(Printed):
+    kpi: Text
+    # A printed year-on-year change: `printed` is the change in % from `change_from` to this period.
+    change_from: PeriodText | None = None
+    # For a change printed without a sign beside the words "decrease"/"increase".
+    direction: Literal["increase", "decrease"] | None = None
+    # A total's coverage as stated beside it ("Scope 1 and 2, Scope 3 category 6"), shown with checks.
+    coverage: str = ""
+
+    @model_validator(mode="after")
+    def _change(self) -> PublishedFigure:
+        if self.change_from is not None and self.unit.strip() != "%":
+            raise ValueError("a year-on-year change (`change_from`) printed in % (unit: '%')")
+        if self.direction is not None and self.change_from is None:
+            raise ValueError("`direction` only with `change_from` (a printed year-on-year change)")
+        if self.change_from is None and self.unit.strip() == "%":
+            raise ValueError(
+                "a figure in % is a year-on-year change: give `change_from` (the earlier period)"
+            )
+        return self
+
+
+class StatedFactor(Printed):
+    """A factor the document states ("0.81 kg CO2e/kWh"): activity x factor must give the
+    printed emissions. Without a year or period it applies to every period of the document."""
+
+    period_required: ClassVar[bool] = False
+    emissions: Text
+    activity: Text
 
 
 class PublishedFile(Strict):
@@ -109,6 +205,18 @@ class PublishedFile(Strict):
     document: PublishedDocument
     # A report prints a few hundred figures; more than this is not a transcription.
     figures: list[PublishedFigure] = Field(min_length=1, max_length=5000)
+    stated_factors: list[StatedFactor] = Field(default_factory=list, max_length=200)
+
+
+def published_schema() -> str:
+    """The JSON Schema of a published-table file, as text (stable key order)."""
+    import json
+
+    schema = {
+        "$comment": "generated by `carbon schema published`; do not edit",
+        **PublishedFile.model_json_schema(),
+    }
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
 
 
 # ---------------------------------------------------------------- factor-set manifests

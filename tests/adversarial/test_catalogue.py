@@ -1212,9 +1212,66 @@ CASES = [
     ),
     Case(
         "published-unknown-key",
-        published(PUBLISHED.replace("locator: p. 1}", "locator: p. 1, page: 3}", 1)),
+        published(PUBLISHED.replace("locator: p. 1}", "locator: p. 1, pge: 3}", 1)),
         args=RECONCILE,
-        says=("report.yaml", "figures[1].page"),
+        says=("report.yaml", "figures[1].pge", "did you mean 'page'"),
+    ),
+    Case(
+        "published-unit-of-the-wrong-dimension",
+        published(PUBLISHED.replace("printed: '1.00', unit: MWh", "printed: '1.00', unit: tCO2e", 1)),
+        args=RECONCILE,
+        says=("report.yaml", "figures[1].unit", "MWh"),
+    ),
+    Case(
+        "published-unit-pint-cannot-read",
+        published(PUBLISHED.replace("printed: '1.00', unit: MWh", "printed: '1.00', unit: bananas", 1)),
+        args=RECONCILE,
+        says=("report.yaml", "figures[1].unit"),
+    ),
+    Case(
+        "published-period-unreadable",
+        published(
+            PUBLISHED.replace("year: 2024, printed: '1.00'", "period: 'next spring', printed: '1.00'", 1)
+        ),
+        args=RECONCILE,
+        says=("report.yaml", "figures[1].period", "FY2023/24"),
+    ),
+    Case(
+        "published-fiscal-year-in-year",
+        published(PUBLISHED.replace("year: 2024, printed: '1.00'", "year: FY2023/24, printed: '1.00'", 1)),
+        args=RECONCILE,
+        says=("report.yaml", "figures[1].year", "period: FY2023/24"),
+    ),
+    Case(
+        "published-empty-printed",
+        published(PUBLISHED.replace("printed: '1.00'", "printed: ''", 1)),
+        args=RECONCILE,
+        says=("report.yaml", "figures[1].printed", "fill it in or delete it"),
+    ),
+    Case(
+        "published-percent-without-change-from",
+        published(PUBLISHED.replace("printed: '1.00', unit: MWh", "printed: '5%', unit: '%'", 1)),
+        args=RECONCILE,
+        says=("report.yaml", "figures[1]", "change_from"),
+    ),
+    Case(
+        "published-stated-factor-wrong-unit",
+        published(
+            PUBLISHED
+            + "stated_factors:\n"
+            + "- {emissions: ghg.scope2, activity: energy.electricity, printed: '0.5', unit: kWh}\n"
+        ),
+        args=RECONCILE,
+        says=("report.yaml", "stated_factors[1].unit", "kgCO2e/kWh"),
+    ),
+    Case(
+        "published-duplicate-document-id",
+        {
+            "org/published/report.yaml": PUBLISHED,
+            "org/published/report-copy.yaml": PUBLISHED,
+        },
+        args=RECONCILE,
+        says=("report", "document.id", "report-2024"),
     ),
     Case(
         "published-billion-laughs",

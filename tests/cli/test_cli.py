@@ -227,3 +227,45 @@ def test_trace_reads_a_csv_of_lines_whose_numbers_change_type_after_the_first_bl
     assert {line["gas"] for line in json.loads(gasoline.output)} == {"CO2", "CH4_fossil", "N2O"}
     formula = invoke("trace", "=A1", "--out", out, "--format", "json")
     assert formula.exit_code == 0 and {line["record_id"] for line in json.loads(formula.output)} == {"=A1"}
+
+
+def test_reconcile_init_writes_a_template_that_must_be_filled_in(tmp_path):
+    runner = CliRunner()
+    org = tmp_path / "acme"
+    org.mkdir()
+    made = runner.invoke(app, ["reconcile", "init", "--org", str(org), "--year", "2024", "--year", "2023"])
+    assert made.exit_code == 0, made.output
+    template = org / "published" / "esg-report.yaml"
+    text = template.read_text(encoding="utf-8")
+    assert "kpi: ghg.scope1" in text and "period: FY2023/24" in text  # the comment teaches fiscal years
+    before = template.read_bytes()
+    again = runner.invoke(app, ["reconcile", "init", "--org", str(org), "--year", "2024"])
+    assert again.exit_code == 2 and "already exists" in again.output and template.read_bytes() == before
+    # the untouched template is refused, entry by entry, until each figure is filled in or deleted
+    checked = runner.invoke(app, ["reconcile", "--org", str(org)])
+    assert (
+        checked.exit_code == 2 and "figures[1].printed" in checked.output and "fill it in" in checked.output
+    )
+    # filled in (printed tables alone, no ledger): reconciled
+    lines = [
+        line.replace("printed: ''", "printed: '10'") if "printed" in line else line
+        for line in text.splitlines()
+    ]
+    template.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    filled = runner.invoke(app, ["reconcile", "--org", str(org), "--format", "json"])
+    assert filled.exit_code == 0, filled.output
+    assert json.loads(filled.stdout)["checked"] == 30
+
+
+def test_reconcile_init_refuses_bad_options(tmp_path):
+    runner = CliRunner()
+    assert (
+        runner.invoke(app, ["reconcile", "init", "--org", str(tmp_path / "none"), "--year", "2024"]).exit_code
+        == 2
+    )
+    bad_year = runner.invoke(app, ["reconcile", "init", "--org", str(tmp_path), "--year", "1800"])
+    assert bad_year.exit_code == 2 and "1990" in bad_year.output
+    bad_id = runner.invoke(
+        app, ["reconcile", "init", "--org", str(tmp_path), "--year", "2024", "--document", "../x"]
+    )
+    assert bad_id.exit_code == 2 and not (tmp_path.parent / "x.yaml").exists()

@@ -59,3 +59,11 @@ def test_the_json_output_follows_the_model_and_the_model_refuses_drift(qfin_resu
         "waste_t",
         "intensity",
     }
+
+
+def test_published_schema_file_is_current():
+    from carbon.models.files import published_schema
+
+    assert (DATA_DIR / "published.schema.json").read_text(encoding="utf-8") == published_schema(), (
+        "run `carbon schema published > carbon/data/published.schema.json`"
+    )

@@ -1,50 +1,54 @@
-"""Rounding-aware reconciliation on hand-computed cases and small synthetic tables."""
+"""Rounding-aware reconciliation on hand-computed cases and small synthetic tables.
 
-import pandas as pd
+Every expected verdict below is worked out by hand in the comment beside it."""
+
+import warnings
+
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
-from carbon.reconcile import (
-    Interval,
+from carbon.errors import ReconcileError
+from carbon.reconcile import load_published, organisation_denominators, reconcile
+from carbon.reconcile.against import check_engine, check_implied_factors, check_stated_factors
+from carbon.reconcile.checks import (
+    check_changes,
     check_comparability,
     check_cross_document,
-    check_engine,
-    check_implied_factors,
+    check_implied_denominators,
     check_ratios,
+    check_regions,
     check_sums,
     check_well_formed,
-    load_published,
-    parse_printed,
-    rounding_interval,
     verdict,
 )
+from carbon.reconcile.intervals import Interval, decimals_of, parse_printed, rounding_interval
 from tests.conftest import run
 
 
 def printed(text, unit="t"):
     value, decimals, _ = parse_printed(text)
     interval = rounding_interval(value, decimals, unit == "person")
-    return pd.Series(
-        {
-            "value": value,
-            "decimals": decimals,
-            "exact": unit == "person",
-            "low": interval.low,
-            "high": interval.high,
-        }
-    )
+    return {
+        "value": value,
+        "decimals": decimals,
+        "exact": unit == "person",
+        "low": interval.low,
+        "high": interval.high,
+        "scale": 1.0,
+    }
 
 
 def test_parse_printed():
     assert parse_printed("1,620.95") == (1620.95, 2, True)
     assert parse_printed("84,240") == (84240.0, 0, True)
     assert parse_printed("1253.95") == (1253.95, 2, True)
-    assert parse_printed("1,559,45") == (
-        1559.45,
-        2,
-        False,
-    )  # comma for the decimal point: read, but ill-formed
+    assert parse_printed("1,559,45") == (1559.45, 2, False)  # comma for the decimal point: read, ill-formed
     assert parse_printed("2,179,") is None and parse_printed("n/a") is None
+    assert parse_printed("(3.2)") == (-3.2, 1, True)  # accounting negative
+    assert parse_printed("\u22125.0%", allow_percent=True) == (-5.0, 1, True)
+    assert parse_printed("5%") is None  # a % only where the figure is a change
 
 
 def test_a_sum_that_looks_one_cent_off_is_consistent():
@@ -58,7 +62,7 @@ def test_a_sum_that_looks_one_cent_off_is_consistent():
 
 def test_truncation_versus_rounding():
     # 1,631.34 / 3,557 = 0.45863...; with the rounding of 1,631.34 it lies in [0.458629, 0.458632]
-    expected = Interval(1631.335, 1631.345) / Interval(3557, 3557)
+    expected = Interval(1631.335, 1631.345).divided_by(Interval(3557, 3557))
     assert verdict(expected, printed("0.46")) == "consistent"
     assert verdict(expected, printed("0.45")) == "rounding_method"  # only a truncating publisher prints 0.45
     assert verdict(expected, printed("0.44")) == "inconsistent"
@@ -69,27 +73,62 @@ def test_integer_counts_are_exact():
     assert verdict(Interval(2129, 2129), printed("2,129", "person")) == "consistent"
 
 
+def test_division_by_an_interval_that_holds_zero_has_no_result():
+    assert Interval(0, 0.005).divided_by(Interval(-0.005, 0.005)) is None
+    # zero emissions over a positive activity: a factor between 0 and 0.005 / 99.995
+    assert Interval(0, 0.005).divided_by(Interval(99.995, 100.005)).as_list() == pytest.approx(
+        [0, 0.005 / 99.995]
+    )
+
+
+finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
+
+
+@given(finite, finite, finite, finite, st.floats(0, 1), st.floats(0, 1))
+def test_interval_arithmetic_contains_every_point_result(a, b, c, d, s, t):
+    x, y = Interval(min(a, b), max(a, b)), Interval(min(c, d), max(c, d))
+    px, py = x.low + s * (x.high - x.low), y.low + t * (y.high - y.low)
+    assert (x + y).contains(px + py) and (x - y).contains(px - py) and (x * y).contains(px * py)
+    quotient = x.divided_by(y)
+    if quotient is not None:
+        assert quotient.contains(px / py)
+    else:
+        assert y.low <= 0 <= y.high
+
+
+def test_decimals_of_a_transcribed_number():
+    assert decimals_of(1253.94) == 2 and decimals_of(14.9) == 1 and decimals_of(1838.0) == 0
+    assert decimals_of(1e-05) == 5
+
+
 @pytest.fixture
 def published(tmp_path):
-    """Write figures as one document and load them like `carbon reconcile` does."""
+    """Write figures as one document and load them like `carbon reconcile` does. A figure is a
+    tuple (kpi, year, printed, unit, section) or a dict of the file's keys."""
 
-    def _make(*figures, document="doc"):
+    def _make(*figures, document="doc", stated=(), **extra):
         folder = tmp_path / "published"
         folder.mkdir(exist_ok=True)
-        rows = [
-            {"kpi": k, "year": y, "printed": p, "unit": u, "section": s, "locator": f"row {i}"}
-            for i, (k, y, p, u, s) in enumerate(figures)
-        ]
-        (folder / f"{document}.yaml").write_text(
-            yaml.safe_dump({"document": {"id": document, "title": document}, "figures": rows})
-        )
+        rows = []
+        for i, figure in enumerate(figures):
+            if isinstance(figure, dict):
+                rows.append({"section": "t", "locator": f"row {i}", **figure})
+            else:
+                k, y, p, u, s = figure
+                rows.append(
+                    {"kpi": k, "year": y, "printed": p, "unit": u, "section": s, "locator": f"row {i}"}
+                )
+        data = {"document": {"id": document, "title": document, **extra}, "figures": rows}
+        if stated:
+            data["stated_factors"] = list(stated)
+        (folder / f"{document}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
         return load_published(folder)
 
     return _make
 
 
 def kinds(findings, severity):
-    return [(f["kind"], f["kpi"], f["year"]) for f in findings if f["severity"] == severity]
+    return [(f.kind, f.kpi, f.year) for f in findings if f.severity == severity]
 
 
 def test_sum_check(published):
@@ -100,7 +139,7 @@ def test_sum_check(published):
         ("energy.total", 2021, "1,907.92", "MWh", "t"),
         ("energy.gasoline", 2021, "69.92", "MWh", "t"),
         ("energy.electricity", 2021, "1,838.00", "MWh", "t"),
-    )
+    ).figures
     findings = check_sums(table)
     assert kinds(findings, "inconsistent") == [("identity_sum", "energy.total", 2022)]
     assert kinds(findings, "consistent") == [("identity_sum", "energy.total", 2021)]
@@ -110,8 +149,68 @@ def test_partial_breakdown_is_not_summed(published):
     table = published(
         ("employees.total", 2022, "2,183", "person", "text"),
         ("employees.full_time", 2022, "2,179", "person", "text"),
-    )
+    ).figures
     assert check_sums(table) == []
+
+
+def test_parts_in_other_units_are_converted(published):
+    # 1,200 GJ = 333.33 MWh of natural gas; + 666.67 MWh electricity = 1,000.00 MWh printed as '000 kWh
+    table = published(
+        ("energy.total", 2023, "1,000.00", "'000 kWh", "t"),
+        ("energy.natural_gas", 2023, "1,200", "GJ", "t"),
+        ("energy.electricity", 2023, "666,670", "kWh", "t"),
+    ).figures
+    (finding,) = check_sums(table)
+    assert finding.severity == "consistent", finding.message
+
+
+def test_total_with_market_based_scope2_names_its_basis(published):
+    # 10 + 90 (market) = 100; with location-based 120 it would be 130
+    table = published(
+        ("ghg.total", 2023, "100", "tCO2e", "t"),
+        ("ghg.scope1", 2023, "10", "tCO2e", "t"),
+        ("ghg.scope2.location", 2023, "120", "tCO2e", "t"),
+        ("ghg.scope2.market", 2023, "90", "tCO2e", "t"),
+    ).figures
+    (finding,) = [f for f in check_sums(table) if f.kpi == "ghg.total"]
+    assert finding.severity == "consistent" and "ghg.scope2.market" in finding.message
+
+
+def test_net_emissions_subtract_removals_and_offsets(published):
+    # 1,000 - 50 - 100 = 850, printed 860
+    table = published(
+        ("ghg.net", 2023, "860", "tCO2e", "t"),
+        ("ghg.total", 2023, "1,000", "tCO2e", "t"),
+        ("ghg.removals", 2023, "50", "tCO2e", "t"),
+        ("ghg.offsets", 2023, "100", "tCO2e", "t"),
+    ).figures
+    (finding,) = check_sums(table)
+    assert finding.severity == "inconsistent" and "= 850" in finding.message
+
+
+def test_scope3_categories_sum_to_scope3(published):
+    # TP ICAP 2023 (helper transcription): the categories give 50,113 against a printed 50,099
+    table = published(
+        ("ghg.scope3", 2023, "50,099", "tCO2e", "t"),
+        ("ghg.scope3.cat1", 2023, "40,000", "tCO2e", "t"),
+        ("ghg.scope3.cat3", 2023, "2,258", "tCO2e", "t"),
+        ("ghg.scope3.cat6", 2023, "7,855", "tCO2e", "t"),
+    ).figures
+    (finding,) = check_sums(table)
+    assert finding.severity == "inconsistent" and "50,113" in finding.message
+
+
+def test_regional_columns_sum_to_the_total(published):
+    # AMER 1,278 + APAC 578 + EMEA 388 = 2,244, printed total 2,258
+    table = published(
+        {"kpi": "ghg.scope3.cat3", "year": 2023, "printed": "2,258", "unit": "tCO2e"},
+        {"kpi": "ghg.scope3.cat3", "year": 2023, "printed": "1,278", "unit": "tCO2e", "region": "AMER"},
+        {"kpi": "ghg.scope3.cat3", "year": 2023, "printed": "578", "unit": "tCO2e", "region": "APAC"},
+        {"kpi": "ghg.scope3.cat3", "year": 2023, "printed": "388", "unit": "tCO2e", "region": "EMEA"},
+    ).figures
+    (finding,) = check_regions(table)
+    assert finding.severity == "inconsistent" and "2,244" in finding.message
+    assert check_cross_document(table) == []  # regions are not printings of the same figure
 
 
 def test_ratio_check_uses_the_documents_headcount(published):
@@ -119,9 +218,62 @@ def test_ratio_check_uses_the_documents_headcount(published):
         ("waste.hazardous", 2021, "0.12", "t", "t"),
         ("waste.hazardous.per_employee", 2021, "0.01", "t/employee", "t"),
         ("employees.total", 2021, "2,129", "person", "t"),
-    )
+    ).figures
     (finding,) = check_ratios(table)
-    assert finding["severity"] == "inconsistent" and "should print as 0.00" in finding["message"]
+    assert finding.severity == "inconsistent" and "should print as 0.00" in finding.message
+
+
+def test_an_intensity_in_kg_per_employee_is_compared_in_its_own_unit(published):
+    # 1,268.11 t / 2,199 = 0.5767 t = 576.7 kg per employee: 577 kgCO2e/employee is right, 0.58 t too
+    table = published(
+        ("ghg.total", 2022, "1,268.11", "tCO2e", "t"),
+        ("ghg.per_employee", 2022, "577", "kgCO2e per employee", "t"),
+        ("employees.total", 2022, "2,199", "person", "t"),
+    ).figures
+    (finding,) = check_ratios(table)
+    assert finding.severity == "consistent", finding.message
+    wrong = published(
+        ("ghg.total", 2022, "1,268.11", "tCO2e", "t"),
+        ("ghg.per_employee", 2022, "590", "kgCO2e/employee", "t"),
+        ("employees.total", 2022, "2,199", "person", "t"),
+    ).figures
+    (finding,) = check_ratios(wrong)
+    assert finding.severity == "inconsistent" and "should print as 577" in finding.message
+
+
+def test_headcount_from_the_organisation_file(published, make_org):
+    ledger, organisation = make_org([], employees={2022: 2199})
+    from carbon.ledger import load_organisation
+
+    loaded, problems = load_organisation(organisation)
+    assert not problems
+    table = published(
+        ("ghg.total", 2022, "1,268.11", "tCO2e", "t"),
+        ("ghg.per_employee", 2022, "0.61", "tCO2e/employee", "t"),
+    ).figures
+    assert check_ratios(table) == []  # nothing printed to divide by
+    (finding,) = check_ratios(table, organisation_denominators(loaded))
+    # 1,268.11 / 2,199 = 0.5767: should print as 0.58
+    assert finding.severity == "inconsistent" and "organisation file" in finding.message
+
+
+def test_implied_denominators_must_meet(published):
+    # No headcount printed. 1,000 t (+-0.5) / 0.50 (+-0.005) = 1,979.2 to 2,021.2 employees;
+    # 2,000 MWh / 1.00 = 1,989.6 to 2,010.6; 30,000 m3 / 10.00 = 2,998.4 to 3,001.6: water
+    # implies another headcount.
+    table = published(
+        ("ghg.total", 2023, "1,000", "tCO2e", "t"),
+        ("ghg.per_employee", 2023, "0.50", "tCO2e/employee", "t"),
+        ("energy.total", 2023, "2,000", "MWh", "t"),
+        ("energy.per_employee", 2023, "1.00", "MWh/employee", "t"),
+        ("water.total", 2023, "30,000", "m3", "t"),
+        ("water.per_employee", 2023, "10.00", "m3/employee", "t"),
+    ).figures
+    (finding,) = check_implied_denominators(table)
+    assert finding.severity == "inconsistent" and finding.kpi == "water.per_employee"
+    agreeing = table[~table["kpi"].str.startswith("water")]
+    (finding,) = check_implied_denominators(agreeing)
+    assert finding.severity == "consistent" and "1,989.6 and 2,010.6" in finding.message
 
 
 def test_cross_document_and_ill_formed(published):
@@ -130,7 +282,7 @@ def test_cross_document_and_ill_formed(published):
         ("energy.electricity", 2024, "1,559,45", "MWh", "chapter"),
         ("water.total", 2024, "70,181", "t", "chapter"),
         document="b",
-    )
+    ).figures
     assert kinds(check_well_formed(table), "inconsistent") == [("ill_formed", "energy.electricity", 2024)]
     # read as 1,559.45, the chapter figure agrees with the statistical table
     assert kinds(check_cross_document(table), "consistent") == [
@@ -142,9 +294,107 @@ def test_cross_document_disagreement(published):
     table = published(
         ("energy.electricity", 2022, "1,558.00", "MWh", "table"),
         ("energy.electricity", 2022, "1,558.02", "MWh", "chapter"),
-    )
+    ).figures
     (finding,) = check_cross_document(table)
-    assert finding["severity"] == "inconsistent" and len(finding["documents"]) == 2
+    assert finding.severity == "inconsistent" and len(finding.documents) == 2
+
+
+def test_printings_one_unit_apart_meet_only_at_a_point(published):
+    # 0.47 stands for [0.465, 0.475], 0.46 for [0.455, 0.465]: only 0.465 gives both
+    table = published(
+        ("ghg.per_employee", 2023, "0.47", "tCO2e/employee", "table"),
+        ("ghg.per_employee", 2023, "0.46", "tCO2e/employee", "chapter"),
+    ).figures
+    (finding,) = check_cross_document(table)
+    assert finding.severity == "rounding_method" and "0.47" in finding.message and "0.46" in finding.message
+
+
+def test_the_same_figure_in_two_units_and_two_spellings_of_a_fiscal_year(published):
+    table = published(
+        {"kpi": "energy.electricity", "period": "FY2023/24", "printed": "1,234,567", "unit": "kWh"},
+        {"kpi": "energy.electricity", "period": "year ended 31 March 2024", "printed": "1,234.57",
+         "unit": "MWh", "section": "chapter"},
+    ).figures  # fmt: skip
+    assert set(table["period"]) == {"FY2023/24"} and set(table["year"]) == {2024}
+    (finding,) = check_cross_document(table)
+    assert finding.severity == "consistent", finding.message
+
+
+def test_year_on_year_changes(published):
+    # 1,000 -> 900 is -10.0%; printed -10.0% follows from the printed figures
+    def change(text, **extra):
+        return {"kpi": "ghg.total", "year": 2024, "printed": text, "unit": "%", "change_from": 2023, **extra}
+
+    base = [("ghg.total", 2023, "1,000", "tCO2e", "t"), ("ghg.total", 2024, "900", "tCO2e", "t")]
+    (finding,) = check_changes(published(*base, change("-10.0%")).figures)
+    assert finding.severity == "consistent" and "follows from the printed figures" in finding.message
+    # printed without a sign beside the word "decrease"
+    (finding,) = check_changes(published(*base, change("10.0%", direction="decrease")).figures)
+    assert finding.severity == "consistent"
+    (finding,) = check_changes(published(*base, change("10.0%")).figures)
+    assert finding.severity == "inconsistent" and "direction: decrease" in finding.message
+    # 1,000 -> 900 allows -10.06% to -9.94%: -9.95% fits only the unrounded figures
+    (finding,) = check_changes(published(*base, change("-9.95%")).figures)
+    assert finding.severity == "consistent" and "only from the unrounded figures" in finding.message
+
+
+def test_a_factor_stated_in_the_document(published):
+    # 1,000,000 kWh x 0.81 kgCO2e/kWh = 810 t; printed 810 is right, 700 is not
+    stated = [{"emissions": "ghg.scope2", "activity": "energy.electricity", "printed": "0.81",
+               "unit": "kg CO2e/kWh", "locator": "footnote 3"}]  # fmt: skip
+    ok = published(
+        ("ghg.scope2", 2023, "810", "tCO2e", "t"),
+        ("energy.electricity", 2023, "1,000,000", "kWh", "t"),
+        stated=stated,
+    )
+    (finding,) = check_stated_factors(ok.figures, ok.factors)
+    assert finding.severity == "consistent", finding.message
+    bad = published(
+        ("ghg.scope2", 2023, "700", "tCO2e", "t"),
+        ("energy.electricity", 2023, "1,000,000", "kWh", "t"),
+        stated=stated,
+    )
+    (finding,) = check_stated_factors(bad.figures, bad.factors)
+    assert finding.severity == "inconsistent" and "810" in finding.message
+
+
+def test_hong_kong_grid_factor_is_attributed_without_a_ledger(published):
+    # 390 t / 1,000 MWh = 0.39 kg/kWh: CLP Power Hong Kong's 2023 factor (factors/reference)
+    doc = published(
+        ("ghg.scope2", 2023, "390", "tCO2e", "t"), ("energy.electricity", 2023, "1,000", "MWh", "t"),
+        grid_regions=["HK"],
+    )  # fmt: skip
+    (finding,) = check_implied_factors(doc.figures, None, doc.documents)
+    assert finding.severity == "consistent" and "CLP Power Hong Kong 2023" in finding.message
+    # 0.95 kg/kWh is above every Hong Kong series
+    high = published(
+        ("ghg.scope2", 2023, "950", "tCO2e", "t"), ("energy.electricity", 2023, "1,000", "MWh", "t"),
+        grid_regions=["HK"],
+    )  # fmt: skip
+    (finding,) = check_implied_factors(high.figures, None, high.documents)
+    assert finding.severity == "inconsistent" and "that high" in finding.message
+
+
+def test_an_implied_factor_below_every_factor_is_called_low(published):
+    doc = published(
+        ("ghg.scope2", 2023, "50", "tCO2e", "t"), ("energy.electricity", 2023, "1,000", "MWh", "t"),
+        grid_regions=["UK"],
+    )  # fmt: skip
+    (finding,) = check_implied_factors(doc.figures, None, doc.documents)
+    assert (
+        finding.severity == "inconsistent"
+        and "that low" in finding.message
+        and "that high" not in finding.message
+    )
+
+
+def test_zero_activity_gives_no_factor_and_no_warning(published):
+    doc = published(("ghg.scope2", 2023, "0", "tCO2e", "t"), ("energy.electricity", 2023, "0", "MWh", "t"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        findings = reconcile(doc, None).findings
+    assert not [f for f in findings if f.kind == "implied_factor"]
+    assert all("nan" not in f.message for f in findings)
 
 
 def test_comparability_when_scope3_first_appears(published):
@@ -156,12 +406,12 @@ def test_comparability_when_scope3_first_appears(published):
         ("ghg.total", 2024, "1,701.13", "tCO2e", "t"),
         ("ghg.scope1", 2024, "16.57", "tCO2e", "t"),
         ("ghg.scope2", 2024, "1,684.56", "tCO2e", "t"),
-    )
+    ).figures
     (finding,) = check_comparability(table)
-    assert finding["severity"] == "note" and finding["year"] == 2025 and "1,716.30" in finding["message"]
+    assert finding.severity == "note" and finding.year == 2025 and "1,716.30" in finding.message
     assert kinds(check_sums(table), "consistent") == [
-        ("identity_sum", "ghg.total", 2024),
         ("identity_sum", "ghg.total", 2025),
+        ("identity_sum", "ghg.total", 2024),
     ]
 
 
@@ -171,22 +421,103 @@ def test_engine_and_implied_factor(published, make_org):
             [["e1", 2024, "HQ", "CN", "electricity", 1000, "MWh", "", "", "bill"]], employees={2024: 10}
         )
     )
-    table = published(
+    doc = published(
         ("energy.electricity", 2024, "1,000.00", "MWh", "t"),
         ("ghg.scope2", 2024, "530.60", "tCO2e", "t"),
         ("employees.total", 2024, "11", "person", "t"),
     )
-    assert kinds(check_engine(table, result), "consistent") == [("engine", "energy.electricity", 2024)]
-    assert kinds(check_engine(table, result), "inconsistent") == [("engine", "employees.total", 2024)]
+    assert kinds(check_engine(doc.figures, result), "consistent") == [("engine", "energy.electricity", 2024)]
+    assert kinds(check_engine(doc.figures, result), "inconsistent") == [("engine", "employees.total", 2024)]
     # 530.60 / 1,000 = 0.5306, the library's 2024 location factor (MEE/NBS 2023 national)
-    assert kinds(check_implied_factors(table, result, {"electricity": (0.1, 0.8)}), "consistent") == [
+    assert kinds(check_implied_factors(doc.figures, result, doc.documents), "consistent") == [
         ("implied_factor", "ghg.scope2", 2024)
     ]
     doubled = published(
         ("energy.electricity", 2024, "1,000.00", "MWh", "t"),
         ("ghg.scope2", 2024, "1,080.20", "tCO2e", "t"),
-        document="doc",
     )
-    assert kinds(check_implied_factors(doubled, result, {"electricity": (0.1, 0.8)}), "inconsistent") == [
+    assert kinds(check_implied_factors(doubled.figures, result, doubled.documents), "inconsistent") == [
         ("implied_factor", "ghg.scope2", 2024)
     ]
+
+
+def test_a_year_without_ledger_lines_is_said_plainly(published, make_org):
+    result = run(*make_org([["e1", 2024, "HQ", "CN", "electricity", 1000, "MWh", "", "", "bill"]]))
+    doc = published(
+        ("energy.electricity", 2023, "1,000.00", "MWh", "t"), ("ghg.scope2", 2023, "580.00", "tCO2e", "t")
+    )
+    (finding,) = check_implied_factors(doc.figures, result, doc.documents)
+    assert "the library uses :" not in finding.message
+    assert "the ledger has no line of this activity that year" in finding.message
+
+
+def test_ledger_rows_transcribed_from_print_carry_their_rounding(published, make_org):
+    # The ledger holds the printed 62.93 and 1,558.00 (data_quality: reported); their sum
+    # 1,620.93 is printed 1,620.94 - consistent for the sum check (each part +-0.005), so the
+    # engine, built from the same printed parts, must not call it inconsistent either.
+    rows = [
+        ["g", 2022, "HQ", "CN", "gasoline", 62.93, "MWh", "", "", "report", "reported"],
+        ["e", 2022, "HQ", "CN", "electricity", 1558.00, "MWh", "", "", "report", "reported"],
+    ]
+    ledger, organisation = make_org([])
+    ledger.write_text(
+        "record_id,year,site,region,activity,quantity,unit,waste_type,route,source,data_quality\n"
+        + "\n".join(",".join(str(v) for v in row) for row in rows)
+        + "\n"
+    )
+    result = run(ledger, organisation)
+    doc = published(
+        ("energy.total", 2022, "1,620.94", "MWh", "t"),
+        ("energy.gasoline", 2022, "62.93", "MWh", "t"),
+        ("energy.electricity", 2022, "1,558.00", "MWh", "t"),
+    )
+    assert kinds(check_sums(doc.figures), "consistent") == [("identity_sum", "energy.total", 2022)]
+    engine = {f.kpi: f for f in check_engine(doc.figures, result)}
+    assert engine["energy.total"].severity == "consistent", engine["energy.total"].message
+    assert "transcribed from print" in engine["energy.total"].message
+
+
+def test_bad_published_files_name_the_file_and_key(tmp_path):
+    folder = tmp_path / "published"
+    folder.mkdir()
+    (folder / "a.yaml").write_text("figures:\n- {kpi: ghg.total, year: 2022, printed: '1', unit: t}\n")
+    (folder / "b.yaml").write_text(
+        "document: {id: b, title: B}\n"
+        "figures:\n"
+        "- {kpi: ghg.totl, year: 2022, printed: '1', unit: t}\n"
+        "- {kpi: ghg.total, year: 2022, printed: '1', unit: kWh}\n"
+    )
+    (folder / "c.yaml").write_text(
+        "document: {id: c, title: C}\n"
+        "figures:\n"
+        "- {kpi: ghg.total, period: 'sometime', printed: '1', unit: t}\n"
+        "- {kpi: ghg.total, year: 2022, printed: '', unit: t}\n"
+    )
+    with pytest.raises(ReconcileError) as error:
+        load_published(folder)
+    text = str(error.value)
+    assert "a.yaml, key 'document'" in text
+    assert "figures[1].kpi" in text and "did you mean 'ghg.total'" in text
+    assert "figures[2].unit" in text and "tCO2e" in text
+    assert "c.yaml, key 'figures[1].period'" in text and "FY2023/24" in text
+    assert "c.yaml, key 'figures[2].printed'" in text and "fill it in or delete it" in text
+
+
+def test_cells_that_are_not_figures_are_noted_not_flagged(published):
+    table = published(
+        ("ghg.scope3", 2023, "N/A", "tCO2e", "t"),
+        ("ghg.scope1", 2023, "1,442¹", "tCO2e", "t"),  # a footnote marker run into the figure
+    ).figures
+    (finding,) = check_well_formed(table)
+    assert finding.severity == "note" and finding.kind == "not_a_figure"
+    assert table.set_index("kpi").loc["ghg.scope1", "value"] == 1442
+
+
+def test_a_fiscal_year_written_as_a_year_is_refused_with_the_fix(tmp_path):
+    folder = tmp_path / "published"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(
+        "document: {id: a, title: A}\nfigures:\n- {kpi: ghg.total, year: FY2023/24, printed: '1', unit: t}\n"
+    )
+    with pytest.raises(ReconcileError, match=r"figures\[1\].year.*period: FY2023/24"):
+        load_published(folder)

@@ -1,0 +1,489 @@
+"""Checks among the printed figures themselves: well-formed numbers, sums (of parts, of regional
+columns), intensities against their numerators and denominators (printed, from the
+organisation file, or implied by several intensities), the same figure printed twice, printed
+year-on-year changes, and boundary changes between years.
+
+Every comparison is in the KPI's own unit (published.py) and by interval arithmetic."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import pandas as pd
+
+from carbon.reconcile.findings import Finding, Severity, finding
+from carbon.reconcile.intervals import (
+    EPS,
+    Interval,
+    rounding_interval,
+    total,
+    truncation_interval,
+)
+from carbon.reconcile.rules import SumRule, identities, kpi_spec
+
+GROUP = ["document", "section", "period", "region"]
+RANK = {"consistent": 0, "rounding_method": 1, "inconsistent": 2}
+
+
+def interval(row: pd.Series) -> Interval:
+    return Interval(row["low"], row["high"])
+
+
+def verdict(expected: Interval, printed: pd.Series) -> Severity:
+    """consistent / rounding_method / inconsistent for a printed figure against an expected interval."""
+    if expected.overlaps(interval(printed)):
+        return "consistent"
+    truncated = truncation_interval(printed["value"], printed["decimals"], printed["exact"])
+    if expected.overlaps(truncated.scaled(printed["scale"])):
+        return "rounding_method"
+    return "inconsistent"
+
+
+def fmt(value: float, decimals: int = 2) -> str:
+    return f"{value:,.{decimals}f}"
+
+
+def in_unit_of(value: float, row: pd.Series, extra: int = 0) -> str:
+    """A value of the row's KPI unit written in the row's printed unit and precision."""
+    decimals = 0 if row["exact"] else int(row["decimals"]) + extra
+    return fmt(value / row["scale"], decimals)
+
+
+def span(expected: Interval, row: pd.Series) -> str:
+    return f"{in_unit_of(expected.low, row, 1)} to {in_unit_of(expected.high, row, 1)}"
+
+
+def shown(row: pd.Series, unit_of: pd.Series | None = None) -> str:
+    """The printed string, with its unit when it differs from the figure it is compared with."""
+    if unit_of is not None and row["unit"].strip() != unit_of["unit"].strip():
+        return f"{row['printed']} {row['unit']}"
+    return str(row["printed"])
+
+
+def levels(table: pd.DataFrame) -> pd.DataFrame:
+    """Readable figures that are levels (not printed year-on-year changes)."""
+    return table[table["readable"] & (table["change_from"] == "")]
+
+
+# ---------------------------------------------------------------- well-formed
+
+
+def check_well_formed(table: pd.DataFrame) -> list[Finding]:
+    findings = []
+    not_figures = {t.lower() for t in identities().not_figures}
+    for _, row in table[~table["well_formed"]].iterrows():
+        if str(row["printed"]).strip().lower() in not_figures:
+            message = f"'{row['printed']}' is not a figure; it is left out of the checks"
+            findings.append(finding("not_a_figure", "note", row, [row], None, message))
+            continue
+        if row["readable"]:
+            message = (
+                f"'{row['printed']}' is not a well-formed number: a comma stands where the decimal point "
+                f"belongs; read as {fmt(row['value'], row['decimals'])} for the other checks"
+            )
+        else:
+            message = f"'{row['printed']}' cannot be read as a number; it is left out of the other checks"
+        findings.append(finding("ill_formed", "inconsistent", row, [row], None, message))
+    return findings
+
+
+# ---------------------------------------------------------------- sums
+
+
+def _first(group: pd.DataFrame) -> dict[str, pd.Series]:
+    return {str(kpi): rows.iloc[0] for kpi, rows in group.groupby("kpi", sort=False)}
+
+
+def _combinations(rule: SumRule, by_kpi: dict[str, pd.Series]) -> Iterator[list[pd.Series]]:
+    """Each choice of printed parts the rule allows (one per set of alternatives)."""
+    choices = []
+    for part in rule.parts:
+        names = [part] if isinstance(part, str) else part
+        printed = [by_kpi[n] for n in names if n in by_kpi]
+        if not printed:
+            required = isinstance(part, str) and part not in rule.optional
+            if required:
+                return
+            continue
+        choices.append(printed)
+    yield from (list(c) for c in itertools.product(*choices))
+
+
+def _sum_finding(
+    rule: SumRule, total_row: pd.Series, parts: list[pd.Series], minus: list[pd.Series]
+) -> Finding:
+    expected = total([interval(p) for p in parts]) - total([interval(m) for m in minus])
+    severity = verdict(expected, total_row)
+    exact = sum(p["value"] * p["scale"] for p in parts) - sum(m["value"] * m["scale"] for m in minus)
+    terms = " + ".join(shown(p, total_row) for p in parts) + "".join(
+        f" - {shown(m, total_row)}" for m in minus
+    )
+    alternatives = [
+        k for k in (p["kpi"] for p in parts) if any(isinstance(x, list) and k in x for x in rule.parts)
+    ]
+    basis = f" (with {', '.join(alternatives)})" if alternatives else ""
+    head = f"{rule.label}{basis}: {terms}"
+    if severity == "consistent":
+        close = abs(exact - total_row["value"] * total_row["scale"]) <= EPS * max(1.0, abs(exact))
+        message = f"{head} = {in_unit_of(exact, total_row)}, printed {total_row['printed']}" + (
+            "" if close else "; the difference is within the rounding of the parts"
+        )
+    elif severity == "rounding_method":
+        message = f"{head} gives {span(expected, total_row)}; {total_row['printed']} fits only if truncated"
+    else:
+        slack = (
+            "" if expected.low == expected.high else f" ({span(expected, total_row)} allowing for rounding)"
+        )
+        printed = total_row["printed"]
+        message = f"{head} = {in_unit_of(exact, total_row)}{slack}, but the total is printed as {printed}"
+    return finding("identity_sum", severity, total_row, [total_row, *parts, *minus], expected, message)
+
+
+def check_sums(table: pd.DataFrame) -> list[Finding]:
+    """Each total against the sum of the parts printed beside it (same document, section, period
+    and region); where a part has alternatives, the best-fitting printed one is named."""
+    findings = []
+    for _, group in levels(table).groupby(GROUP, sort=False):
+        by_kpi = _first(group)
+        for rule in identities().sums:
+            if rule.total not in by_kpi:
+                continue
+            minus = [by_kpi[k] for k in rule.subtract if k in by_kpi]
+            if any(k not in by_kpi and k not in rule.optional for k in rule.subtract):
+                continue
+            options = [
+                _sum_finding(rule, by_kpi[rule.total], parts, minus)
+                for parts in _combinations(rule, by_kpi)
+                if parts and len(parts) + len(minus) >= max(rule.min_parts, 1)
+            ]
+            if options:
+                findings.append(min(options, key=lambda f: RANK[f.severity]))
+    return findings
+
+
+def check_regions(table: pd.DataFrame) -> list[Finding]:
+    """A whole-organisation figure against the regional columns printed beside it (UK + rest of
+    world = total): checked where at least two regions are printed."""
+    findings = []
+    usable = levels(table)
+    for _, group in usable.groupby(["document", "section", "period", "kpi"], sort=False):
+        whole = group[group["region"] == ""]
+        regions = group[group["region"] != ""].drop_duplicates("region")
+        if whole.empty or len(regions) < 2:
+            continue
+        total_row = whole.iloc[0]
+        parts = [r for _, r in regions.iterrows()]
+        expected = total([interval(p) for p in parts])
+        severity = verdict(expected, total_row)
+        terms = " + ".join(f"{p['region']} {shown(p, total_row)}" for p in parts)
+        exact = sum(p["value"] * p["scale"] for p in parts)
+        message = (
+            f"regional columns: {terms} = {in_unit_of(exact, total_row)}, printed {total_row['printed']}"
+        )
+        if severity != "consistent":
+            message += f" (the regions allow {span(expected, total_row)})"
+        findings.append(finding("regional_sum", severity, total_row, [total_row, *parts], expected, message))
+    return findings
+
+
+# ---------------------------------------------------------------- intensities
+
+
+def _same_place(usable: pd.DataFrame, row: pd.Series, kpi: str) -> pd.DataFrame:
+    """Figures of `kpi` in the row's document, period and region; the row's section first."""
+    rows = usable[
+        (usable["document"] == row["document"])
+        & (usable["period"] == row["period"])
+        & (usable["region"] == row["region"])
+        & (usable["kpi"] == kpi)
+    ]
+    return rows.sort_values("section", key=lambda s: s != row["section"], kind="stable")
+
+
+def _ratio_message(
+    ratio: pd.Series, numerator: pd.Series, denominator_text: str, quotient: float, severity: Severity
+) -> str:
+    base = f"{shown(numerator, ratio)} / {denominator_text} = {quotient:.6g} {ratio['canonical_unit']}"
+    should = in_unit_of(quotient, ratio)
+    if severity == "consistent":
+        return f"{base}, printed {ratio['printed']}"
+    if severity == "rounding_method":
+        return f"{base}: rounds to {should}, but is printed {ratio['printed']} (truncated, not rounded)"
+    return f"{base}: should print as {should} {ratio['unit']}, but is printed {ratio['printed']}"
+
+
+def check_ratios(
+    table: pd.DataFrame, denominators: dict[tuple[str, int], tuple[Interval, str]] | None = None
+) -> list[Finding]:
+    """Each intensity against its numerator over its denominator: printed in the same document,
+    period and region, or else the organisation file's value for the year (whole organisation
+    only). `denominators`: (denominator KPI, year) -> its interval and unit."""
+    findings = []
+    usable = levels(table)
+    for _, ratio in usable.iterrows():
+        spec = kpi_spec(ratio["kpi"])
+        if spec is None or spec.denominator is None:
+            continue
+        numerators = _same_place(usable, ratio, spec.numerator or "")
+        if numerators.empty:
+            continue
+        numerator = numerators.iloc[0]
+        printed = _same_place(usable, ratio, spec.denominator)
+        denominator_row: pd.Series | None = None
+        if not printed.empty:
+            denominator_row = printed.iloc[0]
+            divisor = interval(printed.iloc[0])
+            text = f"{printed.iloc[0]['printed']} {printed.iloc[0]['unit']}"
+        elif _organisation_fits(ratio, spec.denominator, denominators):
+            divisor, unit = (denominators or {})[(spec.denominator, ratio["year"])]
+            text = f"{fmt(divisor.middle, 0)} {unit} (organisation file, {ratio['year']})"
+        else:
+            continue
+        expected = interval(numerator).divided_by(divisor)
+        if expected is None:
+            continue  # a denominator of zero: no intensity is defined
+        quotient = numerator["value"] * numerator["scale"] / divisor.middle
+        severity = verdict(expected, ratio)
+        cells = [ratio, numerator] + ([denominator_row] if denominator_row is not None else [])
+        message = _ratio_message(ratio, numerator, text, quotient, severity)
+        findings.append(finding("identity_ratio", severity, ratio, cells, expected, message))
+    return findings
+
+
+def _organisation_fits(
+    ratio: pd.Series, denominator: str, denominators: dict[tuple[str, int], tuple[Interval, str]] | None
+) -> bool:
+    """The organisation file's value serves a whole-organisation intensity in the same unit
+    (its revenue is in RMB: an intensity per GBP million is not checked against it)."""
+    if not denominators or ratio["region"] != "" or (denominator, ratio["year"]) not in denominators:
+        return False
+    unit = denominators[(denominator, ratio["year"])][1]
+    return str(ratio["canonical_unit"]).endswith(" ".join(unit.replace("*", " ").split()))
+
+
+def check_implied_denominators(table: pd.DataFrame) -> list[Finding]:
+    """Where a document prints several intensities over one denominator but not the denominator,
+    each implies it (numerator / intensity, as an interval); the intervals must meet."""
+    findings = []
+    usable = levels(table)
+    implied: dict[tuple, list[tuple[pd.Series, pd.Series, Interval]]] = {}
+    for _, ratio in usable.iterrows():
+        spec = kpi_spec(ratio["kpi"])
+        if spec is None or spec.denominator is None or not _same_place(usable, ratio, spec.denominator).empty:
+            continue
+        numerators = _same_place(usable, ratio, spec.numerator or "")
+        if numerators.empty:
+            continue
+        value = interval(numerators.iloc[0]).divided_by(interval(ratio))
+        if value is not None and value.high > 0:
+            key = (ratio["document"], ratio["period"], ratio["region"], spec.denominator)
+            implied.setdefault(key, []).append((ratio, numerators.iloc[0], value))
+    for (_, _, _, denominator), entries in implied.items():
+        entries = list({e[0]["kpi"]: e for e in entries}.values())  # one per intensity KPI
+        if len(entries) < 2:
+            continue
+        findings.append(_implied_denominator_finding(denominator, entries))
+    return findings
+
+
+def _implied_denominator_finding(
+    denominator: str, entries: list[tuple[pd.Series, pd.Series, Interval]]
+) -> Finding:
+    listing = "; ".join(
+        f"{r['kpi']} {r['printed']} from {n['printed']}: {fmt(v.low, 1)} to {fmt(v.high, 1)}"
+        for r, n, v in entries
+    )
+    common: Interval | None = entries[0][2]
+    for _, _, value in entries[1:]:
+        common = common.intersection(value) if common else None
+    cells = [c for r, n, _ in entries for c in (r, n)]
+    if common is not None:
+        message = (
+            f"{len(entries)} intensities imply one {denominator} between {fmt(common.low, 1)} and "
+            f"{fmt(common.high, 1)} ({listing})"
+        )
+        return finding("implied_denominator", "consistent", entries[0][0], cells, common, message)
+    odd = _odd_one_out(entries)
+    message = f"the intensities imply {denominator} values that no single {denominator} gives ({listing})" + (
+        f"; all but {odd['kpi']} agree" if odd is not None else ""
+    )
+    return finding(
+        "implied_denominator", "inconsistent", odd if odd is not None else entries[0][0], cells, None, message
+    )
+
+
+def _odd_one_out(entries: list[tuple[pd.Series, pd.Series, Interval]]) -> pd.Series | None:
+    for index, (ratio, _, _) in enumerate(entries):
+        rest = [v for i, (_, _, v) in enumerate(entries) if i != index]
+        common: Interval | None = rest[0]
+        for value in rest[1:]:
+            common = common.intersection(value) if common else None
+        if common is not None and len(rest) >= 2:
+            return ratio
+    return None
+
+
+# ---------------------------------------------------------------- the same figure twice
+
+
+def check_cross_document(table: pd.DataFrame) -> list[Finding]:
+    """The same KPI, period and region printed in several documents or sections must agree.
+    Printings whose intervals meet at a single point (0.47 and 0.46 from 0.465) fit only if one
+    was rounded half down: a rounding_method finding that names both."""
+    findings = []
+    for _, group in levels(table).groupby(["kpi", "period", "region"], sort=False):
+        if len(group) < 2:
+            continue
+        cells = [row for _, row in group.iterrows()]
+        places = "; ".join(
+            f"{c['document']} {c['section']}: {shown(c, cells[0])}".replace("  ", " ") for c in cells
+        )
+        common = Interval(group["low"].max(), group["high"].min())
+        slack = EPS * max(1.0, abs(common.low), abs(common.high))
+        if common.low > common.high + slack:
+            message = f"the same figure is printed with different values: {places}"
+            findings.append(finding("cross_document", "inconsistent", cells[0], cells, None, message))
+        elif common.high - common.low <= slack and group["high"].max() > group["low"].min() + slack:
+            message = (
+                f"printed differently ({places}); both fit only an unrounded value of exactly "
+                f"{in_unit_of(common.low, cells[0], 1)}, rounded up in one place and down in the other"
+            )
+            findings.append(finding("cross_document", "rounding_method", cells[0], cells, common, message))
+        else:
+            same = group["printed"].nunique() == 1 and group["unit"].nunique() == 1
+            message = (
+                f"printed identically in {len(group)} places ({places})"
+                if same
+                else f"printed differently but within rounding of one another ({places}); an unrounded value "
+                f"of {span(common, cells[0])} gives both"
+            )
+            findings.append(finding("cross_document", "consistent", cells[0], cells, common, message))
+    return findings
+
+
+# ---------------------------------------------------------------- year-on-year changes
+
+
+def check_changes(table: pd.DataFrame) -> list[Finding]:
+    """Each printed year-on-year change (%) against the two printed levels of the same document;
+    says whether the printed change follows from the printed (rounded) figures or only from
+    unrounded ones."""
+    findings = []
+    usable = levels(table)
+    changes = table[table["readable"] & (table["change_from"] != "")]
+    for _, change in changes.iterrows():
+        current = _same_place(usable, change, change["kpi"])
+        earlier = usable[
+            (usable["document"] == change["document"])
+            & (usable["period"] == change["change_from"])
+            & (usable["region"] == change["region"])
+            & (usable["kpi"] == change["kpi"])
+        ]
+        if current.empty or earlier.empty:
+            continue
+        now, before = (
+            current.iloc[0],
+            earlier.sort_values("section", key=lambda s: s != change["section"]).iloc[0],
+        )
+        ratio = interval(now).divided_by(interval(before))
+        if ratio is None:
+            continue  # a change from zero has no percentage
+        expected = Interval(100 * (ratio.low - 1), 100 * (ratio.high - 1))
+        from_printed = 100 * (now["value"] * now["scale"] / (before["value"] * before["scale"]) - 1)
+        severity = verdict(expected, change)
+        places = int(change["decimals"]) + 1
+        base = (
+            f"{change['kpi']} {before['printed']} ({change['change_from']}) to {now['printed']} "
+            f"({change['period']}) is a change of {from_printed:+.{change['decimals'] + 1}f}%"
+        )
+        if severity == "inconsistent":
+            message = (
+                f"{base} ({expected.low:+.{places}f}% to {expected.high:+.{places}f}% "
+                f"allowing for rounding), but {change['printed']} is printed"
+            )
+            if (change["value"] > 0) != (from_printed > 0) and abs(change["value"]) > 0:
+                message += "; if the table prints a fall without a sign, set `direction: decrease`"
+        elif rounding_interval(change["value"], change["decimals"]).contains(from_printed):
+            message = f"{base}, printed {change['printed']}: it follows from the printed figures"
+        elif severity == "consistent":
+            message = (
+                f"{base}, printed {change['printed']}: it follows only from the unrounded figures, "
+                "not from the printed ones"
+            )
+        else:
+            message = f"{base}: {change['printed']} fits only if truncated"
+        findings.append(finding("yoy_change", severity, change, [change, now, before], expected, message))
+    return findings
+
+
+# ---------------------------------------------------------------- comparability
+
+
+def _part_name(rule: SumRule, kpi: str) -> str:
+    """A part's name, alternatives counted as one (Scope 2 location- or market-based)."""
+    for part in rule.parts:
+        if isinstance(part, list) and kpi in part:
+            return part[0]
+    return kpi
+
+
+def check_comparability(table: pd.DataFrame) -> list[Finding]:
+    """A total whose disclosed parts change between two printed years is not like-for-like."""
+    findings = []
+    usable = levels(table)
+    for rule in identities().sums:
+        names = {k for p in rule.parts for k in ([p] if isinstance(p, str) else p)}
+        for _, group in usable.groupby(["document", "section", "region"], sort=False):
+            printed = group[group["kpi"].isin(names)]
+            parts_by_period = {
+                p: {_part_name(rule, k) for k in g["kpi"]} for p, g in printed.groupby("period", sort=False)
+            }
+            ends = dict(zip(group["period"], group["year"], strict=False))
+            periods = sorted(parts_by_period, key=lambda p: ends[p])
+            for before, after in zip(periods, periods[1:], strict=False):
+                findings += _boundary_change(rule, group, parts_by_period, before, after)
+    return findings
+
+
+def _boundary_change(
+    rule: SumRule, group: pd.DataFrame, parts: dict[str, set[str]], before: str, after: str
+) -> list[Finding]:
+    added, removed = parts[after] - parts[before], parts[before] - parts[after]
+    if not (added or removed):
+        return []
+    change = ", ".join(
+        [f"{p} first disclosed in {after}" for p in sorted(added)]
+        + [f"{p} not disclosed in {after}" for p in sorted(removed)]
+    )
+    shared = sorted(parts[before] & parts[after])
+    now = group[group["period"] == after]
+    like = sum(
+        float(now[now["kpi"] == p]["value"].iloc[0] * now[now["kpi"] == p]["scale"].iloc[0])
+        for p in shared
+        if (now["kpi"] == p).any()
+    )
+    findings = []
+    for _, row in now.iterrows():
+        spec = kpi_spec(row["kpi"])
+        is_total = row["kpi"] == rule.total
+        is_intensity = spec is not None and spec.numerator == rule.total and spec.suffix == "per_employee"
+        if not (is_total or is_intensity):
+            continue
+        previous = group[(group["kpi"] == row["kpi"]) & (group["period"] == before)]
+        like_text = in_unit_of(like, row) if is_total else None
+        if is_intensity:
+            headcount = now[now["kpi"] == "employees.total"]
+            if headcount.empty:
+                continue
+            people = headcount.iloc[0]
+            like_text = f"{like / float(people['value']):.2f} ({fmt(like)} / {people['printed']})"
+        message = (
+            f"boundary changed between {before} and {after} ({change}): comparing {row['kpi']} across these "
+            f"periods is not like-for-like; on the common boundary ({' + '.join(shared)}) {after} is "
+            f"{like_text}"
+        )
+        findings.append(
+            finding("comparability", "note", row, [row, *[r for _, r in previous.iterrows()]], None, message)
+        )
+    return findings

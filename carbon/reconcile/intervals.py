@@ -1,0 +1,136 @@
+"""Printed figures as intervals, and the arithmetic that carries rounding through sums and ratios.
+
+A figure printed with k decimals stands for value +- 0.5 x 10^-k (integer counts are exact).
+Intervals may hold zero or negative values (a Scope 2 of 0, a year-on-year fall, removals);
+a division by an interval that holds zero has no bounded result and gives None: the check
+that needed it cannot run and says so.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+# Relative slack for floating-point error when comparing interval ends (not for rounding).
+EPS = 1e-9
+
+WELL_FORMED = re.compile(r"^\d{1,3}(,\d{3})*(\.\d+)?$|^\d+(\.\d+)?$|^\.\d+$")
+# A comma where the decimal point belongs, e.g. "1,559,45" for 1,559.45.
+COMMA_DECIMAL = re.compile(r"^\d{1,3}(,\d{3})*,\d{2}$")
+# Footnote markers printed after a figure ("7,512¹", "1,234*"): not digits of it.
+FOOTNOTE = re.compile(r"\s*[\u00b9\u00b2\u00b3\u2070\u2074-\u2079*\u2020\u2021#]+$")
+# Signs as reports print them: -, the typographic minus and en dash, +, and (3.2) for a negative.
+MINUS = ("-", "\u2212", "\u2013")
+
+
+@dataclass(frozen=True)
+class Interval:
+    low: float
+    high: float
+
+    def __add__(self, other: Interval) -> Interval:
+        return Interval(self.low + other.low, self.high + other.high)
+
+    def __sub__(self, other: Interval) -> Interval:
+        return Interval(self.low - other.high, self.high - other.low)
+
+    def __mul__(self, other: Interval) -> Interval:
+        ends = [a * b for a in (self.low, self.high) for b in (other.low, other.high)]
+        return Interval(min(ends), max(ends))
+
+    def scaled(self, factor: float) -> Interval:
+        return self * Interval(factor, factor)
+
+    def divided_by(self, other: Interval) -> Interval | None:
+        """The quotient, or None when the divisor may be zero (no bounded quotient exists)."""
+        if other.low <= 0 <= other.high:
+            return None
+        return self * Interval(1 / other.high, 1 / other.low)
+
+    def overlaps(self, other: Interval) -> bool:
+        slack = EPS * max(1.0, abs(self.low), abs(self.high), abs(other.low), abs(other.high))
+        return self.low <= other.high + slack and other.low <= self.high + slack
+
+    def intersection(self, other: Interval) -> Interval | None:
+        if not self.overlaps(other):
+            return None
+        return Interval(max(self.low, other.low), min(self.high, other.high))
+
+    def touches_only(self, other: Interval) -> bool:
+        """They share a single point: both printings fit only an unrounded value exactly on
+        the boundary, i.e. one of the two was rounded half down (or truncated)."""
+        common = self.intersection(other)
+        if common is None:
+            return False
+        slack = EPS * max(1.0, abs(common.low), abs(common.high))
+        width = max(self.high - self.low, other.high - other.low)
+        return width > 0 and common.high - common.low <= slack
+
+    def contains(self, value: float) -> bool:
+        return self.overlaps(Interval(value, value))
+
+    @property
+    def middle(self) -> float:
+        return (self.low + self.high) / 2
+
+    def as_list(self) -> list[float]:
+        return [self.low, self.high]
+
+
+def total(intervals: list[Interval]) -> Interval:
+    result = Interval(0.0, 0.0)
+    for interval in intervals:
+        result = result + interval
+    return result
+
+
+def parse_printed(text: str, allow_percent: bool = False) -> tuple[float, int, bool] | None:
+    """(value, decimals, well_formed) for a printed figure, or None when it cannot be read.
+
+    Reads thousands separators, a sign (-, the minus sign, an en dash, +) or accounting
+    parentheses for a negative, and a trailing % where the figure is a percentage."""
+    text = FOOTNOTE.sub("", text.strip())
+    negative = False
+    if len(text) > 2 and text[0] == "(" and text[-1] == ")":
+        text, negative = text[1:-1].strip(), True
+    if allow_percent and text.endswith("%"):
+        text = text[:-1].strip()
+    if text[:1] in MINUS:
+        text, negative = text[1:].strip(), not negative
+    elif text[:1] == "+":
+        text = text[1:].strip()
+    repaired = False
+    if not WELL_FORMED.match(text):
+        if not COMMA_DECIMAL.match(text):
+            return None
+        text, repaired = text[: text.rfind(",")] + "." + text[text.rfind(",") + 1 :], True
+    digits = text.replace(",", "")
+    decimals = len(digits.split(".")[1]) if "." in digits else 0
+    value = float(digits)
+    if not math.isfinite(value):
+        return None
+    return (-value if negative else value), decimals, not repaired
+
+
+def rounding_interval(value: float, decimals: int, exact: bool = False) -> Interval:
+    half = 0 if exact else 0.5 * 10.0**-decimals
+    return Interval(value - half, value + half)
+
+
+def truncation_interval(value: float, decimals: int, exact: bool = False) -> Interval:
+    """The values that print as `value` when the publisher cuts digits off (towards zero)."""
+    unit = 0 if exact else 10.0**-decimals
+    return Interval(value, value + unit) if value >= 0 else Interval(value - unit, value)
+
+
+def decimals_of(value: float) -> int:
+    """Decimals of the shortest text that reads back as `value` (1253.94 -> 2, 14.9 -> 1): the
+    precision of a number transcribed from print, as far as the float still shows it."""
+    text = repr(float(value))
+    if "e" in text or "E" in text:
+        mantissa, exponent = text.lower().split("e")
+        places = len(mantissa.split(".")[1].rstrip("0")) if "." in mantissa else 0
+        return max(0, places - int(exponent))
+    fraction = text.split(".")[1] if "." in text else ""
+    return len(fraction.rstrip("0"))
