@@ -753,13 +753,15 @@ def write_reconciliation(sheet: Sheet, report: Reconciliation) -> None:
         expected: list[float | None] = list(f.expected) if f.expected else [None, None]
         cells = "; ".join(f"{c.document} / {c.section} / {c.locator}: {c.printed}" for c in f.documents)
         data.append(
-            [f.severity, f.kind, f.year, f.kpi, f.printed, expected[0], expected[1], f.message, cells]
+            [f.severity, f.kind, f.year, f.period, f.region, f.kpi, f.printed, *expected, f.message, cells]
         )
     sheet.table(
         [
             "verdict",
             "check",
             "year",
+            "period",
+            "region",
             "kpi",
             "printed",
             "expected low",
@@ -768,8 +770,8 @@ def write_reconciliation(sheet: Sheet, report: Reconciliation) -> None:
             "cells involved",
         ],
         data,
-        {3: ROW_NUMBER, 6: "#,##0.######", 7: "#,##0.######"},
-        {8: 90, 9: 90},
+        {3: ROW_NUMBER, 8: "#,##0.######", 9: "#,##0.######"},
+        {10: 90, 11: 90},
     )
 
 

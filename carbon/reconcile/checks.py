@@ -190,6 +190,18 @@ def check_regions(table: pd.DataFrame) -> list[Finding]:
 # ---------------------------------------------------------------- intensities
 
 
+def _printed_anywhere(usable: pd.DataFrame, row: pd.Series, kpi: str) -> pd.DataFrame:
+    """Figures of `kpi` for the row's period and region: its own document first (its section
+    first), then other documents (a headcount printed only in the annual report)."""
+    rows = usable[
+        (usable["period"] == row["period"]) & (usable["region"] == row["region"]) & (usable["kpi"] == kpi)
+    ]
+    order = (rows["document"] != row["document"]).astype(int) * 2 + (
+        rows["section"] != row["section"]
+    ).astype(int)
+    return rows.iloc[order.argsort(kind="stable")]
+
+
 def _same_place(usable: pd.DataFrame, row: pd.Series, kpi: str) -> pd.DataFrame:
     """Figures of `kpi` in the row's document, period and region; the row's section first."""
     rows = usable[
@@ -216,20 +228,21 @@ def _ratio_message(
 def check_ratios(
     table: pd.DataFrame, denominators: dict[tuple[str, int], tuple[Interval, str]] | None = None
 ) -> list[Finding]:
-    """Each intensity against its numerator over its denominator: printed in the same document,
-    period and region, or else the organisation file's value for the year (whole organisation
-    only). `denominators`: (denominator KPI, year) -> its interval and unit."""
+    """Each intensity against its numerator over its denominator, printed for the same period and
+    region (in the same document, else in another one), or else the organisation file's value
+    for the year (whole organisation only).
+    `denominators`: (denominator KPI, year) -> its interval and unit."""
     findings = []
     usable = levels(table)
     for _, ratio in usable.iterrows():
         spec = kpi_spec(ratio["kpi"])
         if spec is None or spec.denominator is None:
             continue
-        numerators = _same_place(usable, ratio, spec.numerator or "")
+        numerators = _printed_anywhere(usable, ratio, spec.numerator or "")
         if numerators.empty:
             continue
         numerator = numerators.iloc[0]
-        printed = _same_place(usable, ratio, spec.denominator)
+        printed = _printed_anywhere(usable, ratio, spec.denominator)
         denominator_row: pd.Series | None = None
         if not printed.empty:
             denominator_row = printed.iloc[0]
@@ -270,7 +283,12 @@ def check_implied_denominators(table: pd.DataFrame) -> list[Finding]:
     implied: dict[tuple, list[tuple[pd.Series, pd.Series, Interval]]] = {}
     for _, ratio in usable.iterrows():
         spec = kpi_spec(ratio["kpi"])
-        if spec is None or spec.denominator is None or not _same_place(usable, ratio, spec.denominator).empty:
+        printed = (
+            spec is not None
+            and spec.denominator
+            and not _printed_anywhere(usable, ratio, spec.denominator).empty
+        )
+        if spec is None or spec.denominator is None or printed:
             continue
         numerators = _same_place(usable, ratio, spec.numerator or "")
         if numerators.empty:

@@ -181,6 +181,19 @@ def test_calculation_and_summary_are_formulas(qfin):
     assert len(workbook["Charts"]._charts) == 2
 
 
+def test_reconciliation_sheet_has_a_row_per_finding_with_its_period(qfin):
+    _, path, _ = qfin
+    sheet = openpyxl.load_workbook(path)["Reconciliation"]
+    header = [cell.value for cell in sheet[1]]
+    assert header[:7] == ["verdict", "check", "year", "period", "region", "kpi", "printed"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    report = reconcile_if_published(qfin[0])
+    assert len(rows) == len(report.findings)
+    assert {(r[1], r[3], r[5], r[6]) for r in rows} == {
+        (f.kind, f.period, f.kpi, f.printed) for f in report.findings
+    }
+
+
 def test_charts_are_stacked_columns_and_a_straight_line_with_visible_axes(qfin):
     _, path, _ = qfin
     with zipfile.ZipFile(path) as archive:

@@ -521,3 +521,16 @@ def test_a_fiscal_year_written_as_a_year_is_refused_with_the_fix(tmp_path):
     )
     with pytest.raises(ReconcileError, match=r"figures\[1\].year.*period: FY2023/24"):
         load_published(folder)
+
+
+def test_a_headcount_printed_in_another_document(published):
+    # the ESG report prints no headcount; the annual report does: 1,000 t / 2,000 = 0.50
+    published(("employees.total", 2023, "2,000", "person", "annual report"), document="annual-report")
+    table = published(
+        ("ghg.total", 2023, "1,000", "tCO2e", "t"),
+        ("ghg.per_employee", 2023, "0.55", "tCO2e/employee", "t"),
+        document="esg",
+    ).figures
+    (finding,) = check_ratios(table)
+    assert finding.severity == "inconsistent" and "2,000 person" in finding.message
+    assert {c.document for c in finding.documents} == {"esg", "annual-report"}
