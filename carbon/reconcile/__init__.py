@@ -22,6 +22,7 @@ from pathlib import Path
 
 from carbon.engine import InventoryRequest, RunResult, run_inventory
 from carbon.errors import ReconcileError
+from carbon.factors import FactorSet, load_factor_set, resolve_factor_set
 from carbon.ledger import Organisation, load_organisation
 from carbon.models.vocabulary import vocabulary
 from carbon.reconcile.against import check_engine, check_implied_factors, check_stated_factors
@@ -87,10 +88,14 @@ def document_notes(published: Published) -> list[Finding]:
 
 
 def reconcile(
-    published: Published, result: RunResult | None, denominators: Denominators | None = None
+    published: Published,
+    result: RunResult | None,
+    denominators: Denominators | None = None,
+    factor_set: FactorSet | None = None,
 ) -> Reconciliation:
     """All checks; `checked` counts the printed figures, `findings` every check's verdict.
-    `result` is the engine's run of the organisation's ledger, or None (printed tables alone)."""
+    `result` is the engine's run of the organisation's ledger, or None (printed tables alone);
+    `factor_set`, whose factors implied ones are compared with (default: the run's)."""
     table = published.figures
     findings = (
         check_well_formed(table)
@@ -100,7 +105,7 @@ def reconcile(
         + check_implied_denominators(table)
         + check_cross_document(table)
         + check_changes(table)
-        + check_implied_factors(table, result, published.documents)
+        + check_implied_factors(table, result, published.documents, factor_set)
         + check_stated_factors(table, published.factors)
         + check_comparability(table)
         + document_notes(published)
@@ -124,7 +129,8 @@ def reconcile_organisation(org_dir: Path, request: InventoryRequest) -> Reconcil
             raise ReconcileError(
                 "the organisation file has problems:\n" + "\n".join(f"  - {p}" for p in problems)
             )
-    return reconcile(published, None, organisation_denominators(organisation))
+    factor_set = load_factor_set(resolve_factor_set(request.factors, as_of=request.as_of))
+    return reconcile(published, None, organisation_denominators(organisation), factor_set)
 
 
 def reconcile_if_published(result: RunResult) -> Reconciliation | None:

@@ -16,6 +16,7 @@ import pandas as pd
 from pydantic import Field
 
 from carbon.engine import RunResult
+from carbon.factors import FactorSet
 from carbon.inventory import energy_mwh_multiplier
 from carbon.models.files import PublishedDocument, Strict, Text
 from carbon.models.inventory import InventoryYear
@@ -160,11 +161,11 @@ def reference_series() -> tuple[GridFactor, ...]:
     )
 
 
-def factor_set_series(result: RunResult | None, activity: str) -> list[GridFactor]:
+def factor_set_series(factor_set: FactorSet | None, activity: str) -> list[GridFactor]:
     """The factor set's own CO2 and CO2e factors of `activity`, in t per MWh."""
-    if result is None:
+    if factor_set is None or activity not in vocabulary().activities:
         return []
-    factors = result.factor_set.factors
+    factors = factor_set.factors
     rows = factors[(factors["activity"] == activity) & factors["gas"].isin(["CO2", "CO2e"])]
     if rows.empty:
         return []
@@ -221,15 +222,30 @@ def _sole_source(
     return bool((others["high"] <= 0).all())
 
 
+@dataclass(frozen=True)
+class Implied:
+    """Printed emissions over printed activity, as an interval in t per MWh."""
+
+    emissions: pd.Series
+    activity: pd.Series
+    interval: Interval
+
+
 def check_implied_factors(
-    table: pd.DataFrame, result: RunResult | None, documents: dict[str, PublishedDocument]
+    table: pd.DataFrame,
+    result: RunResult | None,
+    documents: dict[str, PublishedDocument],
+    factor_set: FactorSet | None = None,
 ) -> list[Finding]:
     """Printed emissions / printed activity, as an interval: reproduced by the library's factor
     for the year, attributed to a published series and year, or (for grid electricity, where
-    official series exist) found outside every factor of the document's regions."""
+    official series exist) found outside every factor of the document's regions. `factor_set`:
+    the set whose factors are compared (default: the run's)."""
     findings = []
     usable = levels(table)
+    factor_set = factor_set or (result.factor_set if result is not None else None)
     for rule in identities().implied_factors:
+        candidates = [*factor_set_series(factor_set, rule.factor_activity), *_reference(rule)]
         implied_by_region: dict[str, dict[str, tuple[int, Interval]]] = {}
         # Within a document, period and region: a SECR table prints emissions and energy as two tables.
         for _, group in usable.groupby(["document", "period", "region"], sort=False):
@@ -250,7 +266,8 @@ def check_implied_factors(
                 continue
             by_period = implied_by_region.setdefault(str(e["region"]), {})
             by_period.setdefault(str(e["period"]), (int(e["year"]), implied))
-            findings.append(_implied_finding(rule, e, a, implied, result, documents[str(e["document"])]))
+            document = documents[str(e["document"])]
+            findings.append(_implied_finding(rule, Implied(e, a, implied), result, document, candidates))
         for region, by_period in implied_by_region.items():
             findings += _drift(rule, usable[usable["region"] == region], by_period)
     return findings
@@ -258,12 +275,12 @@ def check_implied_factors(
 
 def _implied_finding(
     rule: ImpliedFactorRule,
-    e: pd.Series,
-    a: pd.Series,
-    implied: Interval,
+    found: Implied,
     result: RunResult | None,
     document: PublishedDocument,
+    candidates: list[GridFactor],
 ) -> Finding:
+    e, a, implied = found.emissions, found.activity, found.interval
     ratio = e["value"] * e["scale"] / (a["value"] * a["scale"])
     text = (
         f"{e['kpi']} {shown(e)} / {a['kpi']} {shown(a)} implies {ratio:.4f} t/MWh (kg/kWh) "
@@ -280,7 +297,6 @@ def _implied_finding(
             implied,
             f"{text}; the library's factor ({listing}) reproduces it",
         )
-    candidates = [*factor_set_series(result, rule.factor_activity), *_reference(rule)]
     wanted = _regions_of(e, document, result, rule, candidates)
     series = [s for s in candidates if _in_regions(s.region, wanted)]
     matches = [s for s in series if implied.contains(s.value)]

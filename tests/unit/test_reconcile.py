@@ -534,3 +534,32 @@ def test_a_headcount_printed_in_another_document(published):
     (finding,) = check_ratios(table)
     assert finding.severity == "inconsistent" and "2,000 person" in finding.message
     assert {c.document for c in finding.documents} == {"esg", "annual-report"}
+
+
+def test_without_a_ledger_the_factor_sets_own_factors_are_compared(published, tmp_path):
+    from datetime import date
+
+    from carbon.engine import InventoryRequest
+    from carbon.reconcile import reconcile_organisation
+
+    # 530.60 t / 1,000 MWh = 0.5306, MEE/NBS 2023 national location factor;
+    # 266.76 t / 1,000 MWh of diesel (3.6 TJ) = 74.1 t CO2/TJ, IPCC 2006 diesel
+    published(
+        ("ghg.scope2", 2024, "530.60", "tCO2e", "t"),
+        ("energy.electricity", 2024, "1,000.00", "MWh", "t"),
+        ("ghg.scope1", 2024, "266.76", "tCO2e", "t"),
+        ("energy.diesel", 2024, "1,000.00", "MWh", "t"),
+        grid_regions=["CN"],
+    )
+    request = InventoryRequest(
+        ledger=tmp_path / "activity.csv", organisation=tmp_path / "organisation.csv",
+        organisation_name="fixture", as_of=date.today(),  # today's set (2026.2) has diesel
+    )  # fmt: skip
+    report = reconcile_organisation(tmp_path, request)
+    implied = {f.kpi: f for f in report.findings if f.kind == "implied_factor"}
+    assert (
+        implied["ghg.scope2"].severity == "consistent" and "mee.elec.cn.2023" in implied["ghg.scope2"].message
+    )
+    assert (
+        implied["ghg.scope1"].severity == "consistent" and "ipcc2006.diesel" in implied["ghg.scope1"].message
+    )
