@@ -33,6 +33,7 @@ from carbon.models.inventory import inventory_schema
 from carbon.models.vocabulary import use_vocabulary
 from carbon.outputs import to_csv, to_json
 from carbon.paths import inputs_root, user_guide
+from carbon.periods import FIRST_YEAR, LAST_YEAR
 from carbon.reconcile import (
     findings_frame,
     reconcile_if_published,
@@ -531,9 +532,9 @@ def reconcile_init(
     """
     if not org.is_dir():
         _fail(f"--org {org}: not a folder")
-    bad = [y for y in year if not 1990 <= y <= 2100]
+    bad = [y for y in year if not FIRST_YEAR <= y <= LAST_YEAR]
     if bad:
-        _fail(f"--year {bad[0]}: expected a year from 1990 to 2100")
+        _fail(f"--year {bad[0]}: expected a year from {FIRST_YEAR} to {LAST_YEAR}")
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,80}", document):
         _fail(f"--document {document!r}: expected letters, digits, '-', '_' or '.' (it becomes a file name)")
     path = write_template(org / "published", document, title, sorted(set(year)))

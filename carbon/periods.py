@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 MONTHS = {
@@ -35,14 +36,20 @@ MONTHS = {
 }
 EXAMPLES = "a year (2023) or a fiscal year ('FY2023/24', 'year ended 31 March 2024')"
 
-_CALENDAR = re.compile(r"^(?:CY|calendar year|year)?\s*(\d{4})$", re.IGNORECASE)
+_CALENDAR = re.compile(r"^(?:CY|calendar year|year)?\s*(\d{4})\s*年?$", re.IGNORECASE)
+# Taiwan's Minguo years: 民國113年 is 2024.
+_MINGUO = re.compile(r"^民國\s*(\d{2,3})\s*年?(?:度)?$")
+MINGUO_OFFSET = 1911
 _SPLIT_YEAR = re.compile(r"^(?:FY)?\s*(\d{4}|\d{2})\s*[/\-\u2013]\s*(\d{4}|\d{2})$", re.IGNORECASE)
-_FISCAL_END_YEAR = re.compile(r"^FY\s*(\d{4}|\d{2})$", re.IGNORECASE)
+_FISCAL_END_YEAR = re.compile(r"^(?:FY|financial year|fiscal year)\s*(\d{4}|\d{2})$", re.IGNORECASE)
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\s+(\d{4})"
 _YEAR_ENDED = re.compile(
-    r"^(?:the\s+)?(?:financial\s+|fiscal\s+)?(?:year|12 months|twelve months|period)\s+"
-    r"(?:ended|ending|to)\s+(\d{1,2})\s+([a-z]+)\s+(\d{4})$",
+    r"^(?:the\s+)?(?:financial\s+|fiscal\s+)?(?:year|12 months|twelve months|period|5[23] weeks)\s+"
+    rf"(?:ended|ending|to)\s+{_DAY}$",
     re.IGNORECASE,
 )
+# "1 April 2023 - 31 March 2024": the end date decides.
+_DATE_RANGE = re.compile(rf"^{_DAY}\s*(?:-|\u2013|\u2014|to)\s*{_DAY}$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -53,10 +60,11 @@ class Period:
 
 
 def _full_year(text: str, near: int | None = None) -> int:
+    """'24' -> 2024, '98' -> 1998 (two digits above 50 are the 1900s); the second year of
+    'FY2099/00' follows the first."""
     year = int(text)
     if len(text) == 2:
-        century = (near // 100) * 100 if near else 2000
-        year += century
+        year += (near // 100) * 100 if near else (1900 if year > 50 else 2000)
         if near and year < near:
             year += 100
     return year
@@ -68,8 +76,9 @@ def _checked(period: Period) -> Period:
     return period
 
 
-def parse_period(value: int | str) -> Period:
-    """The period a printed label stands for; ValueError (with examples) when it is not one."""
+def parse_period(value: int | str, fiscal_year_end: str | None = None) -> Period:
+    """The period a printed label stands for; ValueError (with examples) when it is not one.
+    `fiscal_year_end` ("31 March"), the document's, turns "FY2024" into the year it names."""
     if isinstance(value, bool):
         raise ValueError(EXAMPLES)
     if isinstance(value, int):
@@ -77,6 +86,9 @@ def parse_period(value: int | str) -> Period:
     text = " ".join(str(value).replace(",", " ").split())
     if match := _CALENDAR.match(text):
         year = int(match.group(1))
+        return _checked(Period(str(year), year, True))
+    if match := _MINGUO.match(text):
+        year = int(match.group(1)) + MINGUO_OFFSET
         return _checked(Period(str(year), year, True))
     if match := _SPLIT_YEAR.match(text):
         start = _full_year(match.group(1))
@@ -86,12 +98,39 @@ def parse_period(value: int | str) -> Period:
         return _checked(Period(f"FY{start}/{end % 100:02d}", end, False))
     if match := _FISCAL_END_YEAR.match(text):
         end = _full_year(match.group(1))
+        if fiscal_year_end:
+            return _checked(_year_ended(_date(f"{fiscal_year_end} {end}", value)))
         return _checked(Period(f"FY{end}", end, False))
     if match := _YEAR_ENDED.match(text):
-        day, month, end = int(match.group(1)), MONTHS.get(match.group(2).lower()), int(match.group(3))
-        if month is None or not 1 <= day <= 31:
-            raise ValueError(f"{EXAMPLES}: '{value}' does not name a day and month")
-        if (day, month) == (31, 12):
-            return _checked(Period(str(end), end, True))
-        return _checked(Period(f"FY{end - 1}/{end % 100:02d}", end, False))
+        return _checked(_year_ended(_date(" ".join(match.groups()), value)))
+    if match := _DATE_RANGE.match(text):
+        return _checked(_year_ended(_date(" ".join(match.groups()[3:]), value)))
     raise ValueError(f"{EXAMPLES}; '{value}' is neither")
+
+
+def _date(text: str, value: object) -> date:
+    """'31 March 2024' as a date; ValueError naming the printed `value` when it is none."""
+    parts = text.split()
+    day, month = (
+        (int(parts[0].rstrip("stndrh")) if parts[0][:1].isdigit() else 0),
+        MONTHS.get(parts[1].lower()),
+    )
+    try:
+        return date(int(parts[2]), month or 0, day)
+    except (ValueError, IndexError):
+        raise ValueError(f"{EXAMPLES}: '{value}' does not name a day of the year") from None
+
+
+def fiscal_year_end_ok(text: str) -> str:
+    """A document's fiscal year end, '31 March': refused unless it names a day and month."""
+    _date(f"{text} 2023", text)
+    return text
+
+
+def _year_ended(ended: date) -> Period:
+    """A year that ends within a week of 31 December is that calendar year (52/53-week years
+    end on the last Saturday of December or the first days of January)."""
+    nearest = {12: ended.year, 1: ended.year - 1}.get(ended.month)
+    if nearest is not None and abs((ended - date(nearest, 12, 31)).days) <= 7:
+        return Period(str(nearest), nearest, True)
+    return Period(f"FY{ended.year - 1}/{ended.year % 100:02d}", ended.year, False)

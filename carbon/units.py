@@ -85,11 +85,32 @@ def parse_unit(text: str) -> pint.Quantity:
             f"{EXAMPLES}; pint does not understand it ({_reason(exc)})"
             f"{did_you_mean(text, vocabulary().unit_examples)}"
         ) from None
-    if not isinstance(quantity, pint.Quantity) or quantity.dimensionless:
+    if not isinstance(quantity, pint.Quantity):
+        raise UnitError(f"{EXAMPLES}; this is a bare number or a ratio without dimension")
+    _refuse_odd_numbers(quantity)
+    try:
+        dimensionless = quantity.dimensionless
+    except ArithmeticError as exc:  # overflow inside pint's root-unit factors
+        raise UnitError(f"{EXAMPLES} ({_reason(exc)})") from None
+    if dimensionless:
         raise UnitError(f"{EXAMPLES}; this is a bare number or a ratio without dimension")
     _refuse_number_words(quantity)
     # A leading number word ("thousand kWh") is a scale factor folded into the unit.
     return REGISTRY.Quantity(quantity.magnitude, quantity.units)
+
+
+# Exponents of real units are small integers (m**3, s**-2); 't**1e9' overflows pint.
+MAX_EXPONENT = 6
+
+
+def _refuse_odd_numbers(quantity: pint.Quantity) -> None:
+    """'inf kWh' and 'nan kWh' parse as numbers times a unit; huge exponents overflow later."""
+    if not math.isfinite(float(cast(float, quantity.magnitude))):
+        raise UnitError(f"{EXAMPLES}; a unit without a number in it ('{quantity.magnitude}' is not a unit)")
+    for exponent in quantity.units._units.values():
+        power = float(cast(float, exponent))
+        if not math.isfinite(power) or abs(power) > MAX_EXPONENT:
+            raise UnitError(f"{EXAMPLES}; exponents are small whole numbers (m**3), not {exponent}")
 
 
 def _refuse_number_words(quantity: pint.Quantity) -> None:

@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from carbon.periods import Period, parse_period
+from carbon.periods import Period, fiscal_year_end_ok, parse_period
 
 # Reporting and data years the engine accepts anywhere (DESIGN.md: documented bounds).
 FIRST_YEAR, LAST_YEAR = 1990, 2100
@@ -90,6 +90,9 @@ class PublishedDocument(Strict):
     # Regions whose grid-factor series the report's Scope 2 may follow (e.g. HK-CLP, UK, TW);
     # empty: the regions of the organisation's ledger, or every region of the factor set.
     grid_regions: list[Text] = Field(default_factory=list)
+    # The day its financial year ends ("31 March"): "FY2024" is then the year ended 31 March 2024,
+    # the same period as "FY2023/24" (with "31 December", the calendar year 2024).
+    fiscal_year_end: Annotated[str, AfterValidator(fiscal_year_end_ok)] | None = None
 
 
 def _printed_text(value: object) -> object:
@@ -150,11 +153,11 @@ class Printed(Strict):
             raise ValueError("either `year` or `period`, not both")
         return self
 
-    @property
-    def when(self) -> Period | None:
+    def when(self, fiscal_year_end: str | None = None) -> Period | None:
+        """The period printed, read with the document's fiscal year end (None: no period given)."""
         if self.year is None and self.period is None:
             return None
-        return parse_period(self.year if self.year is not None else self.period)  # type: ignore[arg-type]
+        return parse_period(self.year if self.year is not None else self.period, fiscal_year_end)  # type: ignore[arg-type]
 
     @property
     def place(self) -> str:

@@ -25,7 +25,7 @@ from carbon.errors import ReconcileError
 from carbon.factors import FactorSet, load_factor_set, resolve_factor_set
 from carbon.ledger import Organisation, load_organisation
 from carbon.models.vocabulary import vocabulary
-from carbon.reconcile.against import check_engine, check_implied_factors, check_stated_factors
+from carbon.reconcile.against import check_engine, check_stated_factors
 from carbon.reconcile.checks import (
     check_changes,
     check_comparability,
@@ -36,10 +36,12 @@ from carbon.reconcile.checks import (
     check_sums,
     check_well_formed,
 )
+from carbon.reconcile.figures import Denominator, Denominators
 from carbon.reconcile.findings import Finding, Reconciliation, finding, findings_frame, ordered
+from carbon.reconcile.implied import check_implied_factors
 from carbon.reconcile.intervals import Interval
 from carbon.reconcile.published import Published, load_published
-from carbon.reconcile.rules import catalogue, catalogue_keys
+from carbon.reconcile.rules import catalogue, catalogue_keys, unit_label
 from carbon.units import conversion_factor
 
 __all__ = [
@@ -51,8 +53,6 @@ __all__ = [
     "reconcile_if_published",
     "reconcile_organisation",
 ]
-
-Denominators = dict[tuple[str, int], tuple[Interval, str]]
 
 
 def organisation_denominators(organisation: Organisation | None) -> Denominators:
@@ -68,7 +68,7 @@ def organisation_denominators(organisation: Organisation | None) -> Denominators
         unit = catalogue_keys()[kpi].unit
         scale = conversion_factor(metrics[name].unit, unit)
         for year, value in organisation.metrics[name].dropna().items():
-            found[(kpi, int(year))] = (Interval(value * scale, value * scale), unit)
+            found[(kpi, int(year))] = Denominator(Interval(value * scale, value * scale), unit_label(unit))
     return found
 
 
@@ -79,8 +79,11 @@ def document_notes(published: Published) -> list[Finding]:
     for document_id, document in published.documents.items():
         rows = table[table["document"] == document_id]
         if document.consolidation and not rows.empty:
+            # About the document, not a figure: shown against its first period, as kpi "document".
+            anchor = rows.iloc[0].copy()
+            anchor["kpi"], anchor["printed"], anchor["region"] = "document", "", ""
             message = f"{document.title}: consolidation basis as stated: {document.consolidation}"
-            notes.append(finding("consolidation", "note", rows.iloc[0], [rows.iloc[0]], None, message))
+            notes.append(finding("consolidation", "note", anchor, [anchor], None, message))
     for _, row in table[table["coverage"] != ""].iterrows():
         message = f"{row['kpi']} {row['printed']} is stated to cover: {row['coverage']}"
         notes.append(finding("coverage", "note", row, [row], None, message))
@@ -102,7 +105,7 @@ def reconcile(
         + check_sums(table)
         + check_regions(table)
         + check_ratios(table, denominators or {})
-        + check_implied_denominators(table)
+        + check_implied_denominators(table, denominators)
         + check_cross_document(table)
         + check_changes(table)
         + check_implied_factors(table, result, published.documents, factor_set)

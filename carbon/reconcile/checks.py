@@ -9,61 +9,27 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pandas as pd
 
-from carbon.reconcile.findings import Finding, Severity, finding
-from carbon.reconcile.intervals import (
-    EPS,
-    Interval,
-    rounding_interval,
-    total,
-    truncation_interval,
+from carbon.reconcile.figures import (
+    Denominators,
+    common,
+    fmt,
+    in_unit_of,
+    interval,
+    levels,
+    shown,
+    span,
+    verdict,
 )
+from carbon.reconcile.findings import Finding, Severity, finding
+from carbon.reconcile.intervals import EPS, Interval, rounding_interval, total, truncation_interval
 from carbon.reconcile.rules import SumRule, identities, kpi_spec
 
 GROUP = ["document", "section", "period", "region"]
 RANK = {"consistent": 0, "rounding_method": 1, "inconsistent": 2}
-
-
-def interval(row: pd.Series) -> Interval:
-    return Interval(row["low"], row["high"])
-
-
-def verdict(expected: Interval, printed: pd.Series) -> Severity:
-    """consistent / rounding_method / inconsistent for a printed figure against an expected interval."""
-    if expected.overlaps(interval(printed)):
-        return "consistent"
-    truncated = truncation_interval(printed["value"], printed["decimals"], printed["exact"])
-    if expected.overlaps(truncated.scaled(printed["scale"])):
-        return "rounding_method"
-    return "inconsistent"
-
-
-def fmt(value: float, decimals: int = 2) -> str:
-    return f"{value:,.{decimals}f}"
-
-
-def in_unit_of(value: float, row: pd.Series, extra: int = 0) -> str:
-    """A value of the row's KPI unit written in the row's printed unit and precision."""
-    decimals = 0 if row["exact"] else int(row["decimals"]) + extra
-    return fmt(value / row["scale"], decimals)
-
-
-def span(expected: Interval, row: pd.Series) -> str:
-    return f"{in_unit_of(expected.low, row, 1)} to {in_unit_of(expected.high, row, 1)}"
-
-
-def shown(row: pd.Series, unit_of: pd.Series | None = None) -> str:
-    """The printed string, with its unit when it differs from the figure it is compared with."""
-    if unit_of is not None and row["unit"].strip() != unit_of["unit"].strip():
-        return f"{row['printed']} {row['unit']}"
-    return str(row["printed"])
-
-
-def levels(table: pd.DataFrame) -> pd.DataFrame:
-    """Readable figures that are levels (not printed year-on-year changes)."""
-    return table[table["readable"] & (table["change_from"] == "")]
 
 
 # ---------------------------------------------------------------- well-formed
@@ -102,9 +68,9 @@ def _combinations(rule: SumRule, by_kpi: dict[str, pd.Series]) -> Iterator[list[
         names = [part] if isinstance(part, str) else part
         printed = [by_kpi[n] for n in names if n in by_kpi]
         if not printed:
-            required = isinstance(part, str) and part not in rule.optional
-            if required:
-                return
+            names_optional = any(n in rule.optional for n in names)
+            if not names_optional:
+                return  # a required part (or every alternative of one) is not printed
             continue
         choices.append(printed)
     yield from (list(c) for c in itertools.product(*choices))
@@ -130,7 +96,10 @@ def _sum_finding(
             "" if close else "; the difference is within the rounding of the parts"
         )
     elif severity == "rounding_method":
-        message = f"{head} gives {span(expected, total_row)}; {total_row['printed']} fits only if truncated"
+        message = (
+            f"{head} gives {span(expected, total_row)}; {total_row['printed']} fits only if truncated or "
+            "rounded half down"
+        )
     else:
         slack = (
             "" if expected.low == expected.high else f" ({span(expected, total_row)} allowing for rounding)"
@@ -140,6 +109,17 @@ def _sum_finding(
     return finding("identity_sum", severity, total_row, [total_row, *parts, *minus], expected, message)
 
 
+def _another_breakdown(rule: SumRule, by_kpi: dict[str, pd.Series]) -> bool:
+    """The group prints a line under the rule's breakdown prefix that the rule does not name:
+    the table breaks the total down another way (stationary and mobile, not by fuel)."""
+    if rule.breakdown is None:
+        return False
+    depth = rule.breakdown.count(".") + 1
+    lines = {k for k in by_kpi if k.startswith(f"{rule.breakdown}.") and k.count(".") == depth}
+    lines = {k for k in lines if (spec := kpi_spec(k)) is not None and spec.denominator is None}
+    return bool(lines - rule.keys())
+
+
 def check_sums(table: pd.DataFrame) -> list[Finding]:
     """Each total against the sum of the parts printed beside it (same document, section, period
     and region); where a part has alternatives, the best-fitting printed one is named."""
@@ -147,7 +127,7 @@ def check_sums(table: pd.DataFrame) -> list[Finding]:
     for _, group in levels(table).groupby(GROUP, sort=False):
         by_kpi = _first(group)
         for rule in identities().sums:
-            if rule.total not in by_kpi:
+            if rule.total not in by_kpi or _another_breakdown(rule, by_kpi):
                 continue
             minus = [by_kpi[k] for k in rule.subtract if k in by_kpi]
             if any(k not in by_kpi and k not in rule.optional for k in rule.subtract):
@@ -202,11 +182,12 @@ def _printed_anywhere(usable: pd.DataFrame, row: pd.Series, kpi: str) -> pd.Data
     return rows.iloc[order.argsort(kind="stable")]
 
 
-def _same_place(usable: pd.DataFrame, row: pd.Series, kpi: str) -> pd.DataFrame:
-    """Figures of `kpi` in the row's document, period and region; the row's section first."""
+def _same_place(usable: pd.DataFrame, row: pd.Series, kpi: str, period: str | None = None) -> pd.DataFrame:
+    """Figures of `kpi` in the row's document and region, for the row's period (or `period`);
+    the row's section first."""
     rows = usable[
         (usable["document"] == row["document"])
-        & (usable["period"] == row["period"])
+        & (usable["period"] == (period or row["period"]))
         & (usable["region"] == row["region"])
         & (usable["kpi"] == kpi)
     ]
@@ -221,13 +202,14 @@ def _ratio_message(
     if severity == "consistent":
         return f"{base}, printed {ratio['printed']}"
     if severity == "rounding_method":
-        return f"{base}: rounds to {should}, but is printed {ratio['printed']} (truncated, not rounded)"
+        return (
+            f"{base}: rounds to {should}, but is printed {ratio['printed']} (fits only if truncated or "
+            "rounded half down)"
+        )
     return f"{base}: should print as {should} {ratio['unit']}, but is printed {ratio['printed']}"
 
 
-def check_ratios(
-    table: pd.DataFrame, denominators: dict[tuple[str, int], tuple[Interval, str]] | None = None
-) -> list[Finding]:
+def check_ratios(table: pd.DataFrame, denominators: Denominators | None = None) -> list[Finding]:
     """Each intensity against its numerator over its denominator, printed for the same period and
     region (in the same document, else in another one), or else the organisation file's value
     for the year (whole organisation only).
@@ -249,7 +231,8 @@ def check_ratios(
             divisor = interval(printed.iloc[0])
             text = f"{printed.iloc[0]['printed']} {printed.iloc[0]['unit']}"
         elif _organisation_fits(ratio, spec.denominator, denominators):
-            divisor, unit = (denominators or {})[(spec.denominator, ratio["year"])]
+            known = (denominators or {})[(spec.denominator, ratio["year"])]
+            divisor, unit = known.value, known.unit
             text = f"{fmt(divisor.middle, 0)} {unit} (organisation file, {ratio['year']})"
         else:
             continue
@@ -264,81 +247,98 @@ def check_ratios(
     return findings
 
 
-def _organisation_fits(
-    ratio: pd.Series, denominator: str, denominators: dict[tuple[str, int], tuple[Interval, str]] | None
-) -> bool:
+def _organisation_fits(ratio: pd.Series, denominator: str, denominators: Denominators | None) -> bool:
     """The organisation file's value serves a whole-organisation intensity in the same unit
     (its revenue is in RMB: an intensity per GBP million is not checked against it)."""
     if not denominators or ratio["region"] != "" or (denominator, ratio["year"]) not in denominators:
         return False
-    unit = denominators[(denominator, ratio["year"])][1]
-    return str(ratio["canonical_unit"]).endswith(" ".join(unit.replace("*", " ").split()))
+    unit = denominators[(denominator, ratio["year"])].unit  # a unit_label: "m2", "million RMB"
+    return str(ratio["canonical_unit"]).endswith(f" per {unit}")
 
 
-def check_implied_denominators(table: pd.DataFrame) -> list[Finding]:
-    """Where a document prints several intensities over one denominator but not the denominator,
-    each implies it (numerator / intensity, as an interval); the intervals must meet."""
+@dataclass(frozen=True)
+class ImpliedDenominator:
+    """One intensity's numerator over the intensity: the denominator it implies, as an interval
+    (`truncated`: if the intensity was truncated rather than rounded)."""
+
+    ratio: pd.Series
+    numerator: pd.Series
+    rounded: Interval
+    truncated: Interval | None
+
+
+def _implied_denominator(ratio: pd.Series, numerator: pd.Series) -> ImpliedDenominator | None:
+    rounded = interval(numerator).divided_by(interval(ratio))
+    if rounded is None or rounded.high <= 0:
+        return None
+    cut = truncation_interval(ratio["value"], ratio["decimals"], ratio["exact"]).scaled(ratio["scale"])
+    return ImpliedDenominator(ratio, numerator, rounded, interval(numerator).divided_by(cut))
+
+
+def check_implied_denominators(
+    table: pd.DataFrame, denominators: Denominators | None = None
+) -> list[Finding]:
+    """Where a document prints several intensities over one denominator but not the denominator
+    (nor does the organisation file give it), each implies it (numerator / intensity, as an
+    interval); the intervals must meet."""
     findings = []
     usable = levels(table)
-    implied: dict[tuple, list[tuple[pd.Series, pd.Series, Interval]]] = {}
+    implied: dict[tuple, dict[str, ImpliedDenominator]] = {}
     for _, ratio in usable.iterrows():
         spec = kpi_spec(ratio["kpi"])
-        printed = (
-            spec is not None
-            and spec.denominator
-            and not _printed_anywhere(usable, ratio, spec.denominator).empty
-        )
-        if spec is None or spec.denominator is None or printed:
+        if spec is None or spec.denominator is None:
             continue
+        if not _printed_anywhere(usable, ratio, spec.denominator).empty or _organisation_fits(
+            ratio, spec.denominator, denominators
+        ):
+            continue  # known: check_ratios compares each intensity with it
         numerators = _same_place(usable, ratio, spec.numerator or "")
-        if numerators.empty:
-            continue
-        value = interval(numerators.iloc[0]).divided_by(interval(ratio))
-        if value is not None and value.high > 0:
+        entry = None if numerators.empty else _implied_denominator(ratio, numerators.iloc[0])
+        if entry is not None:
             key = (ratio["document"], ratio["period"], ratio["region"], spec.denominator)
-            implied.setdefault(key, []).append((ratio, numerators.iloc[0], value))
+            implied.setdefault(key, {}).setdefault(ratio["kpi"], entry)  # one per intensity KPI
     for (_, _, _, denominator), entries in implied.items():
-        entries = list({e[0]["kpi"]: e for e in entries}.values())  # one per intensity KPI
-        if len(entries) < 2:
-            continue
-        findings.append(_implied_denominator_finding(denominator, entries))
+        if len(entries) >= 2:
+            findings.append(_implied_denominator_finding(denominator, list(entries.values())))
     return findings
 
 
-def _implied_denominator_finding(
-    denominator: str, entries: list[tuple[pd.Series, pd.Series, Interval]]
-) -> Finding:
+def _implied_denominator_finding(denominator: str, entries: list[ImpliedDenominator]) -> Finding:
     listing = "; ".join(
-        f"{r['kpi']} {r['printed']} from {n['printed']}: {fmt(v.low, 1)} to {fmt(v.high, 1)}"
-        for r, n, v in entries
+        f"{e.ratio['kpi']} {e.ratio['printed']} from {e.numerator['printed']}: "
+        f"{fmt(e.rounded.low, 1)} to {fmt(e.rounded.high, 1)}"
+        for e in entries
     )
-    common: Interval | None = entries[0][2]
-    for _, _, value in entries[1:]:
-        common = common.intersection(value) if common else None
-    cells = [c for r, n, _ in entries for c in (r, n)]
-    if common is not None:
+    cells = [c for e in entries for c in (e.ratio, e.numerator)]
+    first = entries[0].ratio
+    meet = common([e.rounded for e in entries])
+    if meet is not None:
         message = (
-            f"{len(entries)} intensities imply one {denominator} between {fmt(common.low, 1)} and "
-            f"{fmt(common.high, 1)} ({listing})"
+            f"{len(entries)} intensities imply one {denominator} between {fmt(meet.low, 1)} and "
+            f"{fmt(meet.high, 1)} ({listing})"
         )
-        return finding("implied_denominator", "consistent", entries[0][0], cells, common, message)
+        return finding("implied_denominator", "consistent", first, cells, meet, message)
+    if all(e.truncated is not None for e in entries):
+        truncated = common([e.truncated for e in entries if e.truncated is not None])
+        if truncated is not None:
+            message = f"the intensities imply one {denominator} only if truncated, not rounded ({listing})"
+            return finding("implied_denominator", "rounding_method", first, cells, truncated, message)
     odd = _odd_one_out(entries)
     message = f"the intensities imply {denominator} values that no single {denominator} gives ({listing})" + (
         f"; all but {odd['kpi']} agree" if odd is not None else ""
     )
     return finding(
-        "implied_denominator", "inconsistent", odd if odd is not None else entries[0][0], cells, None, message
+        "implied_denominator", "inconsistent", odd if odd is not None else first, cells, None, message
     )
 
 
-def _odd_one_out(entries: list[tuple[pd.Series, pd.Series, Interval]]) -> pd.Series | None:
-    for index, (ratio, _, _) in enumerate(entries):
-        rest = [v for i, (_, _, v) in enumerate(entries) if i != index]
-        common: Interval | None = rest[0]
-        for value in rest[1:]:
-            common = common.intersection(value) if common else None
-        if common is not None and len(rest) >= 2:
-            return ratio
+def _odd_one_out(entries: list[ImpliedDenominator]) -> pd.Series | None:
+    """The intensity whose implied denominator is the only one that does not meet the others."""
+    if len(entries) < 3:
+        return None
+    for index, entry in enumerate(entries):
+        if common([e.rounded for i, e in enumerate(entries) if i != index]) is not None:
+            return entry.ratio
     return None
 
 
@@ -357,26 +357,26 @@ def check_cross_document(table: pd.DataFrame) -> list[Finding]:
         places = "; ".join(
             f"{c['document']} {c['section']}: {shown(c, cells[0])}".replace("  ", " ") for c in cells
         )
-        common = Interval(group["low"].max(), group["high"].min())
-        slack = EPS * max(1.0, abs(common.low), abs(common.high))
-        if common.low > common.high + slack:
+        meet = Interval(group["low"].max(), group["high"].min())
+        slack = EPS * max(1.0, abs(meet.low), abs(meet.high))
+        if meet.low > meet.high + slack:
             message = f"the same figure is printed with different values: {places}"
             findings.append(finding("cross_document", "inconsistent", cells[0], cells, None, message))
-        elif common.high - common.low <= slack and group["high"].max() > group["low"].min() + slack:
+        elif meet.high - meet.low <= slack and group["high"].max() > group["low"].min() + slack:
             message = (
                 f"printed differently ({places}); both fit only an unrounded value of exactly "
-                f"{in_unit_of(common.low, cells[0], 1)}, rounded up in one place and down in the other"
+                f"{in_unit_of(meet.low, cells[0], 1)}, rounded up in one place and down in the other"
             )
-            findings.append(finding("cross_document", "rounding_method", cells[0], cells, common, message))
+            findings.append(finding("cross_document", "rounding_method", cells[0], cells, meet, message))
         else:
             same = group["printed"].nunique() == 1 and group["unit"].nunique() == 1
             message = (
                 f"printed identically in {len(group)} places ({places})"
                 if same
                 else f"printed differently but within rounding of one another ({places}); an unrounded value "
-                f"of {span(common, cells[0])} gives both"
+                f"of {span(meet, cells[0])} gives both"
             )
-            findings.append(finding("cross_document", "consistent", cells[0], cells, common, message))
+            findings.append(finding("cross_document", "consistent", cells[0], cells, meet, message))
     return findings
 
 
@@ -384,55 +384,62 @@ def check_cross_document(table: pd.DataFrame) -> list[Finding]:
 
 
 def check_changes(table: pd.DataFrame) -> list[Finding]:
-    """Each printed year-on-year change (%) against the two printed levels of the same document;
-    says whether the printed change follows from the printed (rounded) figures or only from
-    unrounded ones."""
+    """Each printed year-on-year change (%) against the two printed levels of the same document,
+    as (now - before) / |before|; says whether the printed change follows from the printed
+    (rounded) figures or only from unrounded ones. A change whose levels are not printed is a note."""
     findings = []
     usable = levels(table)
     changes = table[table["readable"] & (table["change_from"] != "")]
     for _, change in changes.iterrows():
         current = _same_place(usable, change, change["kpi"])
-        earlier = usable[
-            (usable["document"] == change["document"])
-            & (usable["period"] == change["change_from"])
-            & (usable["region"] == change["region"])
-            & (usable["kpi"] == change["kpi"])
-        ]
+        earlier = _same_place(usable, change, change["kpi"], period=change["change_from"])
         if current.empty or earlier.empty:
+            missing = change["period"] if current.empty else change["change_from"]
+            message = (
+                f"{change['kpi']} for {missing} is not printed in this document: the change cannot be checked"
+            )
+            findings.append(finding("yoy_change", "note", change, [change], None, message))
             continue
-        now, before = (
-            current.iloc[0],
-            earlier.sort_values("section", key=lambda s: s != change["section"]).iloc[0],
-        )
-        ratio = interval(now).divided_by(interval(before))
-        if ratio is None:
-            continue  # a change from zero has no percentage
-        expected = Interval(100 * (ratio.low - 1), 100 * (ratio.high - 1))
-        from_printed = 100 * (now["value"] * now["scale"] / (before["value"] * before["scale"]) - 1)
-        severity = verdict(expected, change)
-        places = int(change["decimals"]) + 1
-        base = (
-            f"{change['kpi']} {before['printed']} ({change['change_from']}) to {now['printed']} "
-            f"({change['period']}) is a change of {from_printed:+.{change['decimals'] + 1}f}%"
-        )
-        if severity == "inconsistent":
-            message = (
-                f"{base} ({expected.low:+.{places}f}% to {expected.high:+.{places}f}% "
-                f"allowing for rounding), but {change['printed']} is printed"
-            )
-            if (change["value"] > 0) != (from_printed > 0) and abs(change["value"]) > 0:
-                message += "; if the table prints a fall without a sign, set `direction: decrease`"
-        elif rounding_interval(change["value"], change["decimals"]).contains(from_printed):
-            message = f"{base}, printed {change['printed']}: it follows from the printed figures"
-        elif severity == "consistent":
-            message = (
-                f"{base}, printed {change['printed']}: it follows only from the unrounded figures, "
-                "not from the printed ones"
-            )
-        else:
-            message = f"{base}: {change['printed']} fits only if truncated"
-        findings.append(finding("yoy_change", severity, change, [change, now, before], expected, message))
+        findings += _change_finding(change, current.iloc[0], earlier.iloc[0])
     return findings
+
+
+def _change_finding(change: pd.Series, now: pd.Series, before: pd.Series) -> list[Finding]:
+    earlier = interval(before)
+    if earlier.low <= 0 <= earlier.high:
+        message = (
+            f"{change['kpi']} {before['printed']} ({change['change_from']}) may be zero: no percentage change"
+        )
+        return [finding("yoy_change", "note", change, [change, now, before], None, message)]
+    size = earlier if earlier.low > 0 else Interval(-earlier.high, -earlier.low)
+    ratio = (interval(now) - earlier).divided_by(size)
+    assert ratio is not None  # size excludes zero
+    expected = ratio.scaled(100)
+    before_value, now_value = before["value"] * before["scale"], now["value"] * now["scale"]
+    from_printed = 100 * (now_value - before_value) / abs(before_value)
+    severity = verdict(expected, change)
+    places = int(change["decimals"]) + 1
+    base = (
+        f"{change['kpi']} {before['printed']} ({change['change_from']}) to {now['printed']} "
+        f"({change['period']}) is a change of {from_printed:+.{places}f}%"
+    )
+    if severity == "inconsistent":
+        message = (
+            f"{base} ({expected.low:+.{places}f}% to {expected.high:+.{places}f}% allowing for rounding), "
+            f"but {change['printed']} is printed"
+        )
+        if (change["value"] > 0) != (from_printed > 0) and abs(change["value"]) > 0:
+            message += "; if the table prints a fall without a sign, set `direction: decrease`"
+    elif rounding_interval(change["value"], change["decimals"]).contains(from_printed):
+        message = f"{base}, printed {change['printed']}: it follows from the printed figures"
+    elif severity == "consistent":
+        message = (
+            f"{base}, printed {change['printed']}: it follows only from the unrounded figures, not the "
+            "printed ones"
+        )
+    else:
+        message = f"{base}: {change['printed']} fits only if truncated or rounded half down"
+    return [finding("yoy_change", severity, change, [change, now, before], expected, message)]
 
 
 # ---------------------------------------------------------------- comparability
@@ -476,26 +483,16 @@ def _boundary_change(
     )
     shared = sorted(parts[before] & parts[after])
     now = group[group["period"] == after]
-    like = sum(
-        float(now[now["kpi"] == p]["value"].iloc[0] * now[now["kpi"] == p]["scale"].iloc[0])
-        for p in shared
-        if (now["kpi"] == p).any()
-    )
+    printed_parts = now[now["kpi"].map(lambda k: _part_name(rule, k)).isin(shared)].drop_duplicates("kpi")
+    like = float((printed_parts["value"] * printed_parts["scale"]).sum())
     findings = []
+    if not shared:
+        return []
     for _, row in now.iterrows():
-        spec = kpi_spec(row["kpi"])
-        is_total = row["kpi"] == rule.total
-        is_intensity = spec is not None and spec.numerator == rule.total and spec.suffix == "per_employee"
-        if not (is_total or is_intensity):
-            continue
+        like_text = _like_for_like(rule, row, now, like)
         previous = group[(group["kpi"] == row["kpi"]) & (group["period"] == before)]
-        like_text = in_unit_of(like, row) if is_total else None
-        if is_intensity:
-            headcount = now[now["kpi"] == "employees.total"]
-            if headcount.empty:
-                continue
-            people = headcount.iloc[0]
-            like_text = f"{like / float(people['value']):.2f} ({fmt(like)} / {people['printed']})"
+        if like_text is None or previous.empty:
+            continue  # not the total (or an intensity of it), or nothing printed to compare it with
         message = (
             f"boundary changed between {before} and {after} ({change}): comparing {row['kpi']} across these "
             f"periods is not like-for-like; on the common boundary ({' + '.join(shared)}) {after} is "
@@ -505,3 +502,19 @@ def _boundary_change(
             finding("comparability", "note", row, [row, *[r for _, r in previous.iterrows()]], None, message)
         )
     return findings
+
+
+def _like_for_like(rule: SumRule, row: pd.Series, now: pd.DataFrame, like: float) -> str | None:
+    """The rule's total (or an intensity of it) on the common boundary, in the row's unit; None
+    for a row that is neither, or an intensity whose denominator is not printed (or is zero)."""
+    if row["kpi"] == rule.total:
+        return in_unit_of(like, row)
+    spec = kpi_spec(row["kpi"])
+    if spec is None or spec.numerator != rule.total or spec.denominator is None:
+        return None
+    denominators = now[now["kpi"] == spec.denominator]
+    if denominators.empty or denominators.iloc[0]["value"] * denominators.iloc[0]["scale"] <= 0:
+        return None
+    divisor = denominators.iloc[0]
+    quotient = like / (divisor["value"] * divisor["scale"])
+    return f"{in_unit_of(quotient, row)} ({fmt(like)} / {divisor['printed']})"

@@ -20,6 +20,8 @@ WELL_FORMED = re.compile(r"^\d{1,3}(,\d{3})*(\.\d+)?$|^\d+(\.\d+)?$|^\.\d+$")
 COMMA_DECIMAL = re.compile(r"^\d{1,3}(,\d{3})*,\d{2}$")
 # Footnote markers printed after a figure ("7,512¹", "1,234*"): not digits of it.
 FOOTNOTE = re.compile(r"\s*[\u00b9\u00b2\u00b3\u2070\u2074-\u2079*\u2020\u2021#]+$")
+# A footnote number in brackets run into a figure: "1,234.5(1)" (not "(3.2)", a negative).
+NOTE_NUMBER = re.compile(r"(?<=\d)\(\d{1,2}\)$")
 # Signs as reports print them: -, the typographic minus and en dash, +, and (3.2) for a negative.
 MINUS = ("-", "\u2212", "\u2013")
 
@@ -46,7 +48,10 @@ class Interval:
         """The quotient, or None when the divisor may be zero (no bounded quotient exists)."""
         if other.low <= 0 <= other.high:
             return None
-        return self * Interval(1 / other.high, 1 / other.low)
+        inverse = Interval(1 / other.high, 1 / other.low)
+        if not (math.isfinite(inverse.low) and math.isfinite(inverse.high)):
+            return None  # a divisor so near zero that its inverse overflows
+        return self * inverse
 
     def overlaps(self, other: Interval) -> bool:
         slack = EPS * max(1.0, abs(self.low), abs(self.high), abs(other.low), abs(other.high))
@@ -56,16 +61,6 @@ class Interval:
         if not self.overlaps(other):
             return None
         return Interval(max(self.low, other.low), min(self.high, other.high))
-
-    def touches_only(self, other: Interval) -> bool:
-        """They share a single point: both printings fit only an unrounded value exactly on
-        the boundary, i.e. one of the two was rounded half down (or truncated)."""
-        common = self.intersection(other)
-        if common is None:
-            return False
-        slack = EPS * max(1.0, abs(common.low), abs(common.high))
-        width = max(self.high - self.low, other.high - other.low)
-        return width > 0 and common.high - common.low <= slack
 
     def contains(self, value: float) -> bool:
         return self.overlaps(Interval(value, value))
@@ -90,8 +85,10 @@ def parse_printed(text: str, allow_percent: bool = False) -> tuple[float, int, b
 
     Reads thousands separators, a sign (-, the minus sign, an en dash, +) or accounting
     parentheses for a negative, and a trailing % where the figure is a percentage."""
-    text = FOOTNOTE.sub("", text.strip())
+    text = FOOTNOTE.sub("", NOTE_NUMBER.sub("", text.strip()))
     negative = False
+    if allow_percent and text.endswith("%"):
+        text = text[:-1].strip()  # "(3.2)%" as well as "(3.2%)"
     if len(text) > 2 and text[0] == "(" and text[-1] == ")":
         text, negative = text[1:-1].strip(), True
     if allow_percent and text.endswith("%"):

@@ -107,7 +107,10 @@ def _unit(path: Path, key: str, unit: str, spec: KpiSpec, problems: list[Problem
     try:
         return figure_unit(unit, spec)
     except UnitError as error:
-        problems.append(Problem(str(path), None, None, unit, str(error), key=key))
+        text = str(error)
+        if spec.key not in text:  # pint could not read it: say what this KPI is printed in
+            text = f"a unit for {spec.key} such as {spec.family.unit}; {text}"
+        problems.append(Problem(str(path), None, None, unit, text, key=key))
         return None
 
 
@@ -125,10 +128,13 @@ def _figure_rows(path: Path, data: PublishedFile, problems: list[Problem]) -> li
         value, decimals, well_formed = parsed if parsed else (float("nan"), 0, False)
         if change and figure.direction == "decrease" and value > 0:
             value = -value
-        exact = spec.family.exact or figure.unit.strip() in exact_units
+        # A count printed whole in its own unit is exact; "2.2 thousand" or an FTE of 12.5 is rounded.
+        counted = spec.family.exact or figure.unit.strip() in exact_units
+        exact = counted and decimals == 0 and abs(unit.scale - 1) < 1e-12
         interval = rounding_interval(value, decimals, exact)
         scale = 100 * unit.scale if change else unit.scale  # a change is kept in per cent
-        period = figure.when
+        fiscal = data.document.fiscal_year_end
+        period = figure.when(fiscal)
         assert period is not None  # a figure's model requires a year or a period
         rows.append(
             {
@@ -154,17 +160,15 @@ def _figure_rows(path: Path, data: PublishedFile, problems: list[Problem]) -> li
                 "exact": exact,
                 "low": interval.low * scale,
                 "high": interval.high * scale,
-                "change_from": "" if figure.change_from is None else _label(figure.change_from),
+                "change_from": ""
+                if figure.change_from is None
+                else parse_period(figure.change_from, fiscal).label,
                 "coverage": figure.coverage,
                 "file": str(path),
                 "key": key,
             }
         )
     return rows
-
-
-def _label(value: int | str) -> str:
-    return parse_period(value).label
 
 
 def _stated_factors(path: Path, data: PublishedFile, problems: list[Problem]) -> list[Factor]:
@@ -178,7 +182,7 @@ def _stated_factors(path: Path, data: PublishedFile, problems: list[Problem]) ->
         interval = _factor_interval(path, key, stated, emissions, activity, problems)
         if interval is None:
             continue
-        when = stated.when
+        when = stated.when(data.document.fiscal_year_end)
         factors.append(
             Factor(
                 document=data.document.id,

@@ -4,9 +4,11 @@ checked against its KPI's dimension."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Literal
 
 import pint
 from pydantic import Field, model_validator
@@ -14,6 +16,7 @@ from pydantic import Field, model_validator
 from carbon.errors import UnitError
 from carbon.models.files import Strict, Text
 from carbon.models.loading import validate
+from carbon.models.vocabulary import vocabulary
 from carbon.paths import DATA_DIR, data_file
 from carbon.units import parse_unit
 
@@ -41,6 +44,7 @@ class Intensity(Strict):
 class Catalogue(Strict):
     families: dict[str, Family]
     intensities: dict[str, Intensity]
+    template: list[str] = Field(min_length=1)
 
 
 class SumRule(Strict):
@@ -48,9 +52,19 @@ class SumRule(Strict):
     # A part is a key, or a list of alternative keys (the first printed one that fits is named).
     parts: list[str | list[str]] = Field(min_length=1)
     subtract: list[str] = Field(default_factory=list)
-    optional: list[str] = Field(default_factory=list)
-    min_parts: int = 0
+    # Keys that need not be printed for the rule to run; "all": every part and subtrahend.
+    optional: list[str] | Literal["all"] = Field(default_factory=list)
+    min_parts: int = Field(default=0, ge=0)
+    # A breakdown of the total into lines, one of several (Scope 1 by source or by fuel): the rule
+    # is left out where the table prints another line under this prefix, i.e. another breakdown.
+    breakdown: str | None = None
     label: Text
+
+    @model_validator(mode="after")
+    def _all_optional(self) -> SumRule:
+        if self.optional == "all":
+            object.__setattr__(self, "optional", sorted(self.keys() - {self.total}))
+        return self
 
     def keys(self) -> set[str]:
         return {
@@ -66,6 +80,9 @@ class ImpliedFactorRule(Strict):
     source_lines: list[str] = Field(default_factory=list)
     others: list[str] = Field(default_factory=list)
     factor_activity: Text
+    # Grid electricity: official series by region and year exist (the reference series are
+    # compared, and an implied factor outside every one of them is inconsistent).
+    grid: bool = False
 
 
 class Identities(Strict):
@@ -79,11 +96,21 @@ class Identities(Strict):
 
     @model_validator(mode="after")
     def _keys_are_known(self) -> Identities:
-        used = {k for rule in self.sums for k in rule.keys()} | set(self.engine)
-        used |= {k for r in self.implied_factors for k in (*r.activity, *r.emissions, *r.others)}
+        used = {k for rule in self.sums for k in (*rule.keys(), *rule.optional)} | set(self.engine)
+        used |= {
+            k for r in self.implied_factors for k in (*r.activity, *r.emissions, *r.others, *r.source_lines)
+        }
         unknown = sorted(k for k in used if kpi_spec(k) is None)
         if unknown:
             raise ValueError(f"identity rules name keys that kpis.yaml does not list: {', '.join(unknown)}")
+        activities = vocabulary().activities
+        strangers = sorted(
+            r.factor_activity for r in self.implied_factors if r.factor_activity not in activities
+        )
+        if strangers:
+            raise ValueError(
+                f"implied_factors name activities the vocabulary does not have: {', '.join(strangers)}"
+            )
         return self
 
 
@@ -142,6 +169,7 @@ def known_examples() -> list[str]:
 
 _PER = re.compile(r"\s+per\s+", re.IGNORECASE)
 _CO2E = re.compile(r"\b(k?g|t|kt|Mt|tonnes?)\s*CO[2₂]\s*-?\s*e(q)?\b", re.IGNORECASE)
+_CO2 = re.compile(r"\b(k?g|t|tonnes?)\s+CO[2₂](?![\w-])", re.IGNORECASE)
 _MASS_PREFIX = {"kg": "kg", "g": "g", "t": "t", "kt": "kt", "mt": "Mt", "tonne": "t", "tonnes": "t"}
 
 
@@ -152,6 +180,7 @@ def normalise_unit(text: str) -> str:
     for alias in sorted(identities().unit_aliases, key=len, reverse=True):
         text = text.replace(alias, f" {identities().unit_aliases[alias]} ")
     text = _CO2E.sub(lambda m: f"{_MASS_PREFIX.get(m.group(1).lower(), m.group(1))}CO2e", text)
+    text = _CO2.sub(lambda m: f"{_MASS_PREFIX.get(m.group(1).lower(), m.group(1))}CO2", text)
     text = _PER.sub(" / ", " ".join(text.split()))
     numerator, slash, denominator = text.partition("/")
     return f"{numerator.strip()} / ({denominator.strip()})" if slash else text.strip()
@@ -159,8 +188,8 @@ def normalise_unit(text: str) -> str:
 
 @dataclass(frozen=True)
 class FigureUnit:
-    """A printed unit resolved for one KPI: the factor from the printed unit to base units and
-    the note of any equivalence it relied on."""
+    """A printed unit resolved for one KPI: the factor from the printed unit to the KPI's own unit
+    (`base`, e.g. tCO2e per person) and the note of any equivalence it relied on."""
 
     scale: float
     base: str
@@ -180,6 +209,20 @@ def _candidates(spec: KpiSpec) -> list[str]:
     return [f"{n} / ({d})" for n in numerators for d in [denominator.unit, *denominator.also]]
 
 
+def _equivalents(quantity: pint.Quantity, spec: KpiSpec) -> list[tuple[pint.Quantity, str]]:
+    """The quantity as printed, then under each of its family's documented equivalences."""
+    return [(quantity, "")] + [
+        (quantity * _quantity(e.to) / _quantity(e.from_), e.note) for e in spec.family.equivalents
+    ]
+
+
+def _finite_scale(quantity: pint.Quantity) -> float:
+    scale = float((quantity).to("dimensionless").magnitude)
+    if not math.isfinite(scale) or scale <= 0:
+        raise UnitError(f"a unit that converts by a finite positive factor, not {scale}")
+    return scale
+
+
 def figure_unit(unit: str, spec: KpiSpec) -> FigureUnit:
     """Resolve `unit` for the KPI `spec` into the KPI's own unit (tCO2e, MWh, tCO2e / person):
     the scale from the printed unit, and the note of any equivalence it relied on.
@@ -188,22 +231,18 @@ def figure_unit(unit: str, spec: KpiSpec) -> FigureUnit:
         return FigureUnit(0.01, "%")
     printed = _quantity(unit)
     targets = [(text, _quantity(text)) for text in _candidates(spec)]
-    tries = [(printed, "")] + [
-        (printed * _quantity(e.to) / _quantity(e.from_), e.note) for e in spec.family.equivalents
-    ]
-    for quantity, note in tries:
+    for quantity, note in _equivalents(printed, spec):
         for text, target in targets:
             if quantity.dimensionality == target.dimensionality:
-                scale = float((quantity / target).to("dimensionless").magnitude)
-                return FigureUnit(scale, _label(text), note)
-    example = _label(targets[0][0])
+                return FigureUnit(_finite_scale(quantity / target), unit_label(text), note)
+    example = unit_label(targets[0][0])
     raise UnitError(
         f"a unit of the dimension of {example} for {spec.key} (e.g. '{example}'); "
         f"'{unit}' is {printed.dimensionality}"
     )
 
 
-def _label(unit: str) -> str:
+def unit_label(unit: str) -> str:
     """'tCO2e / (million * GBP)' as a reader writes it: 'tCO2e per million GBP'."""
     numerator, _, denominator = unit.partition(" / (")
     text = f"{numerator} per {denominator.rstrip(')')}" if denominator else numerator
@@ -216,14 +255,9 @@ def factor_scale(unit: str, emissions: KpiSpec, activity: KpiSpec) -> float:
     factor)."""
     printed = _quantity(unit)
     target = _quantity(emissions.family.unit) / _quantity(activity.family.unit)
-    for equivalent in [None, *emissions.family.equivalents]:
-        quantity = (
-            printed
-            if equivalent is None
-            else printed * _quantity(equivalent.to) / _quantity(equivalent.from_)
-        )
+    for quantity, _ in _equivalents(printed, emissions):
         if quantity.dimensionality == target.dimensionality:
-            return float((quantity / target).to("dimensionless").magnitude)
+            return _finite_scale(quantity / target)
     example = f"{emissions.family.unit}/{activity.family.unit}"
     raise UnitError(
         f"a factor unit of the dimension of {example} (e.g. 'kgCO2e/kWh') for {emissions.key} over "

@@ -10,15 +10,7 @@ import yaml
 
 from carbon.errors import ReconcileError
 from carbon.outputs import write_atomically
-from carbon.reconcile.rules import catalogue_keys
-
-# The rows of a typical HKEX environmental KPI table (A1.2, A1.3, A1.4, A2.1, A2.2) and the
-# headcount its intensities divide by; any other key of carbon/data/kpis.yaml may be added.
-TEMPLATE_KPIS = [
-    "ghg.scope1", "ghg.scope2", "ghg.scope3", "ghg.total", "ghg.per_employee",
-    "energy.electricity", "energy.gasoline", "energy.diesel", "energy.total", "energy.per_employee",
-    "water.total", "water.per_employee", "waste.hazardous", "waste.non_hazardous", "employees.total",
-]  # fmt: skip
+from carbon.reconcile.rules import catalogue, catalogue_keys, kpi_spec, unit_label
 
 HEADER = """\
 # Published table of {title}: one entry per printed figure, for `carbon reconcile`.
@@ -33,20 +25,19 @@ HEADER = """\
 
 
 def template(document_id: str, title: str, years: list[int]) -> str:
-    keys = catalogue_keys()
     figures = [
         {
             "kpi": kpi,
             "year": year,
             "printed": "",
-            "unit": _default_unit(kpi, keys),
+            "unit": _default_unit(kpi),
             "section": "statistical table",
             "page": None,
             "row": "",
             "column": str(year),
         }
         for year in years
-        for kpi in TEMPLATE_KPIS
+        for kpi in catalogue().template
     ]
     document = {"id": document_id, "title": title, "seed": "", "published": None, "reporting_years": years}
     body = yaml.safe_dump(
@@ -55,12 +46,14 @@ def template(document_id: str, title: str, years: list[int]) -> str:
     return HEADER.format(title=title) + body
 
 
-def _default_unit(kpi: str, keys: dict) -> str:
-    if kpi.endswith(".per_employee"):
-        stem = kpi.removesuffix(".per_employee")
-        numerator = stem if stem in keys else f"{stem}.total"
-        return f"{keys[numerator].unit}/employee"
-    return str(keys[kpi].unit)
+def _default_unit(kpi: str) -> str:
+    """The unit a KPI is compared in, as a reader writes it: tCO2e, tCO2e/employee."""
+    spec = kpi_spec(kpi)
+    assert spec is not None  # the template lists catalogue keys (tests/unit/test_reconcile.py)
+    if spec.denominator is None:
+        return spec.family.unit
+    per = catalogue_keys()[spec.denominator].unit
+    return f"{spec.family.unit}/{'employee' if per == 'person' else unit_label(per)}"
 
 
 def write_template(folder: Path, document_id: str, title: str, years: list[int]) -> Path:
