@@ -36,11 +36,13 @@ MONTHS = {
 }
 EXAMPLES = "a year (2023) or a fiscal year ('FY2023/24', 'year ended 31 March 2024')"
 
-_CALENDAR = re.compile(r"^(?:CY|calendar year|year)?\s*(\d{4})\s*年?$", re.IGNORECASE)
+_CALENDAR = re.compile(r"^(?:CY|calendar year|year)?\s*(\d{4})\s*(?:年度|年)?$", re.IGNORECASE)
 # Taiwan's Minguo years: 民國113年 is 2024.
-_MINGUO = re.compile(r"^民國\s*(\d{2,3})\s*年?(?:度)?$")
+_MINGUO = re.compile(r"^(?:民國\s*(\d{2,3})\s*(?:年度|年)?|(\d{2,3})\s*(?:年度|年))$")
 MINGUO_OFFSET = 1911
-_SPLIT_YEAR = re.compile(r"^(?:FY)?\s*(\d{4}|\d{2})\s*[/\-\u2013]\s*(\d{4}|\d{2})$", re.IGNORECASE)
+_SPLIT_YEAR = re.compile(
+    r"^(?:FY|financial year|fiscal year)?\s*(\d{4}|\d{2})\s*[/\-\u2013]\s*(\d{4}|\d{2})$", re.IGNORECASE
+)
 _FISCAL_END_YEAR = re.compile(r"^(?:FY|financial year|fiscal year)\s*(\d{4}|\d{2})$", re.IGNORECASE)
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\s+(\d{4})"
 _YEAR_ENDED = re.compile(
@@ -88,7 +90,7 @@ def parse_period(value: int | str, fiscal_year_end: str | None = None) -> Period
         year = int(match.group(1))
         return _checked(Period(str(year), year, True))
     if match := _MINGUO.match(text):
-        year = int(match.group(1)) + MINGUO_OFFSET
+        year = int(match.group(1) or match.group(2)) + MINGUO_OFFSET
         return _checked(Period(str(year), year, True))
     if match := _SPLIT_YEAR.match(text):
         start = _full_year(match.group(1))
@@ -123,7 +125,10 @@ def _date(text: str, value: object) -> date:
 
 def fiscal_year_end_ok(text: str) -> str:
     """A document's fiscal year end, '31 March': refused unless it names a day and month."""
-    _date(f"{text} 2023", text)
+    try:
+        _date(f"{text} 2023", text)
+    except ValueError:
+        raise ValueError(f"a day and month such as '31 March', not '{text}'") from None
     return text
 
 

@@ -179,6 +179,9 @@ class PublishedFigure(Printed):
     direction: Literal["increase", "decrease"] | None = None
     # A total's coverage as stated beside it ("Scope 1 and 2, Scope 3 category 6"), shown with checks.
     coverage: str = ""
+    # The figure restates one printed earlier (a column headed "2023 (restated)"): a different
+    # value printed elsewhere for the same period is a note, not an inconsistency.
+    restated: bool = False
 
     @model_validator(mode="after")
     def _change(self) -> PublishedFigure:

@@ -124,6 +124,10 @@ def check_stated_factors(table: pd.DataFrame, factors: list[Factor]) -> list[Fin
     findings = []
     usable = levels(table)
     for stated in factors:
+        rivals = [f for f in factors if _rivals(f, stated)]
+        if rivals:
+            findings += _ambiguous(stated, rivals, usable)
+            continue
         rows = usable[(usable["document"] == stated.document) & (usable["region"] == stated.region)]
         if stated.period is not None:
             rows = rows[rows["period"] == stated.period]
@@ -138,6 +142,30 @@ def check_stated_factors(table: pd.DataFrame, factors: list[Factor]) -> list[Fin
                 _stated_finding(stated, (same_section if not same_section.empty else e).iloc[0], a.iloc[0])
             )
     return findings
+
+
+def _rivals(one: Factor, other: Factor) -> bool:
+    """Two different factors stated for the same figure, region and period."""
+    same = (one.document, one.emissions, one.activity, one.region) == (
+        other.document, other.emissions, other.activity, other.region
+    )  # fmt: skip
+    overlapping = one.period is None or other.period is None or one.period == other.period
+    return same and overlapping and one.interval != other.interval
+
+
+def _ambiguous(stated: Factor, rivals: list[Factor], usable: pd.DataFrame) -> list[Finding]:
+    """Several factors stated for one emissions figure (CLP 0.39 and HK Electric 0.66 for a group
+    total): which applies to which part is not said, so nothing is checked; a note says why."""
+    rows = usable[(usable["document"] == stated.document) & (usable["kpi"] == stated.activity)]
+    rows = rows[rows["region"] == stated.region]
+    if rows.empty or any(r.printed < stated.printed for r in rivals):
+        return []  # one note per set of rivals, on the first of them
+    factors = ", ".join(sorted({stated.printed, *(r.printed for r in rivals)}))
+    message = (
+        f"several factors are stated for {stated.emissions} over {stated.activity} ({factors} {stated.unit}) "
+        "without saying which part each applies to: give each a `region` (a regional column) to check them"
+    )
+    return [finding("stated_factor", "note", rows.iloc[0], [rows.iloc[0]], None, message)]
 
 
 def _stated_finding(stated: Factor, e: pd.Series, a: pd.Series) -> Finding:

@@ -8,6 +8,7 @@ Every comparison is in the KPI's own unit (published.py) and by interval arithme
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -29,6 +30,8 @@ from carbon.reconcile.intervals import EPS, Interval, rounding_interval, total, 
 from carbon.reconcile.rules import SumRule, identities, kpi_spec
 
 GROUP = ["document", "section", "period", "region"]
+# An unreadable cell with letters or a bound in it is a transcription matter, not an ill-formed number.
+WORDS_OR_BOUNDS = re.compile(r"[A-Za-z<>≤≥\u4e00-\u9fff]")
 RANK = {"consistent": 0, "rounding_method": 1, "inconsistent": 2}
 
 
@@ -41,6 +44,13 @@ def check_well_formed(table: pd.DataFrame) -> list[Finding]:
     for _, row in table[~table["well_formed"]].iterrows():
         if str(row["printed"]).strip().lower() in not_figures:
             message = f"'{row['printed']}' is not a figure; it is left out of the checks"
+            findings.append(finding("not_a_figure", "note", row, [row], None, message))
+            continue
+        if not row["readable"] and WORDS_OR_BOUNDS.search(str(row["printed"])):
+            message = (
+                f"'{row['printed']}' is not a number as printed (a bound such as '<0.01', or words: a scale "
+                "such as 'thousand' belongs in `unit`); it is left out of the checks"
+            )
             findings.append(finding("not_a_figure", "note", row, [row], None, message))
             continue
         if row["readable"]:
@@ -359,7 +369,12 @@ def check_cross_document(table: pd.DataFrame) -> list[Finding]:
         )
         meet = Interval(group["low"].max(), group["high"].min())
         slack = EPS * max(1.0, abs(meet.low), abs(meet.high))
-        if meet.low > meet.high + slack:
+        if meet.low > meet.high + slack and group["restated"].any():
+            message = (
+                f"restated: the same figure is printed with different values, one marked restated: {places}"
+            )
+            findings.append(finding("cross_document", "note", cells[0], cells, None, message))
+        elif meet.low > meet.high + slack:
             message = f"the same figure is printed with different values: {places}"
             findings.append(finding("cross_document", "inconsistent", cells[0], cells, None, message))
         elif meet.high - meet.low <= slack and group["high"].max() > group["low"].min() + slack:
@@ -483,7 +498,9 @@ def _boundary_change(
     )
     shared = sorted(parts[before] & parts[after])
     now = group[group["period"] == after]
-    printed_parts = now[now["kpi"].map(lambda k: _part_name(rule, k)).isin(shared)].drop_duplicates("kpi")
+    names = now["kpi"].map(lambda k: _part_name(rule, k))
+    # One printing per part: Scope 2 location- and market-based are alternatives, not both parts.
+    printed_parts = now.assign(part=names)[names.isin(shared)].drop_duplicates("part")
     like = float((printed_parts["value"] * printed_parts["scale"]).sum())
     findings = []
     if not shared:

@@ -30,8 +30,11 @@ from carbon.reconcile.intervals import Interval, decimals_of, parse_printed, rou
 from carbon.reconcile.rules import ImpliedFactorRule, identities
 from carbon.units import conversion_factor
 
-# Reports apply the latest factor published before they were written: up to three years old.
+# Reports apply the latest factor published before they were written. MEE/NBS publish about two
+# years late, so a factor-set series covers a year with a value up to three years older; the
+# reference series (utilities, DESNZ, Taiwan) publish yearly: a value for the year or the one before.
 FACTOR_LAG_YEARS = 3
+REFERENCE_LAG_YEARS = 1
 # Gases whose factors are comparable with printed tCO2e over activity (CH4 and N2O are parts).
 COMPARABLE_GASES = ["CO2", "CO2e"]
 # Without a run, fuels' CH4 and N2O are weighted as the inventory's default does (DESIGN.md).
@@ -72,6 +75,7 @@ class GridFactor:
     series: str  # what must cover a year before a verdict relies on it
     year: int
     interval: Interval
+    lag: int  # a value this many years older than the figure still covers its year
 
 
 @cache
@@ -84,18 +88,16 @@ def reference_series() -> tuple[GridFactor, ...]:
         value, decimals, _ = parse_printed(r.value) or (0.0, 0, True)
         scale = conversion_factor(r.unit.replace(r.gas, ""), "t/MWh")
         label = f"{r.publisher} {r.data_year} ({r.value} {r.unit}, {r.confidence})"
-        factors.append(
-            GridFactor(
-                label, r.region, r.region, r.data_year, rounding_interval(value, decimals).scaled(scale)
-            )
-        )
+        published = rounding_interval(value, decimals).scaled(scale)
+        factors.append(GridFactor(label, r.region, r.region, r.data_year, published, REFERENCE_LAG_YEARS))
     return tuple(factors)
 
 
 def factor_set_series(factor_set: FactorSet | None, activity: str, gwp_set: str) -> list[GridFactor]:
     """The factor set's own factors of `activity` in t CO2e per MWh: the components of one factor
-    (CO2, CH4, N2O of a fuel, per region, year, method and kind) weighted by `gwp_set`. The set
-    is one series (a province without a factor of its own falls back to its grid or the nation)."""
+    (CO2, CH4, N2O of a fuel, per region, year, method and kind) weighted by `gwp_set`, and its
+    CO2 alone (reports that count CO2 only). The set is one series (a province without a factor
+    of its own falls back to its grid or the nation)."""
     if factor_set is None or activity not in vocabulary().activities:
         return []
     weights = {"CO2e": 1.0, **gwp_values(factor_set, gwp_set)}
@@ -103,22 +105,33 @@ def factor_set_series(factor_set: FactorSet | None, activity: str, gwp_set: str)
     rows = factors[(factors["activity"] == activity) & factors["gas"].isin(list(weights))]
     per_mwh = conversion_factor("MWh", vocabulary().activities[activity].canonical_unit)
     result = []
-    for _, group in rows.groupby(
-        ["region", "data_year", "method", *FACTOR_ATTRIBUTES], dropna=False, sort=False
-    ):
-        centre = float((group["value_canonical"] * group["gas"].map(weights)).sum()) * per_mwh
-        # The coarsest component's printed precision stands for the whole.
-        relative = max(0.5 * 10.0 ** -decimals_of(float(v)) / float(v) for v in group["value"])
-        first = group.iloc[0]
-        label = f"{first['factor_id']} ({first['value']} {first['unit']})"
-        if len(group) > 1:
-            gases = ", ".join(group["gas"].iloc[1:])
-            label = f"{first['factor_id']} with {gases} ({centre:.4f} t CO2e/MWh, {gwp_set})"
-        published = Interval(centre * (1 - relative), centre * (1 + relative))
-        result.append(
-            GridFactor(label, str(first["region"]), factor_set.label, int(first["data_year"]), published)
-        )
+    keys = ["region", "data_year", "method", *FACTOR_ATTRIBUTES]
+    for _, group in rows.groupby(keys, dropna=False, sort=False):
+        parts = [group] if len(group) == 1 else [group, group[group["gas"] == "CO2"]]
+        for part in (p for p in parts if not p.empty):
+            result.append(_published(part, weights, per_mwh, factor_set.label, gwp_set))
     return result
+
+
+def _published(
+    rows: pd.DataFrame, weights: dict[str, float], per_mwh: float, series: str, gwp_set: str
+) -> GridFactor:
+    """One factor's components as a sum of their rounding intervals (each printed with its own
+    precision), in t CO2e per MWh."""
+    published = Interval(0.0, 0.0)
+    for row in rows.itertuples():
+        share = float(row.value_canonical) / float(row.value) * weights[row.gas] * per_mwh
+        published = published + rounding_interval(float(row.value), decimals_of(float(row.value))).scaled(
+            share
+        )
+    first = rows.iloc[0]
+    label = f"{first['factor_id']} ({first['value']} {first['unit']})"
+    if len(rows) > 1:
+        gases = ", ".join(rows["gas"].iloc[1:])
+        label = f"{first['factor_id']} with {gases} ({published.middle:.4f} t CO2e/MWh, {gwp_set})"
+    return GridFactor(
+        label, str(first["region"]), series, int(first["data_year"]), published, FACTOR_LAG_YEARS
+    )
 
 
 def _in_regions(region: str, wanted: set[str]) -> bool:
@@ -174,6 +187,7 @@ class Implied:
     activity: pd.Series
     interval: Interval
     matched: bool = False  # a published factor lies within it
+    blend: bool = False  # a whole-group figure of a table that also prints regional columns
 
 
 @dataclass(frozen=True)
@@ -201,22 +215,25 @@ def check_implied_factors(
         library = Library(result, [*factor_set_series(factor_set, rule.factor_activity, gwp_set), *reference])
         by_region: dict[str, list[Implied]] = {}
         # Within a document, period and region: a SECR table prints emissions and energy apart.
+        regional = usable[usable["region"] != ""]
         for _, group in usable.groupby(["document", "period", "region"], sort=False):
-            implied = _implied(rule, group, result)
+            implied = _implied(rule, group, result, regional)
             if implied is None:
                 continue
             document = documents[str(implied.emissions["document"])]
             found, matched = _implied_finding(rule, implied, library, document)
             findings.append(found)
             by_region.setdefault(str(implied.emissions["region"]), []).append(
-                Implied(implied.emissions, implied.activity, implied.interval, matched)
+                Implied(implied.emissions, implied.activity, implied.interval, matched, implied.blend)
             )
         for implied_list in by_region.values():
             findings += _drift(rule, implied_list)
     return findings
 
 
-def _implied(rule: ImpliedFactorRule, group: pd.DataFrame, result: RunResult | None) -> Implied | None:
+def _implied(
+    rule: ImpliedFactorRule, group: pd.DataFrame, result: RunResult | None, regional: pd.DataFrame
+) -> Implied | None:
     activity_kpi = next((k for k in rule.activity if (group["kpi"] == k).any()), None)
     emissions_kpi = next((k for k in rule.emissions if (group["kpi"] == k).any()), None)
     if activity_kpi is None or emissions_kpi is None or not _sole_source(result, rule, emissions_kpi, group):
@@ -226,7 +243,14 @@ def _implied(rule: ImpliedFactorRule, group: pd.DataFrame, result: RunResult | N
     if a["low"] <= 0:
         return None  # zero activity printed: no factor is implied
     quotient = interval(e).divided_by(interval(a))
-    return None if quotient is None else Implied(e, a, quotient)
+    blend = e["region"] == "" and bool(
+        (
+            (regional["document"] == e["document"])
+            & (regional["period"] == e["period"])
+            & (regional["kpi"] == e["kpi"])
+        ).any()
+    )
+    return None if quotient is None else Implied(e, a, quotient, blend=blend)
 
 
 def _implied_finding(
@@ -246,7 +270,7 @@ def _implied_finding(
         listing = ", ".join(f"{m or 'default'} {v:.4f}" for m, v in own.items())
         message = f"{text}; the library's factor ({listing}) reproduces it"
         return finding("implied_factor", "consistent", e, cells, quotient, message), True
-    wanted = _regions_of(e, document, result, rule, library.candidates)
+    wanted = _regions_of(e, document, result, rule, library.candidates, implied.blend)
     series = [s for s in library.candidates if _in_regions(s.region, wanted)]
     uses = _uses(own, result)
     where = f" of {', '.join(sorted(wanted))}" if wanted else ""
@@ -272,25 +296,31 @@ def _unmatched(
 ) -> Finding:
     e, quotient = implied.emissions, implied.interval
     year = int(e["year"])
-    window = [s for s in series if year - FACTOR_LAG_YEARS <= s.year <= year]
+    window = [s for s in series if year - s.lag <= s.year <= year]
     gaps = sorted({s.series for s in series} - {s.series for s in window})
     cells = [e, implied.activity]
     if rule.grid and wanted and window and not gaps:
         low, high = min(s.interval.low for s in window), max(s.interval.high for s in window)
         if not quotient.overlaps(Interval(low, high)):
             direction = "high" if quotient.low > high else "low"
+            first = min(s.year for s in window)
             message = (
-                f"{text}; no {rule.factor_activity} factor{where} for {year - FACTOR_LAG_YEARS}-{year} "
+                f"{text}; no {rule.factor_activity} factor{where} for {first}-{year} "
                 f"({low:.4f} to {high:.4f}) is that {direction}: the printed figure does not follow from "
                 "the official factors"
             )
             return finding("implied_factor", "inconsistent", e, cells, quotient, message)
     if not series:
         message = f"{text}; no {rule.factor_activity} factor series{where} to compare with"
-    elif gaps:
+    elif not wanted and rule.grid:
         message = (
-            f"{text}; it matches no published factor{where} the library has, and "
-            f"{', '.join(gaps)} has no value for {year - FACTOR_LAG_YEARS}-{year} to judge it by"
+            f"{text}; it matches no published factor the library has, and the grid it was bought from "
+            "is not known (a regional column without a series of its own, or a blend of several grids)"
+        )
+    elif gaps and rule.grid:
+        message = (
+            f"{text}; it matches no published factor{where} the library has, and {', '.join(gaps)} has no "
+            f"value for {year} or shortly before to judge it by"
         )
     else:
         message = (
@@ -306,15 +336,18 @@ def _regions_of(
     result: RunResult | None,
     rule: ImpliedFactorRule,
     candidates: list[GridFactor],
+    blend: bool,
 ) -> set[str]:
-    """The grid regions a printed figure's factor should come from: its regional column when a
-    series exists for it (UK), else the document's grid_regions, else the ledger's regions.
-    Empty when unknown: every series is compared, and nothing is called inconsistent."""
-    if not rule.grid:
-        return set()  # fuel factors are not regional (IPCC defaults apply anywhere)
+    """The grid regions a printed figure's factor should come from: a regional column's own
+    series (UK), or for the whole group the document's grid_regions, else the ledger's regions.
+    Empty when unknown (a column without a series, a group total over regional columns): every
+    series is compared, and nothing is called inconsistent."""
+    if not rule.grid or blend:
+        return set()  # fuel factors are not regional; a group figure over regional columns blends grids
     region = str(row["region"])
-    if region and any(c.region != GLOBAL_REGION and _in_regions(c.region, {region}) for c in candidates):
-        return {region}
+    if region:  # a regional column: its own series, or unknown (Mainland China under a HK document)
+        has_series = any(c.region != GLOBAL_REGION and _in_regions(c.region, {region}) for c in candidates)
+        return {region} if has_series else set()
     return set(document.grid_regions) or _ledger_regions(result, rule.factor_activity)
 
 

@@ -22,6 +22,12 @@ COMMA_DECIMAL = re.compile(r"^\d{1,3}(,\d{3})*,\d{2}$")
 FOOTNOTE = re.compile(r"\s*[\u00b9\u00b2\u00b3\u2070\u2074-\u2079*\u2020\u2021#]+$")
 # A footnote number in brackets run into a figure: "1,234.5(1)" (not "(3.2)", a negative).
 NOTE_NUMBER = re.compile(r"(?<=\d)\(\d{1,2}\)$")
+# "184.52 (Note 3)": a note reference after the figure.
+NOTE_WORD = re.compile(r"\s*\((?:note|notes|n)\s*\d+[a-z]?\)$", re.IGNORECASE)
+# Thousands separated by a space or a thin space: "1 234.5".
+GROUP_SPACE = re.compile(r"(?<=\d)[ \u2009\u202f](?=\d{3}(?:\D|$))")
+# Changes printed with arrows: "▲2.5%", "↓3.4%".
+RISE, FALL = "\u25b2\u2191\u25b4", "\u25bc\u2193\u25be"
 # Signs as reports print them: -, the typographic minus and en dash, +, and (3.2) for a negative.
 MINUS = ("-", "\u2212", "\u2013")
 
@@ -49,9 +55,10 @@ class Interval:
         if other.low <= 0 <= other.high:
             return None
         inverse = Interval(1 / other.high, 1 / other.low)
-        if not (math.isfinite(inverse.low) and math.isfinite(inverse.high)):
-            return None  # a divisor so near zero that its inverse overflows
-        return self * inverse
+        quotient = self * inverse
+        if not all(math.isfinite(v) for v in (*inverse.as_list(), *quotient.as_list())):
+            return None  # a divisor so near zero that the quotient overflows
+        return quotient
 
     def overlaps(self, other: Interval) -> bool:
         slack = EPS * max(1.0, abs(self.low), abs(self.high), abs(other.low), abs(other.high))
@@ -85,8 +92,14 @@ def parse_printed(text: str, allow_percent: bool = False) -> tuple[float, int, b
 
     Reads thousands separators, a sign (-, the minus sign, an en dash, +) or accounting
     parentheses for a negative, and a trailing % where the figure is a percentage."""
-    text = FOOTNOTE.sub("", NOTE_NUMBER.sub("", text.strip()))
+    text = FOOTNOTE.sub("", NOTE_NUMBER.sub("", NOTE_WORD.sub("", text.strip())))
+    text = GROUP_SPACE.sub("", text)
     negative = False
+    for arrows, sign in ((RISE, False), (FALL, True)):
+        if text[:1] in arrows or text[-1:] in arrows:
+            text = text.strip(arrows + " ")
+            if sign:
+                text = f"-{text}"
     if allow_percent and text.endswith("%"):
         text = text[:-1].strip()  # "(3.2)%" as well as "(3.2%)"
     if len(text) > 2 and text[0] == "(" and text[-1] == ")":

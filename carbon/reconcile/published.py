@@ -18,6 +18,7 @@ from carbon.reconcile.intervals import Interval, parse_printed, rounding_interva
 from carbon.reconcile.rules import (
     FigureUnit,
     KpiSpec,
+    example_unit,
     factor_scale,
     figure_unit,
     identities,
@@ -29,7 +30,7 @@ from carbon.suggest import did_you_mean
 COLUMNS = [
     "document", "title", "seed", "kpi", "period", "year", "calendar", "region", "section", "locator",
     "printed", "unit", "unit_note", "canonical_unit", "scale", "readable", "value", "decimals",
-    "well_formed", "exact", "low", "high", "change_from", "coverage", "file", "key",
+    "well_formed", "exact", "low", "high", "change_from", "coverage", "restated", "file", "key",
 ]  # fmt: skip
 
 
@@ -109,7 +110,7 @@ def _unit(path: Path, key: str, unit: str, spec: KpiSpec, problems: list[Problem
     except UnitError as error:
         text = str(error)
         if spec.key not in text:  # pint could not read it: say what this KPI is printed in
-            text = f"a unit for {spec.key} such as {spec.family.unit}; {text}"
+            text = f"a unit for {spec.key} such as {example_unit(spec)}; {text}"
         problems.append(Problem(str(path), None, None, unit, text, key=key))
         return None
 
@@ -164,6 +165,7 @@ def _figure_rows(path: Path, data: PublishedFile, problems: list[Problem]) -> li
                 if figure.change_from is None
                 else parse_period(figure.change_from, fiscal).label,
                 "coverage": figure.coverage,
+                "restated": figure.restated,
                 "file": str(path),
                 "key": key,
             }

@@ -223,6 +223,11 @@ def _finite_scale(quantity: pint.Quantity) -> float:
     return scale
 
 
+def example_unit(spec: KpiSpec) -> str:
+    """The unit a KPI is compared in, as a reader writes it (tCO2e per person)."""
+    return unit_label(_candidates(spec)[0])
+
+
 def figure_unit(unit: str, spec: KpiSpec) -> FigureUnit:
     """Resolve `unit` for the KPI `spec` into the KPI's own unit (tCO2e, MWh, tCO2e / person):
     the scale from the printed unit, and the note of any equivalence it relied on.

@@ -38,6 +38,9 @@ def test_tp_icap_2023_regional_and_category_sums(tmp_path):
         # 38,583 + 2,258 + 2,052 + 3,344 + 3,876 = 50,113, printed 50,099 (with 2,244 it is 50,099)
         ("identity_sum", "2023", "", "ghg.scope3", "50,099"),
     }
+    # 1,518 + 1,109 + 1,247 = 3,874 (3,872.5 to 3,875.5) against 3,876 (3,875.5 to 3,876.5): they
+    # meet only at 3,875.5, which each region would have printed one higher under half-up rounding
+    assert flagged(report, "rounding_method") == {("regional_sum", "2023", "", "ghg.scope3.cat7", "3,876")}
     totals = [f for f in report["findings"] if f["kind"] == "identity_sum" and f["kpi"] == "ghg.total"]
     # 1,442 + 6,182 + 50,099 = 57,723: the total uses location-based Scope 2
     assert any(f["severity"] == "consistent" and "ghg.scope2.location" in f["message"] for f in totals)
