@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from carbon.engine import InventoryRequest, RunResult, run_inventory
 from carbon.errors import ReconcileError
 from carbon.factors import FactorSet, load_factor_set, resolve_factor_set
@@ -84,9 +86,29 @@ def document_notes(published: Published) -> list[Finding]:
             anchor["kpi"], anchor["printed"], anchor["region"] = "document", "", ""
             message = f"{document.title}: consolidation basis as stated: {document.consolidation}"
             notes.append(finding("consolidation", "note", anchor, [anchor], None, message))
+    notes += _fiscal_labels(table)
     for _, row in table[table["coverage"] != ""].iterrows():
         message = f"{row['kpi']} {row['printed']} is stated to cover: {row['coverage']}"
         notes.append(finding("coverage", "note", row, [row], None, message))
+    return notes
+
+
+def _fiscal_labels(table: pd.DataFrame) -> list[Finding]:
+    """'FY2024' beside 'FY2023/24' for the same end year: without a document's fiscal_year_end
+    the two are not known to be one period, so they are not compared; a note says how to join them."""
+    notes = []
+    labels = table[~table["calendar"]].drop_duplicates("period")
+    for year, group in labels.groupby("year"):
+        if group["period"].nunique() > 1:
+            row = group.iloc[0]
+            message = (
+                f"periods {', '.join(sorted(group['period']))} all end in {year} but are not compared with "
+                "one another: give each document its `fiscal_year_end` (e.g. '31 March') if they are one "
+                "period"
+            )
+            notes.append(
+                finding("period_labels", "note", row, [r for _, r in group.iterrows()], None, message)
+            )
     return notes
 
 

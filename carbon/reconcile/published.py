@@ -27,6 +27,9 @@ from carbon.reconcile.rules import (
 )
 from carbon.suggest import did_you_mean
 
+# A column or row headed "2023 (restated)" marks its figures restated, as `restated: true` does.
+RESTATED = "restated"
+
 COLUMNS = [
     "document", "title", "seed", "kpi", "period", "year", "calendar", "region", "section", "locator",
     "printed", "unit", "unit_note", "canonical_unit", "scale", "readable", "value", "decimals",
@@ -165,7 +168,8 @@ def _figure_rows(path: Path, data: PublishedFile, problems: list[Problem]) -> li
                 if figure.change_from is None
                 else parse_period(figure.change_from, fiscal).label,
                 "coverage": figure.coverage,
-                "restated": figure.restated,
+                "restated": figure.restated
+                or RESTATED in f"{figure.row} {figure.column} {figure.locator}".lower(),
                 "file": str(path),
                 "key": key,
             }

@@ -793,3 +793,20 @@ def test_net_emissions_against_a_market_based_total(published):
     ).figures
     (finding,) = [f for f in check_sums(table) if f.kpi == "ghg.net"]
     assert finding.severity == "inconsistent" and "488,314" in finding.message
+
+
+def test_a_column_headed_restated_and_fiscal_labels_that_do_not_meet(published):
+    from carbon.reconcile import reconcile
+
+    doc = published(
+        {"kpi": "ghg.scope1", "year": 2023, "printed": "2,030.6", "unit": "tCO2e", "section": "a"},
+        {"kpi": "ghg.scope1", "year": 2023, "printed": "2,026", "unit": "tCO2e", "section": "b",
+         "column": "2023 (restated)"},
+        {"kpi": "ghg.scope2", "period": "FY24", "printed": "469.59", "unit": "tCO2e"},
+        {"kpi": "ghg.scope2", "period": "FY2023/24", "printed": "496.60", "unit": "tCO2e"},
+    )  # fmt: skip
+    findings = reconcile(doc, None).findings
+    (restated,) = [f for f in findings if f.kind == "cross_document"]
+    assert restated.severity == "note"
+    (labels,) = [f for f in findings if f.kind == "period_labels"]
+    assert "FY2023/24, FY2024" in labels.message and "fiscal_year_end" in labels.message
