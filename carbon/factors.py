@@ -24,10 +24,11 @@ import numpy as np
 import pandas as pd
 
 from carbon.errors import FactorSetError, InputFileError, Problem, UnitError
-from carbon.models.files import FIRST_YEAR, LAST_YEAR, FactorManifest, ManifestTable
+from carbon.models.files import FactorManifest, ManifestTable
 from carbon.models.loading import load_model
 from carbon.models.vocabulary import vocabulary
 from carbon.paths import factors_root, file_sha256
+from carbon.periods import FIRST_YEAR, LAST_YEAR
 from carbon.readers import MAX_ROWS_PER_CHECK
 from carbon.suggest import did_you_mean
 from carbon.units import conversion_factor

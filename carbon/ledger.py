@@ -17,8 +17,8 @@ import pandas as pd
 
 from carbon import readers
 from carbon.errors import LedgerError, Problem, UnitError
-from carbon.models.files import FIRST_YEAR, LAST_YEAR
 from carbon.models.vocabulary import vocabulary
+from carbon.periods import FIRST_YEAR, LAST_YEAR
 from carbon.suggest import did_you_mean
 from carbon.units import conversion_factor, has_dimension, parse_unit
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+# Reporting and data years the engine accepts anywhere (DESIGN.md: documented bounds).
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 MONTHS = {
     m: i

@@ -33,11 +33,12 @@ from carbon.inventory import (
     year_summaries,
 )
 from carbon.ledger import Organisation
-from carbon.models.files import LAST_YEAR, Number, ScenarioFile, Strict, Text
+from carbon.models.files import Number, ScenarioFile, Strict, Text
 from carbon.models.inventory import InventoryYear
 from carbon.models.loading import load_model, validate
 from carbon.models.vocabulary import vocabulary
 from carbon.paths import data_file
+from carbon.periods import LAST_YEAR
 from carbon.suggest import did_you_mean
 from carbon.units import conversion_factor
 

@@ -21,10 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from carbon.periods import Period, fiscal_year_end_ok, parse_period
-
-# Reporting and data years the engine accepts anywhere (DESIGN.md: documented bounds).
-FIRST_YEAR, LAST_YEAR = 1990, 2100
+from carbon.periods import FIRST_YEAR, LAST_YEAR, Period, fiscal_year_end_ok, parse_period
 
 
 def _not_bool(value: object) -> object:

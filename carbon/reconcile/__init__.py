@@ -12,7 +12,8 @@ so nothing that rounding can explain is flagged. Each check ends with a verdict:
 - note:            methodology or comparability, not arithmetic.
 
 Stages: published.py reads the tables; checks.py compares printed figures with one another;
-against.py compares them with the engine, stated factors and published factor series. KPI
+against.py compares them with the engine and with factors the documents state; implied.py
+compares implied factors with published factor series (figures.py: reading one figure). KPI
 keys, identities and unit spellings are data (carbon/data/kpis.yaml, identities.yaml).
 """
 

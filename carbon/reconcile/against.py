@@ -10,14 +10,11 @@ from carbon.engine import RunResult
 from carbon.inventory import energy_mwh_multiplier
 from carbon.models.inventory import InventoryYear
 from carbon.models.vocabulary import vocabulary
-from carbon.reconcile.figures import fmt, in_unit_of, interval, levels, shown, verdict
+from carbon.reconcile.figures import HALF_DOWN, fmt, in_unit_of, interval, levels, shown, span, verdict
 from carbon.reconcile.findings import Finding, finding
 from carbon.reconcile.intervals import Interval, decimals_of
 from carbon.reconcile.published import Factor
 from carbon.reconcile.rules import identities
-
-GROUP = ["document", "section", "period", "region"]
-
 
 # ---------------------------------------------------------------- the engine's inventory
 
@@ -179,10 +176,7 @@ def _stated_finding(stated: Factor, e: pd.Series, a: pd.Series) -> Finding:
     if severity == "consistent":
         message = f"{head}, printed {e['printed']}"
     elif severity == "rounding_method":
-        message = f"{head}; {e['printed']} fits only if truncated"
+        message = f"{head}; {e['printed']} {HALF_DOWN}"
     else:
-        message = (
-            f"{head} ({in_unit_of(expected.low, e, 1)} to {in_unit_of(expected.high, e, 1)} allowing for "
-            f"rounding), but {e['printed']} is printed"
-        )
+        message = f"{head} ({span(expected, e)} allowing for rounding), but {e['printed']} is printed"
     return finding("stated_factor", severity, e, [e, a], expected, message)

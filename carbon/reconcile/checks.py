@@ -15,11 +15,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from carbon.reconcile.figures import (
+    HALF_DOWN,
     Denominators,
     common,
     fmt,
     in_unit_of,
     interval,
+    is_point,
     levels,
     shown,
     span,
@@ -106,10 +108,7 @@ def _sum_finding(
             "" if close else "; the difference is within the rounding of the parts"
         )
     elif severity == "rounding_method":
-        message = (
-            f"{head} gives {span(expected, total_row)}; {total_row['printed']} fits only if truncated or "
-            "rounded half down"
-        )
+        message = f"{head} gives {span(expected, total_row)}; {total_row['printed']} {HALF_DOWN}"
     else:
         slack = (
             "" if expected.low == expected.high else f" ({span(expected, total_row)} allowing for rounding)"
@@ -212,10 +211,7 @@ def _ratio_message(
     if severity == "consistent":
         return f"{base}, printed {ratio['printed']}"
     if severity == "rounding_method":
-        return (
-            f"{base}: rounds to {should}, but is printed {ratio['printed']} (fits only if truncated or "
-            "rounded half down)"
-        )
+        return f"{base}: rounds to {should}, but is printed {ratio['printed']} ({HALF_DOWN})"
     return f"{base}: should print as {should} {ratio['unit']}, but is printed {ratio['printed']}"
 
 
@@ -367,17 +363,17 @@ def check_cross_document(table: pd.DataFrame) -> list[Finding]:
         places = "; ".join(
             f"{c['document']} {c['section']}: {shown(c, cells[0])}".replace("  ", " ") for c in cells
         )
-        meet = Interval(group["low"].max(), group["high"].min())
-        slack = EPS * max(1.0, abs(meet.low), abs(meet.high))
-        if meet.low > meet.high + slack and group["restated"].any():
+        printings = [interval(c) for c in cells]
+        meet = common(printings)
+        if meet is None and group["restated"].any():
             message = (
                 f"restated: the same figure is printed with different values, one marked restated: {places}"
             )
             findings.append(finding("cross_document", "note", cells[0], cells, None, message))
-        elif meet.low > meet.high + slack:
+        elif meet is None:
             message = f"the same figure is printed with different values: {places}"
             findings.append(finding("cross_document", "inconsistent", cells[0], cells, None, message))
-        elif meet.high - meet.low <= slack and group["high"].max() > group["low"].min() + slack:
+        elif is_point(meet) and not all(is_point(p) for p in printings):
             message = (
                 f"printed differently ({places}); both fit only an unrounded value of exactly "
                 f"{in_unit_of(meet.low, cells[0], 1)}, rounded up in one place and down in the other"
@@ -453,7 +449,7 @@ def _change_finding(change: pd.Series, now: pd.Series, before: pd.Series) -> lis
             "printed ones"
         )
     else:
-        message = f"{base}: {change['printed']} fits only if truncated or rounded half down"
+        message = f"{base}: {change['printed']} {HALF_DOWN}"
     return [finding("yoy_change", severity, change, [change, now, before], expected, message)]
 
 
@@ -497,14 +493,14 @@ def _boundary_change(
         + [f"{p} not disclosed in {after}" for p in sorted(removed)]
     )
     shared = sorted(parts[before] & parts[after])
+    if not shared:
+        return []
     now = group[group["period"] == after]
     names = now["kpi"].map(lambda k: _part_name(rule, k))
     # One printing per part: Scope 2 location- and market-based are alternatives, not both parts.
     printed_parts = now.assign(part=names)[names.isin(shared)].drop_duplicates("part")
     like = float((printed_parts["value"] * printed_parts["scale"]).sum())
     findings = []
-    if not shared:
-        return []
     for _, row in now.iterrows():
         like_text = _like_for_like(rule, row, now, like)
         previous = group[(group["kpi"] == row["kpi"]) & (group["period"] == before)]

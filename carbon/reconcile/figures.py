@@ -23,6 +23,10 @@ class Denominator:
 Denominators = dict[tuple[str, int], Denominator]
 
 
+# What a rounding_method verdict means, in every message that gives one.
+HALF_DOWN = "fits only if truncated or rounded half down"
+
+
 def interval(row: pd.Series) -> Interval:
     return Interval(row["low"], row["high"])
 
@@ -40,7 +44,7 @@ def common(intervals: list[Interval]) -> Interval | None:
     return result
 
 
-def _point(interval_: Interval) -> bool:
+def is_point(interval_: Interval) -> bool:
     return interval_.high - interval_.low <= EPS * max(1.0, abs(interval_.low), abs(interval_.high))
 
 
@@ -50,9 +54,9 @@ def one_point_fit(expected: Interval, printed: Interval, value: float) -> bool:
     the next value, and so does the lower end of an expected interval built from rounded figures
     (its end stands for inputs that were each exactly on a boundary)."""
     meet = expected.intersection(printed)
-    if meet is None or not _point(meet) or _point(printed):
+    if meet is None or not is_point(meet) or is_point(printed):
         return False  # an exact printing (a headcount) equal to the expected value fits exactly
-    if not _point(expected):
+    if not is_point(expected):
         return True  # both were rounded: one side sits exactly on a half
     end = printed.high if value >= 0 else printed.low
     return abs(meet.low - end) <= EPS * max(1.0, abs(end))

@@ -10,7 +10,7 @@ import yaml
 
 from carbon.errors import ReconcileError
 from carbon.outputs import write_atomically
-from carbon.reconcile.rules import catalogue, catalogue_keys, kpi_spec, unit_label
+from carbon.reconcile.rules import catalogue, example_unit, kpi_spec
 
 HEADER = """\
 # Published table of {title}: one entry per printed figure, for `carbon reconcile`.
@@ -30,7 +30,7 @@ def template(document_id: str, title: str, years: list[int]) -> str:
             "kpi": kpi,
             "year": year,
             "printed": "",
-            "unit": _default_unit(kpi),
+            "unit": _compared_unit(kpi),
             "section": "statistical table",
             "page": None,
             "row": "",
@@ -46,14 +46,10 @@ def template(document_id: str, title: str, years: list[int]) -> str:
     return HEADER.format(title=title) + body
 
 
-def _default_unit(kpi: str) -> str:
-    """The unit a KPI is compared in, as a reader writes it: tCO2e, tCO2e/employee."""
+def _compared_unit(kpi: str) -> str:
     spec = kpi_spec(kpi)
     assert spec is not None  # the template lists catalogue keys (tests/unit/test_reconcile.py)
-    if spec.denominator is None:
-        return spec.family.unit
-    per = catalogue_keys()[spec.denominator].unit
-    return f"{spec.family.unit}/{'employee' if per == 'person' else unit_label(per)}"
+    return example_unit(spec)
 
 
 def write_template(folder: Path, document_id: str, title: str, years: list[int]) -> Path:
