@@ -64,7 +64,7 @@ from carbon.ledger import (
     validate_table,
 )
 from carbon.models.inventory import Inventory
-from carbon.readers import MAX_ROWS_PER_CHECK
+from carbon.record_ids import RecordIdHashes, duplicate_ids, id_hashes
 
 COVERAGE_KEY = ["year", "market", "covered"]
 
@@ -199,11 +199,7 @@ class Scanned:
 def scan(frame: pd.DataFrame, context: Context, coverage: bool = True) -> Scanned:
     """Validate one chunk (row numbers are the file's) and convert it to canonical units.
     `coverage=False` skips the instrument totals, for a pass that has them already."""
-    hashes = (
-        pd.util.hash_pandas_object(frame["record_id"], index=False).to_numpy()
-        if "record_id" in frame
-        else np.zeros(len(frame), dtype=np.uint64)
-    )
+    hashes = id_hashes(frame["record_id"]) if "record_id" in frame else np.zeros(len(frame), dtype=np.uint64)
     ledger, problems = validate_table(
         frame, context.file, check_record_ids=False
     )  # ids: across chunks, in plan
@@ -238,7 +234,7 @@ class Plan:
     def __init__(self, context: Context):
         self.context = context
         self.problems: list[Problem] = list(context.organisation_problems)
-        self.hashes: list[np.ndarray] = []
+        self.hashes = RecordIdHashes()
         self.row_numbers = RowNumbers()
         self.claims: list[pd.DataFrame] = []
         self.coverage_parts: list[pd.DataFrame] = []
@@ -253,7 +249,7 @@ class Plan:
     def add(self, scanned: Scanned) -> None:
         """Take in one chunk's facts; factors are selected for keys not seen before."""
         self.problems += scanned.problems
-        self.hashes.append(scanned.hashes)
+        self.hashes.add(scanned.hashes)
         self.row_numbers.add(scanned.row_numbers)
         self.claims.append(scanned.claims)
         self.years |= scanned.years
@@ -303,9 +299,11 @@ class Plan:
         given row numbers (only called when two hashes collide)."""
         file = self.context.file
         problems = list(self.problems)
-        if self.hashes:
-            self.hashes = [np.concatenate(self.hashes)]  # the pieces are freed: one copy, not two
-            problems += duplicate_ids(self.hashes[0], self.row_numbers.at, ids_at, file)
+        if self.claims:
+            try:
+                problems += duplicate_ids(self.hashes, self.row_numbers.at, ids_at, file)
+            finally:
+                self.hashes.close()  # the spilled hashes' files
             problems += repeated_claims(pd.concat(self.claims, ignore_index=True), file)
         if len(self.row_numbers) == 0 and not problems:
             problems.append(Problem(file, None, None, None, "at least one activity row below the header"))
@@ -357,38 +355,6 @@ class RowNumbers:
         return found
 
 
-def duplicate_ids(
-    hashes: np.ndarray,
-    rows_at: Callable[[np.ndarray], np.ndarray],
-    ids_at: Callable[[np.ndarray], list[str]],
-    file: str,
-) -> list[Problem]:
-    """Repeated record ids, found by sorting one 64-bit hash per row; the ids themselves are read
-    only for rows whose hash repeats (to name them, and to rule out hash collisions). `rows_at`
-    gives the row numbers of positions in `hashes`."""
-    sorted_hashes = np.sort(hashes)
-    repeated = sorted_hashes[1:] == sorted_hashes[:-1]
-    if not repeated.any():
-        return []
-    candidates = np.sort(rows_at(np.flatnonzero(np.isin(hashes, sorted_hashes[1:][repeated]))))
-    problems: list[Problem] = []
-    first_row_of: dict[str, int] = {}
-    for row, value in zip(candidates, ids_at(candidates), strict=True):
-        if value in first_row_of:
-            problems.append(
-                Problem(
-                    file,
-                    int(row),
-                    "record_id",
-                    value,
-                    f"a unique record id (already used on row {first_row_of[value]})",
-                )
-            )
-        else:
-            first_row_of[value] = int(row)
-    return problems[:MAX_ROWS_PER_CHECK]
-
-
 def ids_in(frame: pd.DataFrame) -> Callable[[np.ndarray], list[str]]:
     """Record ids of given rows of an in-memory frame."""
     position = pd.Series(np.arange(len(frame)), index=frame["_row"].to_numpy())
@@ -410,7 +376,19 @@ class Totals:
     def keep(self, keys: LineKeyUnion) -> Totals:
         """What a run keeps of a chunk: its line keys go into the run's union, the rest stays."""
         keys.add(self.line_keys)
-        return replace(self, line_keys=self.line_keys.iloc[:0])
+        # A copy: an empty slice is a view that kept the chunk's whole key table alive.
+        return replace(self, line_keys=self.line_keys.iloc[:0].copy())
+
+    @staticmethod
+    def folded(parts: list[Totals]) -> Totals:
+        """Several chunks' aggregates added up into one (their line keys are in the run's union).
+        A chunked run folds its parts as it goes: each chunk's small frames, kept to the end,
+        pinned pages of the allocators and memory grew with the ledger."""
+        return Totals(
+            combine([p.line_totals for p in parts], LINE_GROUP, LINE_SUMS),
+            combine([p.row_totals for p in parts], ROW_GROUP, ROW_SUMS),
+            parts[0].line_keys.iloc[:0].copy(),
+        )
 
 
 @dataclass(frozen=True)
@@ -432,8 +410,8 @@ def compute(rows: pd.DataFrame, plan: Plan, coverage: pd.DataFrame | None) -> Co
 def finish(plan: Plan, parts: list[Totals]) -> tuple[Inventory, list[str]]:
     """The inventory and warnings from the aggregates of every chunk."""
     context, request = plan.context, plan.context.request
-    lines = combine([p.line_totals for p in parts], LINE_GROUP, LINE_SUMS)
-    rows = combine([p.row_totals for p in parts], ROW_GROUP, ROW_SUMS)
+    totals = Totals.folded(parts)
+    lines, rows = totals.line_totals, totals.row_totals
     assert context.organisation is not None  # check() has refused a bad organisation file
     warnings = headcount_warnings(plan.years, context.organisation)
     notes = method_notes(lines, rows, context.factor_set, request.gwp, request.as_of) + warnings

@@ -455,8 +455,8 @@ def validate_table(
     if missing:
         return None, missing
     for column in schema.optional:
-        if column not in table.columns:
-            table[column] = ""
+        if column not in table.columns:  # empty text, as one category (not a string per row)
+            table[column] = pd.Categorical.from_codes(np.zeros(len(table), dtype=np.int8), categories=[""])
     found = Findings(table, file)
     _check_text(found, schema)
     _check_attributes(found)
@@ -483,9 +483,12 @@ def validate_table(
     rows["is_canonical"] = plan.flag("canonical")
     rows["conversion"] = plan.category("conversion")
     rows["ledger_file"] = file
-    rows = rows.rename(columns={"_row": "ledger_row"})[~found.bad].copy()
+    rows = rows.rename(columns={"_row": "ledger_row"})
+    if found.bad.any():  # the usual chunk has no bad row: no copy of every column
+        rows = rows[~found.bad].copy()
     rows["year"] = rows["year"].astype("int64")
-    rows[categorical_columns()] = rows[categorical_columns()].astype("category")
+    text = [c for c in categorical_columns() if not isinstance(rows[c].dtype, pd.CategoricalDtype)]
+    rows[text] = rows[text].astype("category")
     return Ledger(rows=rows, file=file), found.problems
 
 

@@ -396,7 +396,10 @@ def parquet_batches(
     was used.)"""
     try:
         for path in dataset.files:
-            yield from pyarrow.parquet.ParquetFile(path).iter_batches(batch_size=rows, columns=columns)
+            # pre_buffer=False: buffering ahead kept every row group read so far until the
+            # file was closed (110 MB of a 10M-row ledger) and was slower.
+            reader = pyarrow.parquet.ParquetFile(path, pre_buffer=False)
+            yield from reader.iter_batches(batch_size=rows, columns=columns)
     except Exception as error:  # noqa: BLE001 - a file whose footer reads but whose data is corrupt
         raise _fail(file, f"a readable Parquet file ({str(error).splitlines()[0][:160]})") from None
 
@@ -623,6 +626,26 @@ def problems_at(table: pd.DataFrame, mask: pd.Series, column: str, expected: str
     return problems
 
 
+def large_text(values: pd.Series) -> pa.LargeStringArray:
+    """A text column as one Arrow array, to work on its UTF-8 bytes (no copy for pandas' own
+    Arrow-backed strings of one chunk)."""
+    text = pa.array(values.astype("str"), type=pa.large_string())
+    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+
+
+CONTROL_BYTES = np.zeros(256, dtype=bool)
+CONTROL_BYTES[[*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F]] = True  # CONTROL_CHARACTERS as bytes
+
+
+def _may_hold_control_bytes(values: pd.Series) -> bool:
+    """Whether a text column's UTF-8 bytes hold a control character, read from the bytes at once
+    (a regex over every value took 9% of a large run). These bytes never occur inside a UTF-8
+    multi-byte sequence; the buffer may hold bytes of values sliced away, so a True is only a
+    reason to look with the regex."""
+    data = large_text(values).buffers()[2]
+    return data is not None and bool(CONTROL_BYTES[np.frombuffer(data, dtype=np.uint8)].any())
+
+
 def control_character_problems(
     table: pd.DataFrame, columns: list[str], file: str
 ) -> tuple[list[Problem], pd.Series]:
@@ -641,6 +664,8 @@ def control_character_problems(
                 continue
             mask = pd.Series(np.isin(values.cat.codes.to_numpy(), hit_codes), index=values.index)
         else:  # every value at once (pyarrow's regex engine for pandas' string columns)
+            if not _may_hold_control_bytes(values):
+                continue
             mask = values.astype(str).str.contains(CONTROL_CHARACTERS, regex=True).fillna(False)
             if not mask.any():
                 continue

@@ -1,5 +1,6 @@
 """What a chunked run keeps of each chunk for the whole-ledger checks: row numbers as ranges,
-duplicate ids found from hashes, and the instrument check on a Parquet ledger read lazily."""
+duplicate ids found from hashes (spilled to disk in buckets beyond a size), and the instrument
+check on a Parquet ledger read lazily."""
 
 from pathlib import Path
 
@@ -8,9 +9,12 @@ import pyarrow as pa
 import pyarrow.csv
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from carbon import readers
-from carbon.engine import RowNumbers, duplicate_ids
+from carbon.engine import RowNumbers
+from carbon.record_ids import RecordIdHashes, duplicate_ids, id_hashes
 from carbon.streaming import has_instruments
 
 
@@ -26,7 +30,8 @@ def test_row_numbers_keep_consecutive_chunks_as_ranges_and_map_positions_back():
 
 def test_duplicate_ids_name_the_later_rows_only():
     ids = ["a", "b", "a", "c", "b", "a"]
-    hashes = np.array([hash(i) for i in ids], dtype=np.int64).view(np.uint64)
+    hashes = RecordIdHashes()
+    hashes.add(np.array([hash(i) for i in ids], dtype=np.int64).view(np.uint64))
     rows = RowNumbers()
     rows.add(np.arange(2, 5))
     rows.add(np.arange(10, 13))  # the ledger rows: 2 3 4 10 11 12
@@ -34,6 +39,56 @@ def test_duplicate_ids_name_the_later_rows_only():
     problems = duplicate_ids(hashes, rows.at, lambda found: [row_of[int(r)] for r in found], "ledger.parquet")
     assert [(p.row, p.value) for p in problems] == [(4, "a"), (11, "b"), (12, "a")]
     assert "already used on row 2" in problems[0].expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    chunks=st.lists(st.lists(st.integers(0, 40), max_size=30), max_size=8),
+    spill_bytes=st.sampled_from([8, 64, 1 << 30]),
+)
+def test_spilled_hashes_find_the_same_repeats_as_one_sort_in_memory(chunks, spill_bytes):
+    """Small values make repeats likely; the top bits are spread so that every bucket is used
+    (a repeat must be found within its bucket, whichever bucket it is)."""
+    spread = [(np.array(c, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)) for c in chunks]
+    hashes = RecordIdHashes(spill_bytes=spill_bytes)
+    for chunk in spread:
+        hashes.add(chunk)
+    everything = np.concatenate(spread) if spread else np.empty(0, np.uint64)
+    values, counts = np.unique(everything, return_counts=True)
+    expected = np.flatnonzero(np.isin(everything, values[counts > 1]))
+    try:
+        assert hashes.repeated_positions().tolist() == expected.tolist()
+        assert len(hashes) == len(everything)
+    finally:
+        hashes.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(ids=st.lists(st.text(max_size=12), max_size=40), cut=st.integers(0, 40))
+def test_id_hashes_depend_on_the_text_alone(ids, cut):
+    """Equal ids hash equal wherever they are (in a chunk, in a slice, as str, object or
+    category); different ids of a small sample do not collide."""
+    import pandas as pd
+
+    as_str = pd.Series(ids, dtype="str")
+    hashes = id_hashes(as_str)
+    by_text = dict(zip(ids, hashes.tolist(), strict=True))
+    assert len(set(by_text.values())) == len(by_text)  # one hash per distinct id
+    assert [by_text[i] for i in ids] == hashes.tolist()
+    assert id_hashes(pd.Series(ids, dtype=object)).tolist() == hashes.tolist()
+    assert id_hashes(pd.Series(ids, dtype="category")).tolist() == hashes.tolist()
+    tail = as_str.iloc[cut:]  # a slice: its bytes start inside the buffer
+    assert id_hashes(tail).tolist() == hashes[cut:].tolist()
+
+
+def test_hashes_beyond_the_limit_go_to_bucket_files_not_memory():
+    hashes = RecordIdHashes(spill_bytes=8 * 1000)
+    for start in range(0, 5000, 1000):
+        hashes.add(np.arange(start, start + 1000, dtype=np.uint64) << np.uint64(50))
+    hashes.add(np.array([7 << 50, 4321 << 50], dtype=np.uint64))  # repeats rows 7 and 4321
+    assert len(hashes.buckets) == 64 and not hashes.pending  # once spilling, every chunk is spilled
+    assert hashes.repeated_positions().tolist() == [7, 4321, 5000, 5001]
+    hashes.close()
 
 
 @pytest.mark.parametrize("dictionary", [True, False])
