@@ -25,6 +25,8 @@ access to the ledger path and the output folder.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from pathlib import Path
 
 import pandas as pd
@@ -48,10 +50,13 @@ from carbon.errors import CarbonError, LedgerError, Problem
 from carbon.models.inventory import Inventory
 from carbon.outputs import OutputSet, to_json, write_atomically, write_line_keys
 from carbon.readers import arrow_to_frame
-from carbon.streaming import CHUNK_ROWS, has_instruments, numeric_columns, same_schema
+from carbon.streaming import has_instruments, numeric_columns, same_schema
+
+# Rows per Dask partition: a task per 250,000-row group spent more on tasks than on rows.
+PARTITION_ROWS = 1_000_000
 
 
-def partitions(path: Path, rows: int = CHUNK_ROWS) -> list[tuple[str, tuple[int, ...], int]]:
+def partitions(path: Path, rows: int = PARTITION_ROWS) -> list[tuple[str, tuple[int, ...], int]]:
     """(file, row groups, first row number) for runs of consecutive row groups of one file of
     about `rows` rows (a task per row group of 250,000 rows spent more on tasks than on rows),
     rows numbered across files. The files were opened and checked by readers.open_parquet."""
@@ -169,11 +174,20 @@ def run_inventory_dask(
     source = readers.ParquetSource(Path(request.ledger), readers.table_schema("ledger"))
     parts = partitions(request.ledger)
     progress(f"starting Dask ({scheduler or 'local cluster'}) for {len(parts)} partitions")
-    client, cluster = _client(scheduler)
+    # The cluster starts (about a second) while this process reads the ledger for instruments.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dask-start") as starter:
+        starting = starter.submit(_client, scheduler)
+        try:
+            instruments = has_instruments(source)
+        except BaseException:  # a ledger that cannot be read: the cluster is stopped, then the error
+            with suppress(Exception):
+                _close(*starting.result())
+            raise
+        client, cluster = starting.result()  # a failed start is raised here
     try:
         shared = client.scatter(context, broadcast=True)
         coverage = no_coverage()
-        if has_instruments(source):
+        if instruments:
             progress(f"instrument coverage: first pass over {len(parts)} partitions")
             for totals in client.gather(client.map(coverage_partition, parts, context=shared, pure=False)):
                 plan.add_coverage(totals)
@@ -202,6 +216,10 @@ def run_inventory_dask(
         )
         return document, warnings
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        _close(client, cluster)
+
+
+def _close(client, cluster) -> None:
+    client.close()
+    if cluster is not None:
+        cluster.close()
