@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -406,9 +406,32 @@ def parquet_batches(
 
 def read_parquet(path: Path, schema: TableSchema, file: str) -> pd.DataFrame:
     dataset = open_parquet(path, schema)
-    batches = list(parquet_batches(dataset, file, 1 << 20))
-    arrow = pa.Table.from_batches(batches, schema=dataset.schema)
-    return arrow_to_frame(arrow, first_row=2, file=file)
+    frames = list(frames_of(parquet_batches(dataset, file, 1 << 20), None, file))
+    if not frames:
+        return arrow_to_frame(dataset.schema.empty_table(), first_row=2, file=file)
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+def frames_of(batches: Iterable[pa.RecordBatch], rows: int | None, file: str) -> Iterator[pd.DataFrame]:
+    """Frames of consecutive batches joined up to `rows` rows (all, if None), rows numbered from
+    2. Batches of another schema start a new frame: the files of a Parquet folder share their
+    column names, not always their types (int16 or int64 years, a dictionary-encoded column, a
+    column of nulls)."""
+    first_row, pending = 2, list[pa.RecordBatch]()
+
+    def frame() -> pd.DataFrame:
+        return arrow_to_frame(pa.Table.from_batches(pending), first_row, file)
+
+    for batch in batches:
+        if pending and batch.schema != pending[0].schema:
+            yield frame()
+            first_row, pending = first_row + sum(b.num_rows for b in pending), []
+        pending.append(batch)
+        if rows is not None and sum(b.num_rows for b in pending) >= rows:
+            yield frame()
+            first_row, pending = first_row + sum(b.num_rows for b in pending), []
+    if sum(b.num_rows for b in pending):
+        yield frame()
 
 
 def arrow_to_frame(arrow: pa.Table, first_row: int, file: str = "the Parquet ledger") -> pd.DataFrame:

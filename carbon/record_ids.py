@@ -20,7 +20,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from carbon.errors import Problem
+from carbon.errors import OutputError, Problem
 from carbon.readers import MAX_ROWS_PER_CHECK, large_text
 
 # Hashes kept in memory before they are spilled: 2M rows (a ledger of that size never touches disk).
@@ -30,25 +30,42 @@ HASH_AND_POSITION = np.dtype([("hash", np.uint64), ("position", np.uint64)])
 # A polynomial hash of each id's UTF-8 bytes modulo 2**64 (odd base, so invertible), then
 # splitmix64's finaliser to spread the bits (the buckets take the top ones).
 BASE = np.uint64(0x100000001B3)
+SLICE_BYTES = 1 << 20
 INVERSE_BASE = np.uint64(pow(int(BASE), -1, 1 << 64))
 
 
 def id_hashes(ids: pd.Series) -> np.ndarray:
-    """A 64-bit hash of each record id, equal for equal text wherever it is in the ledger.
-    Column arithmetic on the ids' UTF-8 bytes (pandas' own hashing of Arrow strings took 15% of
-    a run). A collision costs nothing but a look at the ids: duplicate_ids compares the text."""
+    """A 64-bit hash of each record id, equal for equal text wherever it is in the ledger (a
+    missing id hashes as the empty one). Column arithmetic on the ids' UTF-8 bytes (pandas' own
+    hashing of Arrow strings took 15% of a run). A collision costs nothing but a look at the
+    ids: duplicate_ids compares the text."""
     if isinstance(ids.dtype, pd.CategoricalDtype):  # hash the categories, take them to the rows
-        categories = pd.Series(ids.cat.categories.astype(str), dtype="str")
-        return id_hashes(categories)[ids.cat.codes.to_numpy()] if len(categories) else _empty(len(ids))
+        categories = pd.Series([*ids.cat.categories.astype(str), ""], dtype="str")
+        return id_hashes(categories)[ids.cat.codes.to_numpy()]  # code -1 (missing) takes the last: ""
     text = large_text(ids)
     if len(text) == 0:
         return _empty(0)
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
-    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]] if offsets[-1] else b""
+    buffer = text.buffers()[2]
+    data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.empty(0, dtype=np.uint8)
+    # Rows in slices of about SLICE_BYTES of text: the arithmetic needs ~33 bytes per byte of it.
+    slice_of_row = (offsets[:-1] - offsets[0]) // SLICE_BYTES
+    bounds = [0, *(np.flatnonzero(np.diff(slice_of_row)) + 1).tolist(), len(text)]
+    return np.concatenate(
+        [
+            _hash_slice(data, offsets[start : end + 1])
+            for start, end in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+    )
+
+
+def _hash_slice(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The hashes of the ids between consecutive `offsets` into `data`."""
     starts, ends = offsets[:-1] - offsets[0], offsets[1:] - offsets[0]
-    powers = np.cumprod(np.full(len(data) + 1, BASE, dtype=np.uint64))  # BASE**(j + 1)
-    inverse = np.cumprod(np.full(len(data) + 1, INVERSE_BASE, dtype=np.uint64))
-    running = np.concatenate([[np.uint64(0)], np.cumsum(np.frombuffer(data, np.uint8) * powers[:-1])])
+    piece = data[offsets[0] : offsets[-1]]
+    powers = np.cumprod(np.full(len(piece) + 1, BASE, dtype=np.uint64))  # BASE**(j + 1)
+    inverse = np.cumprod(np.full(len(piece) + 1, INVERSE_BASE, dtype=np.uint64))
+    running = np.concatenate([[np.uint64(0)], np.cumsum(piece * powers[:-1])])
     # sum of byte_j * BASE**j over the id, divided by BASE**start: the same for the same bytes
     hashes = (running[ends] - running[starts]) * np.concatenate([[np.uint64(1)], inverse])[starts]
     hashes ^= (ends - starts).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
@@ -88,11 +105,18 @@ class RecordIdHashes:
     def _spill(self) -> None:
         """Pending hashes to their bucket files, a chunk at a time (a spill of them all at once
         cost several times their size in passing)."""
-        if not self.buckets:
-            self.buckets = [tempfile.TemporaryFile(prefix="carbon-ids-") for _ in range(1 << BUCKET_BITS)]
-        pending, self.pending = self.pending, []
-        for hashes in pending:
-            self._write(hashes)
+        try:
+            if not self.buckets:
+                self.buckets = [tempfile.TemporaryFile(prefix="carbon-ids-") for _ in range(1 << BUCKET_BITS)]
+            pending, self.pending = self.pending, []
+            for hashes in pending:
+                self._write(hashes)
+        except OSError as error:
+            self.close()
+            raise OutputError(
+                f"cannot keep the record-id check's hashes in the temporary folder {tempfile.gettempdir()} "
+                f"({error.strerror or error}); set TMPDIR to a folder with space (16 bytes per ledger row)"
+            ) from None
 
     def _write(self, hashes: np.ndarray) -> None:
         """One chunk's hashes, with their positions, appended to their buckets' files."""

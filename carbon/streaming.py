@@ -41,7 +41,6 @@ from carbon.models.inventory import Inventory
 from carbon.models.vocabulary import vocabulary
 from carbon.outputs import OutputSet, to_json, write_atomically, write_line_keys
 from carbon.paths import file_sha256
-from carbon.readers import arrow_to_frame
 
 # Rows per chunk. On the 10M-row benchmark ledger (row groups of 250,000): 250,000 rows 16.5 s and
 # 535 MB, 500,000 rows 14.6 s and 738 MB, 1M rows 13.8 s and 1.2 GB (above the 1 GB aimed at).
@@ -53,15 +52,7 @@ STRING_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 def chunks(source: readers.LedgerSource, chunk_rows: int) -> Iterator[pd.DataFrame]:
     """Frames of about `chunk_rows` rows: batches (a Parquet file's are at most a row group) are
     joined up to that size, since each chunk's pandas work has a fixed cost."""
-    first_row, pending = 2, []
-    for batch in source.batches(chunk_rows):
-        pending.append(batch)
-        if sum(b.num_rows for b in pending) >= chunk_rows:
-            yield arrow_to_frame(pa.Table.from_batches(pending), first_row, source.file)
-            first_row += sum(b.num_rows for b in pending)
-            pending = []
-    if sum(b.num_rows for b in pending):
-        yield arrow_to_frame(pa.Table.from_batches(pending), first_row, source.file)
+    return readers.frames_of(source.batches(chunk_rows), chunk_rows, source.file)
 
 
 def has_instruments(source: readers.LedgerSource) -> bool:

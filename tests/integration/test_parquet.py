@@ -65,3 +65,34 @@ def test_unreadable_parquet_is_a_clear_error(tmp_path, make_org):
     broken.write_bytes(b"not parquet")
     with pytest.raises(LedgerError, match="readable Parquet"):
         run(broken, organisation)
+
+
+def test_a_folder_of_parquet_files_with_different_column_types(tmp_path):
+    """The files of a folder share column names, not always types: here int16 years and
+    dictionary-encoded text in one file, int64 years and plain text in the other. The in-memory
+    and the chunked run read both, with the rows numbered across the files."""
+    from carbon.engine import InventoryRequest
+    from carbon.outputs import OutputSet
+    from carbon.streaming import run_inventory_chunked
+    from tests.conftest import AS_OF
+
+    qfin = inputs_root() / "qfin"
+    frame = pd.read_csv(qfin / "activity.csv", dtype=str, keep_default_na=False)
+    half = len(frame) // 2
+    folder = tmp_path / "ledger"
+    folder.mkdir()
+    frame.iloc[:half].to_csv(tmp_path / "first.csv", index=False)
+    to_parquet(tmp_path / "first.csv", folder / "part-1.parquet")  # int16 years, dictionaries
+    second = frame.iloc[half:].assign(year=lambda f: f["year"].astype("int64"))
+    second["quantity"] = second["quantity"].astype(float)
+    pq.write_table(pa.Table.from_pandas(second, preserve_index=False), folder / "part-2.parquet")
+    expected = run(qfin / "activity.csv", qfin / "organisation.csv").inventory.model_dump()["years"]
+    assert run(folder, qfin / "organisation.csv").inventory.model_dump()["years"] == expected
+    request = InventoryRequest(folder, qfin / "organisation.csv", "fixture", as_of=AS_OF)
+    with OutputSet(tmp_path / "out") as outputs:
+        chunked = run_inventory_chunked(request, outputs, chunk_rows=7)[0].model_dump()["years"]
+        lines = pq.read_table(outputs.path("emission_lines.parquet")).column("ledger_row").to_pylist()
+    totals = ["scope1", "scope2_location", "scope2_market", "scope3", "water_m3"]
+    for got, want in zip(chunked, expected, strict=True):  # chunks add in another order: 1e-12
+        assert [got[k] for k in totals] == pytest.approx([want[k] for k in totals], rel=1e-12)
+    assert sorted(set(lines)) == list(range(2, len(frame) + 2))

@@ -79,6 +79,21 @@ def test_id_hashes_depend_on_the_text_alone(ids, cut):
     assert id_hashes(pd.Series(ids, dtype="category")).tolist() == hashes.tolist()
     tail = as_str.iloc[cut:]  # a slice: its bytes start inside the buffer
     assert id_hashes(tail).tolist() == hashes[cut:].tolist()
+    import carbon.record_ids as record_ids
+
+    saved, record_ids.SLICE_BYTES = record_ids.SLICE_BYTES, 5  # text hashed a few bytes at a time
+    try:
+        assert id_hashes(as_str).tolist() == hashes.tolist()
+    finally:
+        record_ids.SLICE_BYTES = saved
+
+
+def test_a_missing_id_hashes_as_the_empty_one_in_every_kind_of_column():
+    import pandas as pd
+
+    empty = id_hashes(pd.Series([""], dtype="str"))[0]
+    for dtype in ("str", "object", "category"):
+        assert id_hashes(pd.Series(["a", None, "b"], dtype=dtype))[1] == empty, dtype
 
 
 def test_hashes_beyond_the_limit_go_to_bucket_files_not_memory():
@@ -89,6 +104,18 @@ def test_hashes_beyond_the_limit_go_to_bucket_files_not_memory():
     assert len(hashes.buckets) == 64 and not hashes.pending  # once spilling, every chunk is spilled
     assert hashes.repeated_positions().tolist() == [7, 4321, 5000, 5001]
     hashes.close()
+
+
+def test_a_temporary_folder_without_space_is_a_clear_error(monkeypatch):
+    from carbon.errors import OutputError
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("tempfile.TemporaryFile", full)
+    hashes = RecordIdHashes(spill_bytes=8)
+    with pytest.raises(OutputError, match="set TMPDIR to a folder with space"):
+        hashes.add(np.arange(10, dtype=np.uint64))
 
 
 @pytest.mark.parametrize("dictionary", [True, False])
