@@ -30,8 +30,8 @@ HASH_AND_POSITION = np.dtype([("hash", np.uint64), ("position", np.uint64)])
 # A polynomial hash of each id's UTF-8 bytes modulo 2**64 (odd base, so invertible), then
 # splitmix64's finaliser to spread the bits (the buckets take the top ones).
 BASE = np.uint64(0x100000001B3)
-SLICE_BYTES = 1 << 20
 INVERSE_BASE = np.uint64(pow(int(BASE), -1, 1 << 64))
+SLICE_BYTES = 1 << 20  # ids' text hashed a slice at a time: the arithmetic takes ~33 bytes a byte
 
 
 def id_hashes(ids: pd.Series) -> np.ndarray:
@@ -48,7 +48,7 @@ def id_hashes(ids: pd.Series) -> np.ndarray:
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
     buffer = text.buffers()[2]
     data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.empty(0, dtype=np.uint8)
-    # Rows in slices of about SLICE_BYTES of text: the arithmetic needs ~33 bytes per byte of it.
+    # Rows in slices of about SLICE_BYTES of text.
     slice_of_row = (offsets[:-1] - offsets[0]) // SLICE_BYTES
     bounds = [0, *(np.flatnonzero(np.diff(slice_of_row)) + 1).tolist(), len(text)]
     return np.concatenate(
