@@ -299,11 +299,11 @@ class Plan:
         given row numbers (only called when two hashes collide)."""
         file = self.context.file
         problems = list(self.problems)
+        try:
+            problems += duplicate_ids(self.hashes, self.row_numbers.at, ids_at, file)
+        finally:
+            self.hashes.close()  # the spilled hashes' files
         if self.claims:
-            try:
-                problems += duplicate_ids(self.hashes, self.row_numbers.at, ids_at, file)
-            finally:
-                self.hashes.close()  # the spilled hashes' files
             problems += repeated_claims(pd.concat(self.claims, ignore_index=True), file)
         if len(self.row_numbers) == 0 and not problems:
             problems.append(Problem(file, None, None, None, "at least one activity row below the header"))

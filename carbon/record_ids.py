@@ -44,7 +44,7 @@ def id_hashes(ids: pd.Series) -> np.ndarray:
         return id_hashes(categories)[ids.cat.codes.to_numpy()]  # code -1 (missing) takes the last: ""
     text = large_text(ids)
     if len(text) == 0:
-        return _empty(0)
+        return np.empty(0, dtype=np.uint64)
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
     buffer = text.buffers()[2]
     data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.empty(0, dtype=np.uint8)
@@ -79,10 +79,6 @@ def _finalise(x: np.ndarray) -> np.ndarray:
     x *= np.uint64(0x94D049BB133111EB)
     x ^= x >> np.uint64(31)
     return x
-
-
-def _empty(rows: int) -> np.ndarray:
-    return np.zeros(rows, dtype=np.uint64)
 
 
 class RecordIdHashes:
@@ -136,7 +132,7 @@ class RecordIdHashes:
     def repeated_positions(self) -> np.ndarray:
         """Positions of every row whose hash is shared with another row, in increasing order."""
         if not self.buckets:  # all in memory: one sort
-            hashes = np.concatenate(self.pending) if self.pending else np.empty(0, np.uint64)
+            hashes = np.concatenate(self.pending) if self.pending else np.empty(0, dtype=np.uint64)
             return np.flatnonzero(np.isin(hashes, _repeated(hashes)))
         self._spill()
         found = [
