@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from carbon.codes import distinct_rows
 from carbon.errors import FactorSetError
 from carbon.factors import COMPONENT, FACTOR_ATTRIBUTES, GLOBAL_REGION, KEY, FactorSet
 from carbon.models.vocabulary import vocabulary
@@ -310,27 +311,6 @@ LINE_KEY_COLUMNS = [
 ]
 
 
-def distinct_rows(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's code among the distinct combinations of `columns` (0, 1, ... in order of first
-    appearance) and the position of each combination's first row. Works on the columns' integer
-    codes: no per-row tuple, string or Python call."""
-    combined, size = np.zeros(len(frame), dtype=np.int64), 1
-    for name in columns:
-        column = frame[name]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            codes, count = column.cat.codes.to_numpy().astype(np.int64) + 1, len(column.cat.categories) + 1
-        else:
-            codes, uniques = pd.factorize(column, use_na_sentinel=False)
-            count = max(len(uniques), 1)
-        if size * count >= 2**62:  # keep the mixed-radix number in 64 bits: renumber what we have
-            combined, distinct = pd.factorize(combined)
-            size = max(len(distinct), 1)
-        combined, size = combined * count + codes, size * count
-    codes, _ = pd.factorize(combined)
-    first = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
-    return codes.astype(np.int64), first
-
-
 @dataclass(frozen=True)
 class Lines:
     """Emission lines, normalised: one row per line with its ledger row and numbers (`lines`),
@@ -440,7 +420,8 @@ def normalised_lines(
             "applied_share": share,
             "emissions_t_gas": emissions,
             "tco2e": emissions * table["gwp"].to_numpy()[line_index],
-        }
+        },
+        copy=False,  # each column its own block: stacking the float columns into one copied them
     )
     return Lines(lines, table[LINE_KEY_COLUMNS], line_index, row_keys, row_index, rows)
 

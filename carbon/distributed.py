@@ -50,7 +50,7 @@ from carbon.errors import CarbonError, LedgerError, Problem
 from carbon.models.inventory import Inventory
 from carbon.outputs import OutputSet, to_json, write_atomically, write_line_keys
 from carbon.readers import arrow_to_frame
-from carbon.streaming import has_instruments, numeric_columns, same_schema
+from carbon.streaming import has_instruments, parquet_options, same_schema
 
 # Rows per Dask partition: a task per 250,000-row group spent more on tasks than on rows.
 PARTITION_ROWS = 1_000_000
@@ -105,7 +105,7 @@ def scan_and_compute_partition(
     computed = compute(scanned.rows, local, coverage)
     table = same_schema(pa.Table.from_pandas(computed.lines.lines, preserve_index=False))
     pyarrow.parquet.write_table(
-        table, Path(lines_dir) / f"part-{index:05d}.parquet", write_statistics=numeric_columns(table.schema)
+        table, Path(lines_dir) / f"part-{index:05d}.parquet", **parquet_options(table.schema)
     )
     return scanned.without_rows(), computed.totals
 

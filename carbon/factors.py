@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from carbon.codes import distinct_rows
 from carbon.errors import FactorSetError, InputFileError, Problem, UnitError
 from carbon.models.files import FactorManifest, ManifestTable
 from carbon.models.loading import load_model
@@ -659,14 +660,14 @@ def _attributes_without_factor(key, factor_set: FactorSet) -> dict | None:
 
 
 def key_stats(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per distinct key of `rows`: the first ledger row, the number of rows and the region (for messages)."""
-    grouped = rows[KEY].assign(ledger_row=rows["ledger_row"].to_numpy())
-    stats = (
-        grouped.groupby(KEY, observed=True, sort=False)
-        .agg(first_row=("ledger_row", "min"), rows=("ledger_row", "size"))
-        .reset_index()
-    )
-    return stats.astype({k: "object" for k in KEY if k != "year"})
+    """Per distinct key of `rows` (in order of first appearance): the first ledger row, the
+    number of rows and the key's values (the region is named in messages)."""
+    code, first = distinct_rows(rows, KEY)
+    first_row = np.full(len(first), np.iinfo(np.int64).max)
+    np.minimum.at(first_row, code, rows["ledger_row"].to_numpy(dtype=np.int64))
+    stats = rows[KEY].iloc[first].reset_index(drop=True)
+    stats = stats.astype({k: "object" for k in KEY if k != "year"})
+    return stats.assign(first_row=first_row, rows=np.bincount(code, minlength=len(first)))
 
 
 def missing_factor_problems(missing: dict[int, dict], stats: pd.DataFrame, file: str) -> list[Problem]:

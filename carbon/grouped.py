@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from carbon.calculate import LINE_COLUMNS, ROW_KEY, Lines, distinct_rows
+from carbon.calculate import LINE_COLUMNS, ROW_KEY, Lines
+from carbon.codes import distinct_rows
 from carbon.engine import InventoryRequest
 from carbon.factors import COMPONENT, FactorSet
 from carbon.ledger import Organisation

@@ -155,8 +155,8 @@ def line_totals(computed: Lines) -> pd.DataFrame:
     }
     frame = computed.keys[LINE_GROUP].assign(**sums)
     frame = frame[frame["line_count"] > 0]
-    grouped = frame.groupby(LINE_GROUP, dropna=False, sort=False)[LINE_SUMS].sum()
-    return _by_value(grouped.reset_index(), LINE_GROUP)
+    # In no particular order: `combine` puts every chunk's totals in value order before adding.
+    return frame.groupby(LINE_GROUP, dropna=False, sort=False)[LINE_SUMS].sum().reset_index()
 
 
 def row_totals(computed: Lines) -> pd.DataFrame:
@@ -169,8 +169,7 @@ def row_totals(computed: Lines) -> pd.DataFrame:
         quantity_canonical=np.bincount(index, weights=rows["quantity_canonical"].to_numpy(), minlength=size),
         row_count=np.bincount(index, minlength=size).astype(np.int64),
     )
-    grouped = frame.groupby(ROW_GROUP, dropna=False, sort=False)[ROW_SUMS].sum()
-    return _by_value(grouped.reset_index(), ROW_GROUP)
+    return frame.groupby(ROW_GROUP, dropna=False, sort=False)[ROW_SUMS].sum().reset_index()  # as above
 
 
 def combine(parts: list[pd.DataFrame], keys: list[str], sums: list[str]) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from carbon import readers
+from carbon.codes import constant_category, is_in
 from carbon.errors import LedgerError, Problem, UnitError
 from carbon.models.vocabulary import vocabulary
 from carbon.periods import FIRST_YEAR, LAST_YEAR
@@ -88,7 +89,7 @@ class Findings:
         """Rows whose `column` is not in `allowed` (among `candidates`), one message per distinct
         value with the nearest allowed name."""
         values = self.table[column]
-        bad = candidates & ~values.isin(allowed)
+        bad = candidates & ~is_in(values, allowed)
         if not bad.any():
             return
         distinct = pd.unique(values[bad].astype(str))
@@ -96,7 +97,7 @@ class Findings:
         for value in distinct[:MAX_DISTINCT_MESSAGES]:
             self.flag(bad & (values == value), column, f"{what}: {listing}{did_you_mean(value, allowed)}")
         if len(distinct) > MAX_DISTINCT_MESSAGES:
-            rest = bad & ~values.isin(list(distinct[:MAX_DISTINCT_MESSAGES]))
+            rest = bad & ~is_in(values, distinct[:MAX_DISTINCT_MESSAGES])
             self.flag(rest, column, f"{what}: {listing}")
 
 
@@ -341,13 +342,13 @@ def _check_attributes(found: Findings) -> None:
     listed values (or a year) where the attribute lists them, and the default where empty."""
     table = found.table
     vocab = vocabulary()
-    known = table["activity"].isin(list(vocab.activities))
+    known = is_in(table["activity"], vocab.activities)
     for name, attribute in vocab.attributes.items():
         owners = [a for a, spec in vocab.activities.items() if name in spec.attributes]
         required = [a for a in owners if vocab.activity(a).attributes[name] == "required"]
         # Compared as it is: a categorical column compares its codes, not a million strings.
         value = table[name]
-        mine = table["activity"].isin(owners)
+        mine = is_in(table["activity"], owners)
         found.flag(
             known & ~mine & (value != ""),
             name,
@@ -359,7 +360,7 @@ def _check_attributes(found: Findings) -> None:
             else (f" ({attribute.description})" if attribute.description else "")
         )
         found.flag(
-            table["activity"].isin(required) & (value == ""),
+            is_in(table["activity"], required) & (value == ""),
             name,
             f"a value in {name} on {' and '.join(required)} rows{what}",
         )
@@ -385,7 +386,7 @@ def instrument_claims(table: pd.DataFrame) -> pd.DataFrame:
     kinds = [a for a, spec in vocabulary().activities.items() if spec.unique_instrument]
     if "instrument" not in table or "activity" not in table:
         return pd.DataFrame({"activity": [], "instrument": [], "row": []})
-    claims = table[table["activity"].isin(kinds) & (table["instrument"] != "")]
+    claims = table[is_in(table["activity"], kinds) & (table["instrument"] != "")]
     return pd.DataFrame(
         {
             "activity": claims["activity"].astype(str).to_numpy(),
@@ -456,12 +457,12 @@ def validate_table(
         return None, missing
     for column in schema.optional:
         if column not in table.columns:  # empty text, as one category (not a string per row)
-            table[column] = pd.Categorical.from_codes(np.zeros(len(table), dtype=np.int8), categories=[""])
+            table[column] = constant_category("", len(table))
     found = Findings(table, file)
     _check_text(found, schema)
     _check_attributes(found)
     activities = list(vocabulary().activities)
-    known_activity = table["activity"].isin(activities)
+    known_activity = is_in(table["activity"], activities)
     year = _check_years(found)
     if check_record_ids:  # a chunked run checks ids and certificate claims across all chunks instead
         _check_record_ids(found)
@@ -482,7 +483,7 @@ def validate_table(
     rows["basis_unit"] = plan.category("basis_unit")
     rows["is_canonical"] = plan.flag("canonical")
     rows["conversion"] = plan.category("conversion")
-    rows["ledger_file"] = file
+    rows["ledger_file"] = constant_category(file, len(rows))
     rows = rows.rename(columns={"_row": "ledger_row"})
     if found.bad.any():  # the usual chunk has no bad row: no copy of every column
         rows = rows[~found.bad].copy()

@@ -5,7 +5,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carbon.calculate import distinct_rows
+from carbon.codes import distinct_rows
 
 COLUMNS = st.lists(
     st.tuples(
