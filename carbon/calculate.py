@@ -74,11 +74,8 @@ def _fuel_properties(
     factor_set: FactorSet, fuel: str, name: str, dimension: str | None = None
 ) -> list[pd.Series]:
     """The fuel's properties called `name` (e.g. every 'ncv'), those of one unit dimension if given."""
-    table = factor_set.fuel_properties
-    match = table[(table["fuel"] == fuel) & (table["property"] == name)]
-    return [
-        row for _, row in match.iterrows() if dimension is None or has_dimension(str(row["unit"]), dimension)
-    ]
+    rows = factor_set.fuel_property_rows.get((fuel, name), [])
+    return [row for row in rows if dimension is None or has_dimension(str(row["unit"]), dimension)]
 
 
 def _describe(row: pd.Series) -> str:
@@ -402,8 +399,9 @@ def normalised_lines(
     component_start = np.cumsum(components) - components
     per_row = components[row_index]
     line_row = np.repeat(np.arange(len(rows)), per_row)
-    within = np.arange(len(line_row)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
-    line_index = component_start[row_index][line_row] + within
+    # Line i of row r is component (i - r's first line) of r's row key: i + (key start - first line).
+    first_line = np.cumsum(per_row) - per_row
+    line_index = np.arange(len(line_row)) + np.repeat(component_start[row_index] - first_line, per_row)
     quantity_canonical = rows["quantity_canonical"].to_numpy()[line_row]
     share = table["applied_share"].to_numpy()[line_index]
     emissions = quantity_canonical * table["value_canonical"].to_numpy()[line_index] * share

@@ -13,22 +13,55 @@ import pandas as pd
 def distinct_rows(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Each row's code among the distinct combinations of `columns` (0, 1, ... in order of first
     appearance) and the position of each combination's first row. Works on the columns' integer
-    codes: no per-row tuple, string or Python call."""
+    codes (a mixed-radix number per row, built in place): no per-row tuple, string or Python call."""
     combined, size = np.zeros(len(frame), dtype=np.int64), 1
     for name in columns:
-        column = frame[name]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            codes, count = column.cat.codes.to_numpy().astype(np.int64) + 1, len(column.cat.categories) + 1
-        else:
-            codes, uniques = pd.factorize(column, use_na_sentinel=False)
-            count = max(len(uniques), 1)
+        codes, offset, count = _column_codes(frame[name])
         if size * count >= 2**62:  # keep the mixed-radix number in 64 bits: renumber what we have
             combined, distinct = pd.factorize(combined)
             size = max(len(distinct), 1)
-        combined, size = combined * count + codes, size * count
+        combined *= count
+        combined += codes
+        if offset:
+            combined += offset
+        size *= count
     codes, _ = pd.factorize(combined)
-    first = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
-    return codes.astype(np.int64), first
+    codes = codes.astype(np.int64)
+    # Codes are numbered in order of first appearance: a row is its combination's first where its
+    # code is above every code before it.
+    seen = np.empty_like(codes)
+    seen[:1] = -1
+    np.maximum.accumulate(codes[:-1], out=seen[1:])
+    return codes, np.flatnonzero(codes > seen)
+
+
+# Integer columns spanning fewer values than this are their own codes (years); others are factorized.
+DIRECT_SPAN = 1 << 16
+
+
+def _column_codes(column: pd.Series) -> tuple[np.ndarray, int, int]:
+    """A column as integer codes: (codes, offset to add to make them 0..count-1, count)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):  # code -1 (missing) becomes 0
+        return column.cat.codes.to_numpy(), 1, len(column.cat.categories) + 1
+    values = column.to_numpy()
+    if values.dtype.kind in "iu" and len(values):
+        low, high = int(values.min()), int(values.max())
+        if high - low < DIRECT_SPAN:
+            return values, -low, high - low + 1
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    return codes, 0, max(len(uniques), 1)
+
+
+def sorted_distinct(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of non-negative integers below `size`, sorted, and each value's
+    position among them. Counted when `size` is no larger than the values (a pass, no sort)."""
+    if size > len(values):
+        distinct = np.unique(values)
+        return distinct, np.searchsorted(distinct, values)
+    distinct = np.flatnonzero(np.bincount(values, minlength=size))
+    position = np.zeros(size, dtype=np.int64)
+    position[distinct] = np.arange(len(distinct))
+    return distinct, position[values]
 
 
 def is_in(column: pd.Series, values: Iterable[str]) -> pd.Series:

@@ -18,6 +18,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -97,6 +98,12 @@ class FactorSet:
     @property
     def label(self) -> str:
         return f"{self.name}@{self.version}"
+
+    @cached_property
+    def fuel_property_rows(self) -> dict[tuple[str, str], list[pd.Series]]:
+        """fuel_properties by (fuel, property), in file order: looked up for every chunk of a run."""
+        grouped = self.fuel_properties.groupby(["fuel", "property"], sort=False)
+        return {(str(fuel), str(name)): [row for _, row in rows.iterrows()] for (fuel, name), rows in grouped}
 
     def source_title(self, source_id: str) -> str:
         source = self.manifest["sources"].get(source_id, {})

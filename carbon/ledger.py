@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from carbon import readers
-from carbon.codes import constant_category, is_in
+from carbon.codes import constant_category, is_in, sorted_distinct
 from carbon.errors import LedgerError, Problem, UnitError
 from carbon.models.vocabulary import vocabulary
 from carbon.periods import FIRST_YEAR, LAST_YEAR
@@ -108,7 +108,7 @@ def _as_number(column: pd.Series) -> pd.Series:
 
 
 def _not_a_year(year: pd.Series) -> pd.Series:
-    return year.isna() | (year % 1 != 0) | (year < FIRST_YEAR) | (year > LAST_YEAR)
+    return year.isna() | (np.trunc(year) != year) | (year < FIRST_YEAR) | (year > LAST_YEAR)
 
 
 def _check_text(found: Findings, schema) -> None:
@@ -308,7 +308,7 @@ def _check_units(found: Findings, known_activity: pd.Series) -> UnitPlans:
     activity_codes, activities = pd.factorize(table["activity"])
     unit_codes, units = pd.factorize(table["unit"])
     pair = activity_codes.astype(np.int64) * max(len(units), 1) + unit_codes
-    distinct = np.unique(pair[known])
+    distinct, known_slot = sorted_distinct(pair[known], max(len(activities), 1) * max(len(units), 1))
     if len(distinct) > MAX_DISTINCT_UNITS:
         found.problems.append(
             Problem(
@@ -329,7 +329,7 @@ def _check_units(found: Findings, known_activity: pd.Series) -> UnitPlans:
     )
     slot = np.full(len(table), -1, dtype=np.int64)  # -1: no plan (unknown activity, empty unit)
     if len(distinct):  # every known row's pair is among them
-        slot[known] = np.searchsorted(distinct, pair[known])
+        slot[known] = known_slot
     for index in np.flatnonzero(plans["error"].notna().to_numpy()):
         in_pair = pd.Series(slot == index, index=table.index)
         found.flag(in_pair, "unit", plans["error"].iloc[index])

@@ -63,13 +63,25 @@ def _hash_slice(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """The hashes of the ids between consecutive `offsets` into `data`."""
     starts, ends = offsets[:-1] - offsets[0], offsets[1:] - offsets[0]
     piece = data[offsets[0] : offsets[-1]]
-    powers = np.cumprod(np.full(len(piece) + 1, BASE, dtype=np.uint64))  # BASE**(j + 1)
-    inverse = np.cumprod(np.full(len(piece) + 1, INVERSE_BASE, dtype=np.uint64))
-    running = np.concatenate([[np.uint64(0)], np.cumsum(piece * powers[:-1])])
-    # sum of byte_j * BASE**j over the id, divided by BASE**start: the same for the same bytes
-    hashes = (running[ends] - running[starts]) * np.concatenate([[np.uint64(1)], inverse])[starts]
+    powers, inverse = _powers(len(piece))
+    running = np.concatenate([[np.uint64(0)], np.cumsum(piece * powers[: len(piece)])])
+    # sum of byte_j * BASE**(j + 1) over the id, divided by BASE**start: the same for the same bytes
+    hashes = (running[ends] - running[starts]) * inverse[starts]
     hashes ^= (ends - starts).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     return _finalise(hashes)
+
+
+_POWERS: list[tuple[np.ndarray, np.ndarray]] = []  # made at the first slice, longer when one needs it
+
+
+def _powers(length: int) -> tuple[np.ndarray, np.ndarray]:
+    """BASE**(j + 1) and BASE**-j for j = 0 .. length (at least), made once for every slice."""
+    if not _POWERS or len(_POWERS[0][0]) <= length:
+        size = max(length + 1, SLICE_BYTES + 1)
+        powers = np.cumprod(np.full(size, BASE, dtype=np.uint64))
+        inverse = np.cumprod(np.full(size, INVERSE_BASE, dtype=np.uint64)) * BASE
+        _POWERS[:] = [(powers, inverse)]
+    return _POWERS[0]
 
 
 def _finalise(x: np.ndarray) -> np.ndarray:
