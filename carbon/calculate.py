@@ -459,4 +459,9 @@ class LineKeyUnion:
         self.table = union_line_keys([])
 
     def add(self, keys: pd.DataFrame) -> None:
-        self.table = union_line_keys([self.table, keys] if len(self.table) else [keys])
+        """Keys not in the table yet are added (a chunk's keys are mostly known: an id is a
+        64-bit hash of what defines the key, so a known id is a known key but with a chance of
+        about 2**-64 per pair of keys; union_line_keys refuses two keys with one id in a chunk)."""
+        new = keys[~np.isin(keys["line_key"].to_numpy(), self.table["line_key"].to_numpy())]
+        if len(new):
+            self.table = union_line_keys([self.table, new] if len(self.table) else [new])

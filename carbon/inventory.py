@@ -110,12 +110,18 @@ def conversion_flags(conversion: pd.Series) -> pd.Series:
     return values.map(flag).astype("category")
 
 
+def _plain(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Categorical keys as plain values (chunks' categories differ)."""
+    return frame.astype({k: "object" for k in keys if isinstance(frame[k].dtype, pd.CategoricalDtype)})
+
+
 def _by_value(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Plain (non-categorical) keys in value order, so later sums add up in the same order
     whatever the input format's category codes were (CSV and Parquet give identical totals)."""
-    frame = frame.astype({k: "object" for k in keys if isinstance(frame[k].dtype, pd.CategoricalDtype)})
-    return frame.sort_values(keys, key=lambda column: column.astype(str), kind="stable").reset_index(
-        drop=True
+    return (
+        _plain(frame, keys)
+        .sort_values(keys, key=lambda column: column.astype(str), kind="stable")
+        .reset_index(drop=True)
     )
 
 
@@ -173,8 +179,9 @@ def row_totals(computed: Lines) -> pd.DataFrame:
 
 
 def combine(parts: list[pd.DataFrame], keys: list[str], sums: list[str]) -> pd.DataFrame:
-    """Add up the aggregates of several chunks (in chunk order, then by key value)."""
-    frame = pd.concat([_by_value(part, keys) for part in parts], ignore_index=True)
+    """Add up the aggregates of several chunks, then put them in key-value order. A part has one
+    row per key, so each key's sums are added in chunk order whatever order a part is in."""
+    frame = pd.concat([_plain(part, keys) for part in parts], ignore_index=True)
     return _by_value(frame.groupby(keys, dropna=False, sort=False)[sums].sum().reset_index(), keys)
 
 
