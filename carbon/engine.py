@@ -25,6 +25,7 @@ import pandas as pd
 
 from carbon import readers
 from carbon.calculate import (
+    LineKeyMemo,
     LineKeyUnion,
     Lines,
     coverage_totals,
@@ -245,6 +246,7 @@ class Plan:
         self.stats: list[pd.DataFrame] = []
         self.selected_parts: list[pd.DataFrame] = []
         self.missing: dict[int, dict] = {}
+        self.line_key_memo = LineKeyMemo()  # of the selection above, for every chunk's lines
 
     def add(self, scanned: Scanned) -> None:
         """Take in one chunk's facts; factors are selected for keys not seen before."""
@@ -401,8 +403,9 @@ def compute(rows: pd.DataFrame, plan: Plan, coverage: pd.DataFrame | None) -> Co
     """Emission lines of one chunk (the plan has selected the factors of its keys) and their
     aggregates."""
     context = plan.context
+    memo = plan.line_key_memo if coverage is not None else None  # a run's coverage: fixed
     lines = normalised_lines(
-        rows, plan.keys, plan.selected, context.factor_set, context.request.gwp, coverage
+        rows, plan.keys, plan.selected, context.factor_set, context.request.gwp, coverage, memo
     )
     return Computed(lines, Totals(line_totals(lines), row_totals(lines), lines.keys))
 
