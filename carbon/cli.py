@@ -25,6 +25,7 @@ from typer.core import TyperGroup
 
 from carbon import __version__, catalog
 from carbon.bridge import bridge
+from carbon.disclose import SCREENING_FILE, hkex_pack, load_screening
 from carbon.engine import InventoryRequest, org_paths, run_inventory
 from carbon.errors import CarbonError
 from carbon.factors import load_factor_set, resolve_factor_set
@@ -44,10 +45,12 @@ from carbon.report import (
     bridge_frame,
     diff_frame,
     factor_frame,
+    hkex_frame,
     impact_frame,
     pathway_frame,
     render_bridge,
     render_diff,
+    render_hkex,
     render_impact,
     render_lines,
     render_pathway,
@@ -680,6 +683,62 @@ def scenario_pathway(
 class View(str, Enum):
     location = "location"
     market = "market"
+
+
+disclose_app = typer.Typer(
+    help="Disclosure packs computed from the inventory (never re-keyed).",
+    no_args_is_help=True,
+)
+app.add_typer(disclose_app, name="disclose")
+
+
+class Tier(str, Enum):
+    main_board = "main_board"
+    largecap = "largecap"
+    gem = "gem"
+
+
+@disclose_app.command("hkex")
+def disclose_hkex(
+    year: Annotated[int, typer.Option(help="Financial year of the pack (an inventory year).")],
+    tier: Annotated[
+        Tier,
+        typer.Option(help="Issuer tier: Main Board, LargeCap (Hang Seng Composite LargeCap Index) or GEM."),
+    ] = Tier.main_board,
+    org: OrgOption = None,
+    factors: FactorsOption = None,
+    gwp: GwpOption = GwpSet.AR6,
+    as_of: AsOfOption = None,
+    output_format: FormatOption = OutputFormat.table,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Exit 1 when a mandatory item is blank or a comply-or-explain item has neither a "
+            "value nor an explanation.",
+        ),
+    ] = False,
+) -> None:
+    """HKEX Appendix C2 Part D GHG metrics for one year: Scope 1, Scope 2 (location- and
+    market-based), Scope 3 with the status of all 15 categories, intensity, and whether each
+    item is mandatory, comply-or-explain or voluntary for the tier and year.
+
+    The Scope 3 screening is read from scope3.yaml in the organisation's folder (every
+    category included with its method, or excluded or not relevant with its reason).
+
+    Example: carbon disclose hkex --year 2025 --tier main_board
+    """
+    request = _request(org, None, None, factors, gwp, as_of)
+    screening_file = Path(request.ledger).parent / SCREENING_FILE
+    screening = load_screening(screening_file)
+    result = run_inventory(request)
+    pack = hkex_pack(result.inventory, screening, str(screening_file), year, tier.value, str(request.ledger))
+    _emit(pack, output_format, hkex_frame, render_hkex)
+    findings = pack.strict_findings()
+    if strict and findings:
+        for finding in findings:
+            _console(stderr=True).print(f"strict: {finding}", highlight=False)
+        raise typer.Exit(code=1)
 
 
 @app.command("bridge")

@@ -8,11 +8,13 @@ import pandas as pd
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from carbon.models.inventory import Inventory
 from carbon.models.vocabulary import vocabulary
 
 if TYPE_CHECKING:
+    from carbon.disclose import HkexPack
     from carbon.reconcile.findings import Finding, Reconciliation
 
 
@@ -68,8 +70,8 @@ class Grid:
                 )
             else:  # every figure whole; only the header may wrap, at its spaces
                 table.add_column(self.headers[i], justify="right", overflow="fold", width=self.width(i, wrap))
-        for row in self.rows:
-            table.add_row(*(row[i] for i in columns))
+        for row in self.rows:  # as plain text: brackets in a site name or a reason are not markup
+            table.add_row(*(Text(row[i]) for i in columns))
         return table
 
 
@@ -514,3 +516,38 @@ def render_lines(lines: list[dict], console: Console) -> None:
         for group, name in _trace_fields(line):
             if line[name] not in (None, ""):
                 console.print(f"  {group:>8}  {name:<20} {line[name]}", highlight=False, markup=False)
+
+
+# ---------------------------------------------------------------- HKEX disclosure pack
+
+
+def render_hkex(pack: HkexPack, console: Console) -> None:
+    title = f"HKEX Part D GHG metrics: {pack.organisation} {pack.year} ({pack.tier.replace('_', ' ')})"
+    table = _table(title, ["Item", "Requirement", "Value", "Unit", "Status", "Note"], text=(0, 1, 3, 4, 5))
+    for item in pack.items:
+        value = "" if item.value is None else f"{item.value:,.2f}"
+        table.add_row(item.name, item.requirement.replace("_", "-"), value, item.unit, item.status, item.note)
+    show(table, console)
+    screening = _table(
+        f"Scope 3 screening, {pack.year} (tCO2e)",
+        ["#", "Category", "Status", "tCO2e", "Method or reason"],
+        text=(1, 2, 4),
+    )
+    for row in pack.scope3:
+        figure = "" if row.tco2e is None else f"{row.tco2e:,.2f}"
+        why = row.method if row.status == "included" else row.reason
+        if row.status == "included" and row.reason:
+            why = f"{row.method}: {row.reason}"
+        if row.estimate_t is not None:
+            why = f"{why} (screening estimate {row.estimate_t:,.2f} tCO2e: {row.estimate_basis})"
+        screening.add_row(str(row.category), row.name, row.status.replace("_", " "), figure, why or "")
+    show(screening, console)
+    console.print(f"Rules: {pack.rules_source}", highlight=False)
+    console.print(f"GWP {pack.gwp}; factor sets {', '.join(pack.factor_sets)}", highlight=False)
+
+
+def hkex_frame(pack: HkexPack) -> pd.DataFrame:
+    """One row per Part D item, then one per Scope 3 category."""
+    items = [{"section": "part_d", **item.model_dump()} for item in pack.items]
+    categories = [{"section": "scope3", **row.model_dump()} for row in pack.scope3]
+    return pd.DataFrame(items + categories)

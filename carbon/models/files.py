@@ -307,3 +307,87 @@ class TableSchema(Strict):
     @property
     def known(self) -> list[str]:
         return [*self.required, *(c for group in self.either for c in group), *self.optional]
+
+
+# ---------------------------------------------------------------- HKEX disclosure (carbon disclose hkex)
+
+CATEGORY_NUMBERS = [str(n) for n in range(1, 16)]
+
+
+def _category_keys(value: object) -> object:
+    """Category numbers as text, whether the YAML wrote `5:` or `"5":` (`yes:` is not one)."""
+    if not isinstance(value, dict):
+        return value
+    keys = {}
+    for key in value:
+        if isinstance(key, bool) or not isinstance(key, (int, str)):
+            raise ValueError(f"category numbers 1 to 15 as keys (found {key!r})")
+        keys[key] = str(key).strip()
+    return {keys[key]: entry for key, entry in value.items()}
+
+
+def _fifteen(categories: dict) -> dict:
+    unknown = [k for k in categories if k not in CATEGORY_NUMBERS]
+    if unknown:
+        raise ValueError(f"category numbers 1 to 15 (found {unknown[0]!r})")
+    missing = [n for n in CATEGORY_NUMBERS if n not in categories]
+    if missing:
+        raise ValueError(f"all 15 categories (missing: {', '.join(missing)})")
+    return dict(sorted(categories.items(), key=lambda item: int(item[0])))
+
+
+FirstYear = dict[Annotated[str, Field(strict=True)], Year]
+
+
+class HkexItem(Strict):
+    key: Text
+    name: Text
+    mandatory: FirstYear = Field(default_factory=dict)  # tier -> first financial year
+    comply_or_explain: FirstYear = Field(default_factory=dict)
+
+
+class HkexRules(Strict):
+    """carbon/data/hkex.yaml: Part D items and the 15 Scope 3 categories, with their source."""
+
+    source: Text
+    tiers: dict[str, Text]
+    items: list[HkexItem]
+    scope3_categories: Annotated[dict[str, Text], BeforeValidator(_category_keys), AfterValidator(_fifteen)]
+
+    @model_validator(mode="after")
+    def _known_tiers(self) -> HkexRules:
+        for item in self.items:
+            unknown = sorted((set(item.mandatory) | set(item.comply_or_explain)) - set(self.tiers))
+            if unknown:
+                raise ValueError(f"item {item.key}: tiers among {', '.join(self.tiers)} (found {unknown[0]})")
+        return self
+
+
+class Scope3Entry(Strict):
+    """One GHG Protocol category of an organisation's Scope 3 screening."""
+
+    status: Literal["included", "excluded", "not_relevant"]
+    method: Literal["ledger"] | None = None
+    reason: Text | None = None  # why excluded or not relevant; for an included one, what it leaves out
+    estimate_t: Annotated[Number, Field(ge=0)] | None = None  # a screening estimate, tCO2e
+    estimate_basis: Text | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scope3Entry:
+        if self.status == "included" and self.method is None:
+            raise ValueError("a method for an included category: ledger (its lines come from the ledger)")
+        if self.status != "included" and self.method is not None:
+            raise ValueError(f"no method on a category that is {self.status.replace('_', ' ')}")
+        if self.status != "included" and self.reason is None:
+            raise ValueError(f"a reason for a category that is {self.status.replace('_', ' ')}")
+        if (self.estimate_t is None) != (self.estimate_basis is None):
+            raise ValueError(
+                "estimate_t and estimate_basis together (a screening estimate says how it was made)"
+            )
+        return self
+
+
+class Scope3Screening(Strict):
+    """inputs/<org>/scope3.yaml: every one of the 15 categories, by number."""
+
+    categories: Annotated[dict[str, Scope3Entry], BeforeValidator(_category_keys), AfterValidator(_fifteen)]
