@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carbon import readers
+from carbon import readers, streaming
 from carbon.engine import RowNumbers
 from carbon.record_ids import RecordIdHashes, duplicate_ids, id_hashes
 from carbon.streaming import has_instruments
@@ -175,3 +175,31 @@ def test_the_lines_writer_raises_a_failed_write_in_the_run(tmp_path, monkeypatch
     with pytest.raises(OSError, match="disk full"), LinesWriter(tmp_path / "lines.parquet") as writer:
         writer.write(pd.DataFrame({"tco2e": [1.0]}))
         writer.write(pd.DataFrame({"tco2e": [2.0]}))  # the first write's error surfaces here
+
+
+@pytest.mark.parametrize(
+    ("held_mb", "trims"),
+    [
+        # Four chunks settle at the most they held (500 MB); then only growth beyond 64 MB trims.
+        ([400, 500, 480, 490, 520, 565, 570, 600, 530], [5, 6, 7]),
+        # Where the resident size cannot be read, every chunk trims (the safe old way).
+        ([None] * 5, [0, 1, 2, 3, 4]),
+    ],
+)
+def test_memory_is_trimmed_only_when_the_process_grows(monkeypatch, held_mb, trims):
+    readings = iter(held_mb)
+    trimmed: list[int] = []
+    keeper = streaming.MemoryKeeper()
+    monkeypatch.setattr(streaming, "TRIM_SLACK", 64 << 20)
+    monkeypatch.setattr(
+        streaming, "resident_bytes", lambda: (lambda mb: None if mb is None else mb << 20)(next(readings))
+    )
+    monkeypatch.setattr(streaming, "return_freed_memory", lambda: trimmed.append(keeper.chunks - 1))
+    for _ in held_mb:
+        keeper.after_chunk()
+    assert trimmed == trims
+
+
+def test_resident_bytes_reads_this_process():
+    held = streaming.resident_bytes()
+    assert held is None or 10 << 20 < held < 64 << 30  # Linux: a real size; elsewhere None
