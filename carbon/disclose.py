@@ -42,7 +42,7 @@ class PartDItem(BaseModel):
     requirement: Requirement
     value: float | None
     unit: str
-    status: Literal["disclosed", "explained", "blank"]
+    status: Literal["disclosed", "blank"]
     note: str
 
 
@@ -77,10 +77,10 @@ def load_screening(path: Path) -> Scope3Screening:
 
 def requirement(rules: HkexRules, key: str, tier: str, year: int) -> Requirement:
     """What an item is for an issuer of `tier` in financial year `year`."""
-    item = next(i for i in rules.items if i.key == key)
-    if item.mandatory.get(tier, 10_000) <= year:
+    item = rules.item(key)
+    if year >= item.mandatory.get(tier, year + 1):
         return "mandatory"
-    if item.comply_or_explain.get(tier, 10_000) <= year:
+    if year >= item.comply_or_explain.get(tier, year + 1):
         return "comply_or_explain"
     return "voluntary"
 
@@ -148,20 +148,17 @@ def hkex_pack(
             ]
         )
     summary = years[year]
+    # Every category left out has its reason: the screening file's model requires one.
     scope3 = scope3_rows(screening, rules, summary.scope3_by_category, screening_file, year)
-    explained = all(row.reason for row in scope3 if row.status != "included")
 
     def item(key: str, value: float | None, unit: str, note: str) -> PartDItem:
-        status: Literal["disclosed", "explained", "blank"] = "disclosed" if value is not None else "blank"
-        if key == "scope3" and value is not None and not explained:
-            status = "blank"
         return PartDItem(
             key=key,
-            name=next(i.name for i in rules.items if i.key == key),
+            name=rules.item(key).name,
             requirement=requirement(rules, key, tier, year),
             value=value,
             unit=unit,
-            status=status,
+            status="disclosed" if value is not None else "blank",
             note=note,
         )
 

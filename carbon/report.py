@@ -535,12 +535,10 @@ def render_hkex(pack: HkexPack, console: Console) -> None:
     )
     for row in pack.scope3:
         figure = "" if row.tco2e is None else f"{row.tco2e:,.2f}"
-        why = row.method if row.status == "included" else row.reason
-        if row.status == "included" and row.reason:
-            why = f"{row.method}: {row.reason}"
+        why = ": ".join(part for part in (row.method, row.reason) if part)  # a method only when included
         if row.estimate_t is not None:
             why = f"{why} (screening estimate {row.estimate_t:,.2f} tCO2e: {row.estimate_basis})"
-        screening.add_row(str(row.category), row.name, row.status.replace("_", " "), figure, why or "")
+        screening.add_row(str(row.category), row.name, row.status.replace("_", " "), figure, why)
     show(screening, console)
     console.print(f"Rules: {pack.rules_source}", highlight=False)
     console.print(f"GWP {pack.gwp}; factor sets {', '.join(pack.factor_sets)}", highlight=False)

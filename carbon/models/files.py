@@ -318,12 +318,15 @@ def _category_keys(value: object) -> object:
     """Category numbers as text, whether the YAML wrote `5:` or `"5":` (`yes:` is not one)."""
     if not isinstance(value, dict):
         return value
-    keys = {}
-    for key in value:
+    categories: dict[str, object] = {}
+    for key, entry in value.items():
         if isinstance(key, bool) or not isinstance(key, (int, str)):
             raise ValueError(f"category numbers 1 to 15 as keys (found {key!r})")
-        keys[key] = str(key).strip()
-    return {keys[key]: entry for key, entry in value.items()}
+        number = str(key).strip()
+        if number in categories:  # `5:` and `"5":` are two keys to YAML, one category here
+            raise ValueError(f"each category once (category {number} is given twice)")
+        categories[number] = entry
+    return categories
 
 
 def _fifteen(categories: dict) -> dict:
@@ -353,6 +356,9 @@ class HkexRules(Strict):
     tiers: dict[str, Text]
     items: list[HkexItem]
     scope3_categories: Annotated[dict[str, Text], BeforeValidator(_category_keys), AfterValidator(_fifteen)]
+
+    def item(self, key: str) -> HkexItem:
+        return next(item for item in self.items if item.key == key)
 
     @model_validator(mode="after")
     def _known_tiers(self) -> HkexRules:

@@ -228,7 +228,7 @@ def load_model(path: Path, model: type[Model], what: str) -> Model:
                 )
             ]
         )
-    problems = control_character_problems(data, str(path), ())
+    problems = _control_characters(data, str(path), ())
     if problems:
         raise InputFileError(problems[:MAX_CONTROL_PROBLEMS])
     return validate(data, model, str(path))
@@ -236,14 +236,15 @@ def load_model(path: Path, model: type[Model], what: str) -> Model:
 
 MAX_CONTROL_PROBLEMS = 20
 # Text that reaches a terminal or a report: no control characters but tab and line breaks (a YAML
-# escape such as "\e[31m" would colour, or rewrite, the reader's terminal).
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# escape such as "\e[31m" would colour, or rewrite, the reader's terminal). Unlike a ledger cell
+# (readers.CONTROL_CHARACTERS), YAML prose may run over several lines.
+YAML_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
-def control_character_problems(data: object, file: str, location: tuple) -> list[Problem]:
+def _control_characters(data: object, file: str, location: tuple) -> list[Problem]:
     """Every string value or key of parsed YAML that holds a control character, by key path."""
     if isinstance(data, str):
-        if CONTROL.search(data):
+        if YAML_CONTROL.search(data):
             return [
                 Problem(file, None, None, data, "text without control characters", key=key_path(location))
             ]
@@ -251,13 +252,11 @@ def control_character_problems(data: object, file: str, location: tuple) -> list
     if isinstance(data, dict):
         problems = []
         for key, value in data.items():
-            problems += control_character_problems(key, file, location) if isinstance(key, str) else []
-            problems += control_character_problems(value, file, (*location, str(key)))  # not a list position
+            problems += _control_characters(key, file, location) if isinstance(key, str) else []
+            problems += _control_characters(value, file, (*location, str(key)))  # not a list position
         return problems
     if isinstance(data, list):
-        return [
-            p for i, item in enumerate(data) for p in control_character_problems(item, file, (*location, i))
-        ]
+        return [p for i, item in enumerate(data) for p in _control_characters(item, file, (*location, i))]
     return []
 
 

@@ -97,6 +97,7 @@ def test_a_year_without_inventory_is_refused(inventory):
             "categories.3.estimate_t",
         ),
         (lambda c: c.update({True: c.pop(1)}), "found True"),  # YAML `yes:` is not category 1
+        (lambda c: c.update({"5": dict(c[5])}), "category 5 is given twice"),  # `5:` and `"5":`
     ],
 )
 def test_bad_screening_files_name_the_key(tmp_path, change, named):
