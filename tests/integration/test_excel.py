@@ -80,6 +80,16 @@ def recalculate(path, tmp_path):
     return openpyxl.load_workbook(recalculated, data_only=True)
 
 
+def zero_cached_values(path, target):
+    """A copy of the workbook whose stored formula results are all 0, so none can be read back."""
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb"(</f><v>)[^<]*(</v>)", rb"\g<1>0\2", data)
+            copy.writestr(info, data)
+
+
 @pytest.fixture(scope="module")
 def qfin(tmp_path_factory):
     folder = tmp_path_factory.mktemp("xlsx")
@@ -143,12 +153,7 @@ def test_libreoffice_recalculates_rather_than_reading_the_stored_values(qfin, tm
     # Every stored formula value zeroed: LibreOffice must still give the engine's figures.
     result, path, _ = qfin
     zeroed = tmp_path / "zeroed.xlsx"
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(zeroed, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename.startswith("xl/worksheets/sheet"):
-                data = re.sub(rb"(</f><v>)[^<]*(</v>)", rb"\g<1>0\2", data)
-            target.writestr(info, data)
+    zero_cached_values(path, zeroed)
     assert named(openpyxl.load_workbook(zeroed, data_only=True), "scope1_2024") == 0
     assert named(recalculate(zeroed, tmp_path), "scope1_2024") == pytest.approx(
         engine_values(result, 2024)["scope1"], rel=REL
