@@ -25,14 +25,15 @@ from typer.core import TyperGroup
 
 from carbon import __version__, catalog
 from carbon.bridge import bridge
-from carbon.disclose import SCREENING_FILE, hkex_pack, load_screening
+from carbon.disclose import HkexPack, hkex_pack, load_organisation_files
 from carbon.engine import InventoryRequest, org_paths, run_inventory
-from carbon.errors import CarbonError
+from carbon.errors import CarbonError, OutputError
+from carbon.export.pack import pack_html, pack_markdown
 from carbon.factors import load_factor_set, resolve_factor_set
 from carbon.models.files import published_schema
 from carbon.models.inventory import inventory_schema
 from carbon.models.vocabulary import use_vocabulary
-from carbon.outputs import to_csv, to_json
+from carbon.outputs import to_csv, to_json, write_atomically
 from carbon.paths import inputs_root, user_guide
 from carbon.periods import FIRST_YEAR, LAST_YEAR
 from carbon.reconcile import (
@@ -580,7 +581,6 @@ def export_xlsx_command(
 
       carbon export xlsx --org inputs/illustrative-sites --gwp AR5 --as-of 2025-12-31 --out sites.xlsx
     """
-    from carbon.errors import OutputError
     from carbon.export.excel import export_xlsx
 
     if out.suffix.lower() != ".xlsx":
@@ -698,9 +698,19 @@ class Tier(str, Enum):
     gem = "gem"
 
 
+class PackFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    md = "md"
+    html = "html"
+
+
 @disclose_app.command("hkex")
 def disclose_hkex(
-    year: Annotated[int, typer.Option(help="Financial year of the pack (an inventory year).")],
+    year: Annotated[
+        int | None, typer.Option(help="Financial year of the pack (an inventory year; default: the latest).")
+    ] = None,
     tier: Annotated[
         Tier,
         typer.Option(help="Issuer tier: Main Board, LargeCap (Hang Seng Composite LargeCap Index) or GEM."),
@@ -709,36 +719,75 @@ def disclose_hkex(
     factors: FactorsOption = None,
     gwp: GwpOption = GwpSet.AR6,
     as_of: AsOfOption = None,
-    output_format: FormatOption = OutputFormat.table,
+    output_format: Annotated[
+        PackFormat,
+        typer.Option(
+            "--format",
+            help="table: readable; json: the pack (README); csv: one row per figure; md: Markdown; "
+            "html: one self-contained page with charts (works offline).",
+        ),
+    ] = PackFormat.table,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the pack to this file (replaced whole, never half-written) instead of stdout."
+        ),
+    ] = None,
     strict: Annotated[
         bool,
         typer.Option(
             "--strict",
-            help="Exit 1 when a mandatory item is blank or a comply-or-explain item has neither a "
-            "value nor an explanation.",
+            help="Exit 1 when a mandatory item is blank, a comply-or-explain item has neither a "
+            "value nor an explanation, or a KPI has neither a figure nor a statement.",
         ),
     ] = False,
 ) -> None:
-    """HKEX Appendix C2 Part D GHG metrics for one year: Scope 1, Scope 2 (location- and
-    market-based), Scope 3 with the status of all 15 categories, intensity, and whether each
-    item is mandatory, comply-or-explain or voluntary for the tier and year.
+    """The HKEX disclosure pack for one year: environmental KPIs A1.1-A2.5 and Appendix C2 Part D
+    climate metrics (Scope 1, Scope 2 location- and market-based, Scope 3 with the status of all
+    15 categories, intensity, targets, internal carbon price), each Part D item mandatory,
+    comply-or-explain or voluntary for the tier and year, and beside each figure the printed
+    value and the reconcile verdict where the organisation has published tables.
 
-    The Scope 3 screening is read from scope3.yaml in the organisation's folder (every
-    category included with its method, or excluded or not relevant with its reason).
+    Reads from the organisation's folder: scope3.yaml (required: every category included with
+    its method, or excluded or not relevant with its reason), targets.yaml (KPI statements,
+    targets, internal carbon price, explanations; optional) and published/ (optional).
 
     Example: carbon disclose hkex --year 2025 --tier main_board
+
+    Example: carbon disclose hkex --format html --out pack.html
     """
     request = _request(org, None, None, factors, gwp, as_of)
-    screening_file = Path(request.ledger).parent / SCREENING_FILE
-    screening = load_screening(screening_file)
+    files = load_organisation_files(Path(request.ledger).parent)
     result = run_inventory(request)
-    pack = hkex_pack(result.inventory, screening, str(screening_file), year, tier.value, str(request.ledger))
-    _emit(pack, output_format, hkex_frame, render_hkex)
+    pack = hkex_pack(result, files, year, tier.value, str(request.ledger))
+    _emit_pack(pack, output_format, out)
     findings = pack.strict_findings()
     if strict and findings:
         for finding in findings:
             _console(stderr=True).print(f"strict: {finding}", highlight=False)
         raise typer.Exit(code=1)
+
+
+def _emit_pack(pack: HkexPack, output_format: PackFormat, out: Path | None) -> None:
+    if output_format is PackFormat.table:
+        if out is not None:
+            _fail("--out takes --format json, csv, md or html (the table is for the terminal)")
+        render_hkex(pack, _console())
+        return
+    text = {
+        PackFormat.json: lambda: to_json(pack),
+        PackFormat.csv: lambda: to_csv(hkex_frame(pack)),
+        PackFormat.md: lambda: pack_markdown(pack),
+        PackFormat.html: lambda: pack_html(pack),
+    }[output_format]()
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        write_atomically(out, lambda stream: stream.write(text.encode("utf-8")))
+    except OSError as error:
+        raise OutputError(f"cannot write {out}: {error.strerror or error}; nothing was written") from None
+    _console(stderr=True).print(f"Wrote the HKEX pack to {out}", highlight=False)
 
 
 @app.command("bridge")

@@ -10,11 +10,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from carbon.export.pack import NUMERIC, facts, sections
 from carbon.models.inventory import Inventory
 from carbon.models.vocabulary import vocabulary
 
 if TYPE_CHECKING:
-    from carbon.disclose import HkexPack
+    from carbon.disclose import HkexPack, Printed
     from carbon.reconcile.findings import Finding, Reconciliation
 
 
@@ -522,30 +523,96 @@ def render_lines(lines: list[dict], console: Console) -> None:
 
 
 def render_hkex(pack: HkexPack, console: Console) -> None:
-    title = f"HKEX Part D GHG metrics: {pack.organisation} {pack.year} ({pack.tier.replace('_', ' ')})"
-    table = _table(title, ["Item", "Requirement", "Value", "Unit", "Status", "Note"], text=(0, 1, 3, 4, 5))
-    for item in pack.items:
-        value = "" if item.value is None else f"{item.value:,.2f}"
-        table.add_row(item.name, item.requirement.replace("_", "-"), value, item.unit, item.status, item.note)
-    show(table, console)
-    screening = _table(
-        f"Scope 3 screening, {pack.year} (tCO2e)",
-        ["#", "Category", "Status", "tCO2e", "Method or reason"],
-        text=(1, 2, 4),
-    )
-    for row in pack.scope3:
-        figure = "" if row.tco2e is None else f"{row.tco2e:,.2f}"
-        why = ": ".join(part for part in (row.method, row.reason) if part)  # a method only when included
-        if row.estimate_t is not None:
-            why = f"{why} (screening estimate {row.estimate_t:,.2f} tCO2e: {row.estimate_basis})"
-        screening.add_row(str(row.category), row.name, row.status.replace("_", " "), figure, why)
-    show(screening, console)
-    console.print(f"Rules: {pack.rules_source}", highlight=False)
-    console.print(f"GWP {pack.gwp}; factor sets {', '.join(pack.factor_sets)}", highlight=False)
+    """The pack's sections (the same rows as the Markdown and HTML), one table each."""
+    console.print(f"HKEX disclosure pack: {pack.organisation}, {pack.year}", highlight=False)
+    for section in sections(pack):
+        numeric = {i for i, header in enumerate(section.headers) if header in NUMERIC}
+        text = tuple(i for i in range(len(section.headers)) if i not in numeric)
+        table = _table(section.title, section.headers, text=text)
+        for row in section.rows:
+            table.add_row(*row)
+        show(table, console)
+    for line in facts(pack):
+        console.print(line, highlight=False)
 
 
 def hkex_frame(pack: HkexPack) -> pd.DataFrame:
-    """One row per Part D item, then one per Scope 3 category."""
-    items = [{"section": "part_d", **item.model_dump()} for item in pack.items]
-    categories = [{"section": "scope3", **row.model_dump()} for row in pack.scope3]
-    return pd.DataFrame(items + categories)
+    """One row per figure: KPI figures, Part D items, Scope 3 categories, targets; values as
+    the JSON has them."""
+
+    def printed(p: Printed | None) -> dict:
+        return {"printed": p.printed if p else None, "verdict": p.verdict if p else None}
+
+    rows = [
+        {
+            "section": "kpi",
+            "key": k.key,
+            "label": f.label,
+            "value": f.value,
+            "unit": f.unit,
+            "status": k.status,
+            **printed(f.printed),
+            "note": None,
+        }
+        for k in pack.kpis
+        for f in k.figures
+    ]
+    rows += [
+        {
+            "section": "kpi",
+            "key": k.key,
+            "label": k.name,
+            "value": None,
+            "unit": None,
+            "status": k.status,
+            "printed": None,
+            "verdict": None,
+            "note": k.text,
+        }
+        for k in pack.kpis
+        if not k.figures
+    ]
+    rows += [
+        {
+            "section": "part_d",
+            "key": i.key,
+            "label": i.name,
+            "value": i.value,
+            "unit": i.unit,
+            "status": i.status,
+            **printed(i.printed),
+            "note": i.note,
+        }
+        for i in pack.items
+    ]
+    rows += [
+        {
+            "section": "scope3",
+            "key": str(r.category),
+            "label": r.name,
+            "value": r.tco2e,
+            "unit": "tCO2e",
+            "status": r.status,
+            "printed": None,
+            "verdict": None,
+            "note": r.reason,
+        }
+        for r in pack.scope3
+    ]
+    rows += [
+        {
+            "section": "target",
+            "key": t.name,
+            "label": t.metric,
+            "value": t.value,
+            "unit": t.unit,
+            "status": f"{t.achieved_pct:.1f}% of {t.reduction_pct:g}%"
+            if t.achieved_pct is not None
+            else None,
+            "printed": None,
+            "verdict": None,
+            "note": t.source,
+        }
+        for t in pack.targets
+    ]
+    return pd.DataFrame(rows)

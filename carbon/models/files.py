@@ -342,11 +342,56 @@ def _fifteen(categories: dict) -> dict:
 FirstYear = dict[Annotated[str, Field(strict=True)], Year]
 
 
+InventoryPath = Annotated[str, Field(strict=True, pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)?$")]
+
+
 class HkexItem(Strict):
+    """A Part D item: a figure of the inventory (`path`), or one the organisation's targets file
+    answers (`path` None: targets, internal carbon price)."""
+
     key: Text
     name: Text
+    path: InventoryPath | None = None  # e.g. scope1, intensity.tco2e_per_employee
+    unit: Text | None = None
+    note: Text | None = None
+    published: list[Text] = Field(default_factory=list)  # KPI keys of published tables, first preferred
     mandatory: FirstYear = Field(default_factory=dict)  # tier -> first financial year
     comply_or_explain: FirstYear = Field(default_factory=dict)
+
+
+class KpiFigure(Strict):
+    """One figure of an environmental KPI: the sum of inventory figures (`sum_of`), or one
+    figure per key of a figure by type (`each_of: energy_mwh`, its total last)."""
+
+    label: Text
+    sum_of: list[InventoryPath] = Field(default_factory=list)
+    each_of: InventoryPath | None = None
+    unit: Text
+    published: list[Text] = Field(default_factory=list)  # with each_of, "{key}" stands for the type
+    per_employee: bool = False  # also the figure per employee (HKEX "intensity")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> KpiFigure:
+        if bool(self.sum_of) == (self.each_of is not None):
+            raise ValueError(f"figure {self.label!r}: either sum_of (inventory figures) or each_of")
+        return self
+
+
+class HkexKpi(Strict):
+    """An environmental KPI of the ESG Reporting Code: figures from the inventory, a statement
+    the organisation writes, or not computed (with the reason)."""
+
+    key: Text
+    name: Text
+    figures: list[KpiFigure] = Field(default_factory=list)
+    statement: bool = False  # answered in words, from the organisation's targets file
+    not_computed: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_answer(self) -> HkexKpi:
+        if [bool(self.figures), self.statement, self.not_computed is not None].count(True) != 1:
+            raise ValueError(f"KPI {self.key}: exactly one of figures, statement: true or not_computed")
+        return self
 
 
 class HkexRules(Strict):
@@ -355,6 +400,7 @@ class HkexRules(Strict):
     source: Text
     tiers: dict[str, Text]
     items: list[HkexItem]
+    kpis: list[HkexKpi]
     scope3_categories: Annotated[dict[str, Text], BeforeValidator(_category_keys), AfterValidator(_fifteen)]
 
     def item(self, key: str) -> HkexItem:
@@ -397,3 +443,72 @@ class Scope3Screening(Strict):
     """inputs/<org>/scope3.yaml: every one of the 15 categories, by number."""
 
     categories: Annotated[dict[str, Scope3Entry], BeforeValidator(_category_keys), AfterValidator(_fifteen)]
+
+
+# ---------------------------------------------------------------- targets file (inputs/<org>/targets.yaml)
+
+Percent = Annotated[Number, Field(ge=0, le=100)]
+
+
+class KpiStatement(Strict):
+    """An organisation's answer in words to an HKEX KPI (A1.5 targets and steps ...)."""
+
+    status: Literal["disclosed", "not_material"] = "disclosed"
+    text: Text
+
+
+class Milestone(Strict):
+    year: Year
+    reduction_pct: Percent
+
+
+class TargetMetric(Strict):
+    """What a target measures: the sum of inventory figures, absolute or per employee."""
+
+    sum_of: Annotated[list[InventoryPath], Field(min_length=1)]
+    per_employee: bool = False
+
+
+class ClimateTarget(Strict):
+    name: Text
+    metric: TargetMetric
+    scope: Text  # in words, as the organisation states it ("Scope 1 and 2, location-based")
+    base_year: Year
+    target_year: Year
+    reduction_pct: Percent  # from the base year's value
+    milestones: list[Milestone] = Field(default_factory=list)
+    basis: Literal["gross", "net"]  # net: carbon credits counted towards it
+    carbon_credits: Text  # their planned use, or that none is planned
+    source: Text  # where the organisation states the target
+
+    @model_validator(mode="after")
+    def _years_in_order(self) -> ClimateTarget:
+        if self.target_year <= self.base_year:
+            raise ValueError(f"target_year after base_year ({self.base_year}); found {self.target_year}")
+        years = [m.year for m in self.milestones]
+        if years != sorted(set(years)) or any(not self.base_year < y < self.target_year for y in years):
+            raise ValueError(
+                f"milestone years between base_year {self.base_year} and target_year "
+                f"{self.target_year}, each once and in order (found {years})"
+            )
+        return self
+
+
+class CarbonPrice(Strict):
+    """An internal carbon price: the shadow cost is the price times the tCO2e it applies to."""
+
+    price: Annotated[Number, Field(ge=0)]  # per tCO2e
+    currency: Annotated[str, Field(strict=True, pattern=r"^[A-Z]{3}$")]
+    applies_to: Annotated[list[InventoryPath], Field(min_length=1)]
+    use: Text  # how the organisation uses it (investment appraisal, an internal fee ...)
+    source: Text
+
+
+class TargetsFile(Strict):
+    """inputs/<org>/targets.yaml: what the HKEX pack needs from the organisation in words and
+    targets. `explanations` answer a Part D item (by key) the organisation does not disclose."""
+
+    statements: dict[str, KpiStatement] = Field(default_factory=dict)  # by HKEX KPI key (A1.5 ...)
+    targets: list[ClimateTarget] = Field(default_factory=list)
+    internal_carbon_price: CarbonPrice | None = None
+    explanations: dict[str, Text] = Field(default_factory=dict)  # by Part D item key

@@ -97,3 +97,22 @@ def test_bad_input_exits_2_naming_file_and_key(tmp_path):
     (org / "scope3.yaml").unlink()
     absent = invoke("disclose", "hkex", "--org", str(org), "--year", "2025", "--as-of", "2026-06-30")
     assert absent.exit_code == 2 and "scope3.yaml" in absent.output
+
+
+def test_markdown_and_html_files_are_written_whole(tmp_path):
+    page = tmp_path / "pack.html"
+    done = invoke("disclose", "hkex", "--format", "html", "--out", str(page), "--as-of", "2026-06-30")
+    assert done.exit_code == 0, done.output
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and text.endswith("</html>\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["pack.html"]  # no temporary file left beside it
+    markdown = invoke("disclose", "hkex", "--format", "md", "--as-of", "2026-06-30").output
+    assert markdown.startswith("# HKEX disclosure pack: qfin, 2025")  # the latest year by default
+    assert "| A2.5 | Packaging material used for finished products | not material |" in markdown
+
+
+def test_out_with_the_terminal_table_or_a_folder_is_refused(tmp_path):
+    table = invoke("disclose", "hkex", "--out", str(tmp_path / "x.txt"), "--as-of", "2026-06-30")
+    assert table.exit_code == 2 and "--out takes --format json, csv, md or html" in table.output
+    folder = invoke("disclose", "hkex", "--format", "md", "--out", str(tmp_path), "--as-of", "2026-06-30")
+    assert folder.exit_code == 2 and "cannot write" in folder.output and "Traceback" not in folder.output

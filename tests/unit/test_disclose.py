@@ -1,12 +1,13 @@
 """The HKEX disclosure pack: rules as data, the Scope 3 screening file, and figures that are the
 inventory's own."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 import yaml
 
-from carbon.disclose import hkex_pack, hkex_rules, load_screening, requirement
+from carbon.disclose import hkex_pack, hkex_rules, load_organisation_files, load_screening, requirement
 from carbon.engine import InventoryRequest, run_inventory
 from carbon.errors import InputFileError
 from tests.conftest import AS_OF
@@ -16,9 +17,24 @@ SCREENING = QFIN / "scope3.yaml"
 
 
 @pytest.fixture(scope="module")
-def inventory():
+def result():
     request = InventoryRequest(QFIN / "activity.csv", QFIN / "organisation.csv", "qfin", as_of=AS_OF)
-    return run_inventory(request).inventory
+    return run_inventory(request)
+
+
+@pytest.fixture(scope="module")
+def inventory(result):
+    return result.inventory
+
+
+def pack_of(result, year=2025, tier="main_board", **files):
+    """The pack of the Qfin run, with some of the organisation's files replaced."""
+    organisation = dataclasses.replace(load_organisation_files(QFIN), **files)
+    return hkex_pack(result, organisation, year, tier, "activity.csv")
+
+
+def with_screening(path):
+    return {"screening": load_screening(path), "screening_file": str(path)}
 
 
 def write_screening(tmp_path: Path, change) -> Path:
@@ -57,8 +73,8 @@ def test_rules_list_the_fifteen_categories():
     assert categories["5"] == "Waste generated in operations" and categories["15"] == "Investments"
 
 
-def test_pack_figures_are_the_inventorys(inventory):
-    pack = hkex_pack(inventory, load_screening(SCREENING), str(SCREENING), 2025, "main_board", "ledger")
+def test_pack_figures_are_the_inventorys(result, inventory):
+    pack = pack_of(result)
     year = next(y for y in inventory.years if y.year == 2025)
     values = {item.key: item.value for item in pack.items}
     assert values == {
@@ -67,6 +83,12 @@ def test_pack_figures_are_the_inventorys(inventory):
         "scope2_market": year.scope2_market,
         "scope3": year.scope3,
         "intensity": year.intensity.tco2e_per_employee,
+        "targets": None,  # Qfin sets no quantified target: explained in its targets.yaml
+        "internal_carbon_price": None,
+    }
+    assert {item.key: item.status for item in pack.items if item.value is None} == {
+        "targets": "explained",
+        "internal_carbon_price": "explained",
     }
     assert [row.category for row in pack.scope3] == list(range(1, 16))
     included = {row.category: row.tco2e for row in pack.scope3 if row.status == "included"}
@@ -76,9 +98,9 @@ def test_pack_figures_are_the_inventorys(inventory):
     assert pack.strict_findings() == []
 
 
-def test_a_year_without_inventory_is_refused(inventory):
+def test_a_year_without_inventory_is_refused(result):
     with pytest.raises(InputFileError) as error:
-        hkex_pack(inventory, load_screening(SCREENING), str(SCREENING), 2019, "main_board", "activity.csv")
+        pack_of(result, year=2019)
     assert "activity.csv" in str(error.value) and "2019" in str(error.value)
     assert "2021, 2022, 2023, 2024, 2025" in str(error.value)
 
@@ -116,7 +138,7 @@ def test_bad_screening_files_name_the_key(tmp_path, change, named):
         (lambda c: c[1].update({"status": "excluded", "method": None}), "categories.1", "10.91"),
     ],
 )
-def test_a_screening_that_contradicts_the_ledger_is_refused(tmp_path, inventory, change, named, why):
+def test_a_screening_that_contradicts_the_ledger_is_refused(tmp_path, result, change, named, why):
     def edit(categories):
         change(categories)
         for entry in categories.values():
@@ -125,7 +147,7 @@ def test_a_screening_that_contradicts_the_ledger_is_refused(tmp_path, inventory,
 
     path = write_screening(tmp_path, edit)
     with pytest.raises(InputFileError) as error:
-        hkex_pack(inventory, load_screening(path), str(path), 2025, "main_board", "ledger")
+        pack_of(result, **with_screening(path))
     assert named in str(error.value) and why in str(error.value)
 
 
