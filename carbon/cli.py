@@ -26,7 +26,7 @@ from typer.core import TyperGroup
 from carbon import __version__, catalog
 from carbon.bridge import bridge
 from carbon.disclose import HkexPack, hkex_pack, load_organisation_files
-from carbon.engine import InventoryRequest, org_paths, run_inventory
+from carbon.engine import InventoryRequest, InventoryResult, org_paths, run_inventory
 from carbon.errors import CarbonError, OutputError
 from carbon.export.pack import pack_html, pack_markdown
 from carbon.factors import load_factor_set, resolve_factor_set
@@ -704,6 +704,7 @@ class PackFormat(str, Enum):
     csv = "csv"
     md = "md"
     html = "html"
+    xlsx = "xlsx"
 
 
 @disclose_app.command("hkex")
@@ -724,7 +725,8 @@ def disclose_hkex(
         typer.Option(
             "--format",
             help="table: readable; json: the pack (README); csv: one row per figure; md: Markdown; "
-            "html: one self-contained page with charts (works offline).",
+            "html: one self-contained page with charts (works offline); xlsx: the auditor workbook with "
+            "the pack's sheets, every figure a formula over its Summary (needs --out FILE.xlsx).",
         ),
     ] = PackFormat.table,
     out: Annotated[
@@ -760,12 +762,30 @@ def disclose_hkex(
     files = load_organisation_files(Path(request.ledger).parent)
     result = run_inventory(request)
     pack = hkex_pack(result, files, year, tier.value, str(request.ledger))
-    _emit_pack(pack, output_format, out)
+    if output_format is PackFormat.xlsx:
+        _pack_workbook(result, pack, out)
+    else:
+        _emit_pack(pack, output_format, out)
     findings = pack.strict_findings()
     if strict and findings:
         for finding in findings:
             _console(stderr=True).print(f"strict: {finding}", highlight=False)
         raise typer.Exit(code=1)
+
+
+def _pack_workbook(result: InventoryResult, pack: HkexPack, out: Path | None) -> None:
+    """The auditor workbook plus the pack's sheets, written whole to `out`."""
+    from carbon.export.excel import export_xlsx
+    from carbon.export.pack_sheets import pack_sheets
+
+    if out is None or out.suffix.lower() != ".xlsx":
+        _fail(f"--format xlsx needs --out FILE.xlsx (found {out or 'no --out'})")
+    assert out is not None
+    try:
+        export_xlsx(workbook_view(result, lambda: {}), out, reconcile_if_published(result), pack_sheets(pack))
+    except OSError as error:
+        raise OutputError(f"cannot write {out}: {error.strerror or error}; nothing was written") from None
+    _console(stderr=True).print(f"Wrote the auditor workbook with the HKEX pack to {out}", highlight=False)
 
 
 def _emit_pack(pack: HkexPack, output_format: PackFormat, out: Path | None) -> None:

@@ -34,6 +34,7 @@ from carbon.models.files import (
 )
 from carbon.models.inventory import InventoryYear
 from carbon.models.loading import load_model, validate
+from carbon.models.vocabulary import vocabulary
 from carbon.paths import data_file
 from carbon.reconcile.against import ledger_precision
 from carbon.reconcile.figures import in_unit_of, levels, shown, verdict
@@ -92,6 +93,7 @@ class Scope3Row(BaseModel):
 class PartDItem(BaseModel):
     key: str
     name: str
+    path: str | None  # the inventory figure, for an item that is one
     requirement: Requirement
     value: float | None
     unit: str
@@ -104,6 +106,8 @@ class TargetRow(BaseModel):
     name: str
     scope: str
     metric: str
+    sum_of: list[str]  # the inventory figures the metric adds up
+    per_employee: bool
     unit: str
     base_year: int
     base_value: float | None  # None when a figure of the metric (or the headcount) is missing
@@ -126,6 +130,17 @@ class CarbonPriceRow(BaseModel):
     shadow_cost: float  # tco2e x price
     use: str
     source: str
+
+
+class InstrumentRow(BaseModel):
+    """A contractual instrument the ledger claims in the pack's year (market-based Scope 2)."""
+
+    activity: str  # green_certificate, green_power ...
+    instrument: str  # certificate or contract id ("" where the ledger rows are grouped)
+    vintage: str
+    quantity: float
+    unit: str
+    ledger_rows: int
 
 
 class YearFigures(BaseModel):
@@ -163,6 +178,7 @@ class HkexPack(BaseModel):
     scope3: list[Scope3Row]
     targets: list[TargetRow]
     carbon_price: CarbonPriceRow | None
+    instruments: list[InstrumentRow]
     history: list[YearFigures]
     factor_sources: list[FactorSource]
 
@@ -246,7 +262,7 @@ def figure_paths(year: InventoryYear) -> list[str]:
 
 def check_paths(year: InventoryYear, named: dict[str, list[str]], file: str) -> None:
     """Refuse, with a 'did you mean', paths that name no inventory figure; `named` maps each
-    file key (targets[0].metric.sum_of) to the paths it gives."""
+    file key (targets[1].metric.sum_of) to the paths it gives."""
     known = figure_paths(year)
     problems = [
         Problem(file, None, None, path, f"an inventory figure{did_you_mean(path, known)}", key=key)
@@ -413,13 +429,13 @@ def scope3_rows(
 
 def _contradiction(status: str, method: str | None, amount: float, year: int) -> str | None:
     """What the screening should say instead, when it contradicts the ledger's figure."""
-    if status == "included" and method == "ledger" and amount <= 0:
+    if status == "included" and amount <= 0:
         return (
-            f"a category with ledger data in {year} (it is included with method 'ledger', but the "
+            f"a category with ledger data in {year} (it is included with method '{method}', but the "
             "ledger has no emissions in it): add its rows, or mark it excluded with a reason"
         )
     if status != "included" and amount > 0:
-        return f"status 'included' with method 'ledger' (the ledger has {amount:,.2f} tCO2e in it in {year})"
+        return f"status 'included' with its method (the ledger has {amount:,.2f} tCO2e in it in {year})"
     return None
 
 
@@ -431,6 +447,8 @@ def target_row(target: ClimateTarget, years: dict[int, InventoryYear], year: int
         name=target.name,
         scope=target.scope,
         metric=metric,
+        sum_of=target.metric.sum_of,
+        per_employee=target.metric.per_employee,
         unit="tCO2e per employee" if target.metric.per_employee else "tCO2e",
         base_year=target.base_year,
         base_value=base,
@@ -499,6 +517,16 @@ def check_targets(
     check_paths(years[year], named, file)
 
 
+def rules_paths(rules: HkexRules) -> dict[str, list[str]]:
+    """The inventory figures the rules file names, by key (each_of names a figure by type)."""
+    named = {f"items.{item.key}.path": [item.path] for item in rules.items if item.path is not None}
+    for kpi in rules.kpis:
+        for n, spec in enumerate(kpi.figures, start=1):
+            paths = spec.sum_of or [f"{spec.each_of}.total"]
+            named[f"kpis.{kpi.key}.figures[{n}]"] = paths
+    return named
+
+
 def carbon_price_row(files: OrganisationFiles, summary: InventoryYear) -> CarbonPriceRow | None:
     price = files.targets.internal_carbon_price
     if price is None:
@@ -541,6 +569,7 @@ def part_d_items(
     summary: InventoryYear,
     files: OrganisationFiles,
     included: int,
+    instruments: str,
     targets: list[TargetRow],
     price: CarbonPriceRow | None,
 ) -> list[PartDItem]:
@@ -550,7 +579,8 @@ def part_d_items(
         printed = None
         if spec.path is not None:
             value = figure(summary, spec.path)
-            answer: Answer = (value, spec.unit or "", (spec.note or "").format(included=included))
+            note = (spec.note or "").format(included=included, instruments=instruments)
+            answer: Answer = (value, spec.unit or "", note)
             printed = printed_beside(files.published, spec.published, summary.year, value)
         else:
             answer = ANSWERED_BY_TARGETS_FILE[spec.key](targets, price)
@@ -566,6 +596,7 @@ def part_d_items(
             PartDItem(
                 key=spec.key,
                 name=spec.name,
+                path=spec.path,
                 requirement=requirement(rules, spec.key, tier, summary.year),
                 value=value,
                 unit=unit,
@@ -592,6 +623,28 @@ def history(years: dict[int, InventoryYear]) -> list[YearFigures]:
         )
         for _, y in sorted(years.items())
     ]
+
+
+def instruments_used(rows: pd.DataFrame, year: int) -> list[InstrumentRow]:
+    """The instrument rows of the year, summed per activity, id, vintage and unit."""
+    kinds = list(vocabulary().instruments)
+    chosen = rows[(rows["year"] == year) & rows["activity"].astype(str).isin(kinds)]
+    if chosen.empty:
+        return []
+    keys = ["activity", "instrument", "vintage", "unit"]
+    text = pd.DataFrame({k: chosen[k].astype(str) if k in chosen else "" for k in keys}, index=chosen.index)
+    text = text.replace({"nan": "", "<NA>": "", "None": ""})
+    summed = text.assign(quantity=chosen["quantity"].astype("float64")).groupby(keys, sort=True)["quantity"]
+    return [
+        InstrumentRow(activity=a, instrument=i, vintage=v, unit=u, quantity=float(q), ledger_rows=int(n))
+        for (a, i, v, u), q, n in zip(summed.sum().index, summed.sum(), summed.size(), strict=True)
+    ]
+
+
+def instrument_note(inventory_notes: list[str], year: int) -> str:
+    """What the inventory says of the year's instruments, or that there are none."""
+    said = [note for note in inventory_notes if note.startswith(f"Instruments, {year}:")]
+    return " ".join(said) if said else f"no contractual instruments in the ledger for {year}"
 
 
 def factor_sources(lines: pd.DataFrame, year: int) -> list[FactorSource]:
@@ -623,6 +676,7 @@ def hkex_pack(
     years = {y.year: y for y in inventory.years}
     year = pack_year(years, year, ledger_file)
     summary = years[year]
+    check_paths(summary, rules_paths(rules), RULES_FILE)
     check_targets(files, rules, years, year)
     scope3 = scope3_rows(files.screening, rules, summary.scope3_by_category, files.screening_file, year)
     targets = [target_row(t, years, year) for t in files.targets.targets]
@@ -641,10 +695,13 @@ def hkex_pack(
         gwp=inventory.gwp,
         factor_sets=[f"{s.name}@{s.version}" for s in inventory.factor_sets],
         kpis=[kpi_row(kpi, summary, result, files) for kpi in rules.kpis],
-        items=part_d_items(tier, summary, files, included, targets, price),
+        items=part_d_items(
+            tier, summary, files, included, instrument_note(inventory.notes, year), targets, price
+        ),
         scope3=scope3,
         targets=targets,
         carbon_price=price,
+        instruments=instruments_used(result.rows, year),
         history=history(years),
         factor_sources=factor_sources(result.lines, year),
     )

@@ -918,10 +918,18 @@ def check_size(result: RunResult) -> None:
             )
 
 
+# Sheets another stage adds after the Summary (the HKEX pack): given a sheet maker, the Summary's
+# column per key and the years of its rows.
+ExtraSheets = Callable[[Callable[[str], "Sheet"], dict[str, int], list[int]], None]
+
+
 def build_workbook(
-    result: RunResult, target: BinaryIO | str | Path, report: Reconciliation | None = None
+    result: RunResult,
+    target: BinaryIO | str | Path,
+    report: Reconciliation | None = None,
+    extra: ExtraSheets | None = None,
 ) -> None:
-    """Write the workbook to `target` (a binary stream or a file name)."""
+    """Write the workbook to `target` (a binary stream or a file name), with `extra` sheets."""
     check_size(result)
     book = xlsxwriter.Workbook(target, WORKBOOK_OPTIONS)
     # Document dates are the as-of date, not the clock: the same inputs give the same bytes.
@@ -951,6 +959,8 @@ def build_workbook(
     )
     if report is not None:
         write_reconciliation(sheet("Reconciliation"), report)
+    if extra is not None:
+        extra(sheet, index, years)
     write_charts(book, sheet("Charts"), len(years), index)
     write_cover(cover, result, report)
     for r, year in enumerate(years, start=2):
@@ -959,8 +969,10 @@ def build_workbook(
     book.close()
 
 
-def export_xlsx(result: RunResult, path: Path, report: Reconciliation | None = None) -> Path:
+def export_xlsx(
+    result: RunResult, path: Path, report: Reconciliation | None = None, extra: ExtraSheets | None = None
+) -> Path:
     """Build the workbook and write it atomically to `path`."""
     check_size(result)  # before the temporary file exists
-    write_atomically(Path(path), lambda stream: build_workbook(result, stream, report))
+    write_atomically(Path(path), lambda stream: build_workbook(result, stream, report, extra))
     return Path(path)

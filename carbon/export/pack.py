@@ -87,6 +87,15 @@ def scope3_section(pack: HkexPack) -> Section:
     )
 
 
+def instruments_section(pack: HkexPack) -> Section:
+    rows = [
+        [i.activity, i.instrument, i.vintage, number(i.quantity), i.unit, str(i.ledger_rows)]
+        for i in pack.instruments
+    ]
+    headers = ["Instrument", "Id", "Vintage", "Quantity", "Unit", "Ledger rows"]
+    return Section(f"Contractual instruments, {pack.year} (market-based Scope 2)", headers, rows)
+
+
 def targets_section(pack: HkexPack) -> Section:
     rows = [
         [
@@ -160,6 +169,7 @@ def sections(pack: HkexPack) -> list[Section]:
         kpi_section(pack),
         part_d_section(pack),
         scope3_section(pack),
+        instruments_section(pack),
         targets_section(pack),
         trend_section(pack),
         reconciliation_section(pack),

@@ -419,7 +419,10 @@ class Scope3Entry(Strict):
     """One GHG Protocol category of an organisation's Scope 3 screening."""
 
     status: Literal["included", "excluded", "not_relevant"]
-    method: Literal["ledger"] | None = None
+    # How the category's ledger lines were made: activity data (`ledger`), spend with a cited
+    # spend-based factor (`spend_based`), or emissions data from suppliers (`supplier_specific`).
+    # Every method's figure is the ledger's lines in the category: one inventory, never re-keyed.
+    method: Literal["ledger", "spend_based", "supplier_specific"] | None = None
     reason: Text | None = None  # why excluded or not relevant; for an included one, what it leaves out
     estimate_t: Annotated[Number, Field(ge=0)] | None = None  # a screening estimate, tCO2e
     estimate_basis: Text | None = None
@@ -427,7 +430,10 @@ class Scope3Entry(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Scope3Entry:
         if self.status == "included" and self.method is None:
-            raise ValueError("a method for an included category: ledger (its lines come from the ledger)")
+            raise ValueError(
+                "a method for an included category: ledger, spend_based or supplier_specific "
+                "(its figure is the ledger's lines in the category)"
+            )
         if self.status != "included" and self.method is not None:
             raise ValueError(f"no method on a category that is {self.status.replace('_', ' ')}")
         if self.status != "included" and self.reason is None:

@@ -116,3 +116,16 @@ def test_out_with_the_terminal_table_or_a_folder_is_refused(tmp_path):
     assert table.exit_code == 2 and "--out takes --format json, csv, md or html" in table.output
     folder = invoke("disclose", "hkex", "--format", "md", "--out", str(tmp_path), "--as-of", "2026-06-30")
     assert folder.exit_code == 2 and "cannot write" in folder.output and "Traceback" not in folder.output
+
+
+def test_xlsx_pack_is_the_auditor_workbook_with_the_pack_sheets(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "pack.xlsx"
+    done = invoke("disclose", "hkex", "--format", "xlsx", "--out", str(path), "--as-of", "2026-06-30")
+    assert done.exit_code == 0, done.output
+    sheets = openpyxl.load_workbook(path).sheetnames
+    assert {"Summary", "Calculation", "HKEX KPIs", "HKEX Part D", "HKEX Scope 3"} <= set(sheets)
+    assert openpyxl.load_workbook(path)["HKEX Part D"]["C2"].value == "=Summary!$B$6"  # Scope 1, 2025
+    no_out = invoke("disclose", "hkex", "--format", "xlsx", "--as-of", "2026-06-30")
+    assert no_out.exit_code == 2 and "--out FILE.xlsx" in no_out.output

@@ -73,6 +73,16 @@ def test_rules_list_the_fifteen_categories():
     assert categories["5"] == "Waste generated in operations" and categories["15"] == "Investments"
 
 
+def test_any_method_of_an_included_category_takes_the_ledgers_figure(tmp_path, result):
+    path = write_screening(tmp_path, lambda c: c[1].update({"method": "spend_based"}))
+    row = pack_of(result, **with_screening(path)).scope3[0]
+    assert (row.method, row.tco2e) == ("spend_based", year_of(result, 2025).scope3_by_category["1"])
+
+
+def year_of(result, year):
+    return next(y for y in result.inventory.years if y.year == year)
+
+
 def test_pack_figures_are_the_inventorys(result, inventory):
     pack = pack_of(result)
     year = next(y for y in inventory.years if y.year == 2025)
@@ -134,6 +144,12 @@ def test_bad_screening_files_name_the_key(tmp_path, change, named):
     [
         # Included from the ledger, but the ledger has no business travel.
         (lambda c: c[6].update({"status": "included", "method": "ledger"}), "categories.6", "no emissions"),
+        # Supplier data must reach the ledger too: the pack holds no figure the inventory lacks.
+        (
+            lambda c: c[6].update({"status": "included", "method": "supplier_specific"}),
+            "categories.6",
+            "method 'supplier_specific'",
+        ),
         # The ledger has water supply (category 1); the screening may not leave it out.
         (lambda c: c[1].update({"status": "excluded", "method": None}), "categories.1", "10.91"),
     ],

@@ -173,3 +173,23 @@ def test_markdown_and_html_are_deterministic_and_offline(result):
     page = pack_html(first)
     assert "<script" not in page and not re.search(r"(src|href)=\"?(https?:)?//", page)
     assert page.count("<svg") == 2
+
+
+def test_contractual_instruments_of_the_year_are_listed():
+    from carbon.disclose import instrument_note, instruments_used
+
+    sites = QFIN.parent / "illustrative-sites"
+    run = run_inventory(
+        InventoryRequest(sites / "activity.csv", sites / "organisation.csv", "s", as_of=AS_OF)
+    )
+    (certificate,) = instruments_used(run.rows, 2024)
+    assert (
+        certificate.activity == "green_certificate" and certificate.instrument == "GEC-ILLUSTRATIVE-2024-0001"
+    )
+    assert (certificate.quantity, certificate.unit, certificate.vintage) == (400.0, "MWh", "2024")
+    assert instrument_note(run.inventory.notes, 2024).startswith(
+        "Instruments, 2024: 400.00 MWh of green_certificate"
+    )
+    assert instruments_used(run.rows, 2023) == [] and "no contractual instruments" in instrument_note(
+        [], 2023
+    )
