@@ -56,10 +56,12 @@ from carbon.report import (
     render_lines,
     render_pathway,
     render_reconciliation,
+    render_restatement,
     render_rows,
     render_scenario,
     render_sets,
     render_table,
+    restatement_frame,
     scenario_frame,
     sets_frame,
     summary_frame,
@@ -808,6 +810,41 @@ def _emit_pack(pack: HkexPack, output_format: PackFormat, out: Path | None) -> N
     except OSError as error:
         raise OutputError(f"cannot write {out}: {error.strerror or error}; nothing was written") from None
     _console(stderr=True).print(f"Wrote the HKEX pack to {out}", highlight=False)
+
+
+@app.command("restate")
+def restate_command(
+    org: OrgOption = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option(help="The base-year policy file. Default: policy.yaml in the organisation's folder."),
+    ] = None,
+    factors: FactorsOption = None,
+    gwp: GwpOption = GwpSet.AR6,
+    as_of: AsOfOption = None,
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format", help="table: readable; json: the restatement (README); csv: one row per trigger."
+        ),
+    ] = OutputFormat.table,
+) -> None:
+    """Base-year recalculation (GHG Protocol Corporate Standard, chapter 5): each recorded
+    event (acquisition, divestment, change of method or factors, corrected error) as a
+    difference per year in the policy's threshold figures, whether it crosses the significance
+    threshold alone and (if the policy says so) together, and the restated series beside the
+    computed and printed ones.
+
+    Example: carbon restate
+
+    Example: carbon restate --org inputs/qfin --format json
+    """
+    from carbon.restate import POLICY_FILE, load_policy, restate
+
+    request = _request(org, None, None, factors, gwp, as_of)
+    policy_file = policy or Path(request.ledger).parent / POLICY_FILE
+    outcome = restate(request, load_policy(policy_file), policy_file)
+    _emit(outcome, output_format, restatement_frame, render_restatement)
 
 
 @app.command("bridge")

@@ -17,6 +17,7 @@ from carbon.models.vocabulary import vocabulary
 if TYPE_CHECKING:
     from carbon.disclose import HkexPack, Printed
     from carbon.reconcile.findings import Finding, Reconciliation
+    from carbon.restate import Restatement
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:
@@ -614,5 +615,53 @@ def hkex_frame(pack: HkexPack) -> pd.DataFrame:
             "note": t.source,
         }
         for t in pack.targets
+    ]
+    return pd.DataFrame(rows)
+
+
+def render_restatement(outcome: Restatement, console: Console) -> None:
+    """The triggers (difference per year, % of the base year alone and together) and the series."""
+    of = " + ".join(outcome.threshold_of)
+    years = [d.year for d in outcome.triggers[0].differences] if outcome.triggers else []
+    title = (
+        f"Base-year {outcome.base_year} triggers, {of} (tCO2e); threshold {outcome.threshold_pct:g}% of "
+        f"{outcome.base_year_value:,.2f} (* significant)"
+    )
+    table = _table(
+        title, ["Trigger", "Kind", "Date", *map(str, years), "% alone", "% together"], text=(0, 1, 2)
+    )
+    for t in outcome.triggers:
+        alone = f"{t.base_year_pct:+.2f}{' *' if t.significant else ''}"
+        together = f"{t.cumulative_pct:+.2f}{' *' if t.cumulative_significant else ''}"
+        cells = [_signed(d.tco2e, 2) for d in t.differences]
+        table.add_row(t.name, t.kind.replace("_", " "), t.date, *cells, alone, together)
+    show(table, console)
+    series = _table(
+        f"{of} per year (tCO2e)", ["Year", "Computed today", "Restated", "Printed", "Printed in"], text=(4,)
+    )
+    for y in outcome.series:
+        printed = "" if y.printed is None else f"{y.printed:,.2f}"
+        series.add_row(
+            str(y.year), f"{y.computed:,.2f}", f"{y.restated:,.2f}", printed, y.printed_source or ""
+        )
+    show(series, console)
+    verdict = "restate the base year" if outcome.restate_base_year else "no base-year restatement"
+    console.print(f"Verdict: {verdict}: {outcome.reason}", highlight=False)
+
+
+def restatement_frame(outcome: Restatement) -> pd.DataFrame:
+    """One row per trigger: its difference per year as columns, and its verdicts."""
+    rows = [
+        {
+            "trigger": t.name,
+            "kind": t.kind,
+            "date": t.date,
+            **{str(d.year): d.tco2e for d in t.differences},
+            "base_year_pct": t.base_year_pct,
+            "significant": t.significant,
+            "cumulative_pct": t.cumulative_pct,
+            "cumulative_significant": t.cumulative_significant,
+        }
+        for t in outcome.triggers
     ]
     return pd.DataFrame(rows)

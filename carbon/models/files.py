@@ -518,3 +518,81 @@ class TargetsFile(Strict):
     targets: list[ClimateTarget] = Field(default_factory=list)
     internal_carbon_price: CarbonPrice | None = None
     explanations: dict[str, Text] = Field(default_factory=dict)  # by Part D item key
+
+
+# ---------------------------------------------------------------- base-year policy (inputs/<org>/policy.yaml)
+
+
+Day = date  # a field named `date` hides the type inside its class
+
+
+class Threshold(Strict):
+    """Significance: a change is significant when it moves the base year's `of` figures (summed)
+    by at least `percent` of them."""
+
+    percent: Annotated[Number, Field(gt=0, le=100)]
+    of: Annotated[list[InventoryPath], Field(min_length=1)] = Field(
+        default_factory=lambda: ["scope1", "scope2_location"]
+    )
+
+
+class EntityEmissions(Strict):
+    """An acquired or divested entity's annual figures: given (tCO2e by inventory figure, the
+    same every year) or computed from its own activity ledger."""
+
+    emissions: dict[InventoryPath, Annotated[Number, Field(ge=0)]] | None = None
+    ledger: Annotated[str, Field(strict=True, min_length=1)] | None = None  # relative to the policy file
+
+    @model_validator(mode="after")
+    def _one_source(self) -> EntityEmissions:
+        if (self.emissions is None) == (self.ledger is None):
+            raise ValueError("either emissions (tCO2e by inventory figure) or ledger (its activity file)")
+        return self
+
+
+class StructuralChange(Strict):
+    kind: Literal["acquisition", "divestment"]
+    name: Text
+    date: Day  # the day the entity joined or left the boundary
+    entity: EntityEmissions
+
+
+class MethodChange(Strict):
+    """A change of method or factors: the years computed as they were (`as_of_before`: factors
+    published on or before that day; `factors_before`: a factor set name@version) against now."""
+
+    kind: Literal["method_change"]
+    name: Text
+    date: Day
+    as_of_before: Day | None = None
+    factors_before: Text | None = None
+    years: list[Year] | None = None  # the years it changed (default: every year)
+
+    @model_validator(mode="after")
+    def _what_before(self) -> MethodChange:
+        if self.as_of_before is None and self.factors_before is None:
+            raise ValueError("as_of_before (a date) or factors_before (name@version): what the method was")
+        return self
+
+
+class ErrorCorrection(Strict):
+    """A discovered error: tCO2e by inventory figure to add (negative: remove) in one year."""
+
+    kind: Literal["error_correction"]
+    name: Text
+    date: Day
+    year: Year
+    difference: Annotated[dict[InventoryPath, Number], Field(min_length=1)]
+
+
+PolicyEvent = Annotated[StructuralChange | MethodChange | ErrorCorrection, Field(discriminator="kind")]
+
+
+class RestatementPolicy(Strict):
+    """inputs/<org>/policy.yaml: the base year, the significance threshold, whether changes
+    count together, and the recorded events (GHG Protocol Corporate Standard, chapter 5)."""
+
+    base_year: Year
+    threshold: Threshold
+    cumulative: bool = False
+    events: list[PolicyEvent] = Field(default_factory=list)

@@ -1,0 +1,324 @@
+"""Stage: base-year recalculation (GHG Protocol Corporate Standard, chapter 5) from the
+organisation's policy file (inputs/<org>/policy.yaml).
+
+Every year from the base year on is computed under today's methods and factors (the run the
+request asks for). Each recorded event is a trigger with a difference per year in the policy's
+threshold figures (by default Scope 1 + Scope 2 location-based):
+- an acquisition adds the entity's emissions to the years before it joined (the part of its
+  year before the date, pro rata by days); a divestment removes them the same way;
+- a change of method or factors is today's figure less the figure computed as it was then
+  (factors published on or before `as_of_before`, or the set `factors_before`);
+- a corrected error adds its stated difference to its year.
+A trigger is significant when its base-year difference reaches the threshold's percent of the
+base year; with `cumulative: true`, triggers also count together, in date order. The restated
+series is today's plus every structural change and correction, beside the printed figures.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from pydantic import BaseModel
+
+from carbon.disclose import check_paths, hkex_rules, total
+from carbon.engine import InventoryRequest, RunResult, run_inventory
+from carbon.errors import InputFileError, InputProblems, Problem
+from carbon.models.files import ErrorCorrection, MethodChange, RestatementPolicy, StructuralChange
+from carbon.models.inventory import InventoryYear
+from carbon.models.loading import load_model
+from carbon.reconcile.figures import levels
+from carbon.reconcile.published import load_published
+
+POLICY_FILE = "policy.yaml"
+
+
+class YearDifference(BaseModel):
+    year: int
+    tco2e: float
+
+
+class Trigger(BaseModel):
+    name: str
+    kind: str
+    date: str
+    differences: list[YearDifference]  # in the threshold's figures, per year from the base year
+    base_year_pct: float  # the base-year difference, % of the base year's threshold figures
+    significant: bool  # on its own
+    cumulative_pct: float  # with every trigger before it (date order)
+    cumulative_significant: bool  # only when the policy counts changes together
+
+
+class SeriesYear(BaseModel):
+    year: int
+    computed: float  # today's methods, factors and boundary
+    restated: float  # plus structural changes and corrected errors
+    printed: float | None  # the published figures of the same scopes, where printed
+    printed_source: str | None
+
+
+class Restatement(BaseModel):
+    organisation: str
+    base_year: int
+    threshold_pct: float
+    threshold_of: list[str]
+    base_year_value: float
+    cumulative: bool
+    triggers: list[Trigger]
+    restate_base_year: bool
+    reason: str
+    series: list[SeriesYear]
+
+
+def load_policy(path: Path) -> RestatementPolicy:
+    return load_model(path, RestatementPolicy, "base-year policy")
+
+
+def days_fraction(day: date) -> float:
+    """The share of its year before `day` (1 January: 0)."""
+    start, end = date(day.year, 1, 1), date(day.year + 1, 1, 1)
+    return (day - start).days / (end - start).days
+
+
+def entity_values(
+    change: StructuralChange,
+    request: InventoryRequest,
+    folder: Path,
+    years: list[int],
+    of: list[str],
+    key: str,
+) -> dict[int, float]:
+    """The entity's threshold figures per year: given (the same every year) or from its ledger."""
+    if change.entity.emissions is not None:
+        amount = sum(change.entity.emissions.get(path, 0.0) for path in of)
+        return {year: amount for year in years}
+    ledger = folder / str(change.entity.ledger)
+    own = {y.year: y for y in run_inventory(dataclasses.replace(request, ledger=ledger)).inventory.years}
+    missing = [year for year in years if year not in own]
+    if missing:
+        listed = ", ".join(str(y) for y in sorted(own)) or "none"
+        raise InputFileError(
+            [
+                Problem(
+                    str(ledger),
+                    None,
+                    "year",
+                    str(missing[0]),
+                    f"rows for every year it is restated in ({listed} given)",
+                    key=key,
+                )
+            ]
+        )
+    return {year: total(own[year], of) or 0.0 for year in years}
+
+
+def inclusion_before(change: StructuralChange, years: list[int]) -> dict[int, float]:
+    """The share of each year that precedes the change: the part a restatement adds (acquisition)
+    or removes (divestment) to make the year match today's boundary."""
+    return {
+        year: 1.0
+        if year < change.date.year
+        else days_fraction(change.date)
+        if year == change.date.year
+        else 0.0
+        for year in years
+    }
+
+
+def structural(
+    change: StructuralChange, share: dict[int, float], values: dict[int, float]
+) -> dict[int, float]:
+    """The entity's figures for the part of each year before the change: added for an
+    acquisition, removed for a divestment."""
+    sign = 1.0 if change.kind == "acquisition" else -1.0
+    return {year: sign * share[year] * values.get(year, 0.0) for year in share}
+
+
+def method(
+    change: MethodChange,
+    where: tuple[str, str],
+    request: InventoryRequest,
+    years: dict[int, InventoryYear],
+    of: list[str],
+) -> dict[int, float]:
+    """Today's figure less the figure computed with the factors of the day, for the years it changed."""
+    before_request = dataclasses.replace(
+        request,
+        as_of=change.as_of_before or request.as_of,
+        factors=change.factors_before or request.factors,
+    )
+    try:
+        before = {y.year: y for y in run_inventory(before_request).inventory.years}
+    except InputProblems as error:  # e.g. no factor published yet then for some rows
+        said = str(error.problems[0]) if error.problems else str(error)
+        expected = f"the factors of a day that can compute the ledger (the run failed: {said})"
+        value = str(change.factors_before or change.as_of_before)
+        file, key = where
+        raise InputFileError([Problem(file, None, None, value, expected, key=key)]) from None
+    chosen = change.years or list(years)
+    return {
+        year: (total(years[year], of) or 0.0) - (total(before[year], of) or 0.0)
+        if year in chosen and year in before
+        else 0.0
+        for year in years
+    }
+
+
+def published_keys() -> dict[str, list[str]]:
+    """Published KPI keys of each inventory figure the HKEX rules print (scope1 -> ghg.scope1)."""
+    return {item.path: item.published for item in hkex_rules().items if item.path is not None}
+
+
+def printed_series(folder: Path, of: list[str], years: list[int]) -> dict[int, tuple[float, str]]:
+    """The published figures of the threshold's scopes per year (the latest document's
+    printing), where every one of them is printed."""
+    published = folder / "published"
+    if not any(published.glob("*.yaml")):
+        return {}
+    table = levels(load_published(published).figures)
+    table = table[table["calendar"] & (table["region"] == "")]
+    keys, found = published_keys(), {}
+    for year in years:
+        parts = [_printed(table, keys.get(path, []), year) for path in of]
+        if all(part is not None for part in parts):
+            rows = [part for part in parts if part is not None]
+            found[year] = (sum(r[0] for r in rows), ", ".join(sorted({r[1] for r in rows})))
+    return found
+
+
+def _printed(table: pd.DataFrame, kpis: list[str], year: int) -> tuple[float, str] | None:
+    for kpi in kpis:
+        rows = table[(table["kpi"] == kpi) & (table["year"] == year)]
+        if len(rows):
+            return float(rows.iloc[-1]["value"]), str(rows.iloc[-1]["document"])
+    return None
+
+
+def check_policy(policy: RestatementPolicy, years: dict[int, InventoryYear], file: str) -> None:
+    """The policy against the inventory: exit 2 naming each problem's key."""
+    listed = ", ".join(str(y) for y in sorted(years)) or "none"
+    if policy.base_year not in years:
+        expected = f"a year the ledger has rows for ({listed})"
+        raise InputFileError([Problem(file, None, None, str(policy.base_year), expected, key="base_year")])
+    later = [y for y in years if y >= policy.base_year]
+    problems = [
+        Problem(
+            file,
+            None,
+            None,
+            str(event.year),
+            f"a year from the base year on ({', '.join(map(str, later))})",
+            key=f"events[{i}].year",
+        )
+        for i, event in enumerate(policy.events, start=1)
+        if isinstance(event, ErrorCorrection) and event.year not in later
+    ]
+    if problems:
+        raise InputFileError(problems, f"{file} has problems")
+    named = {"threshold.of": policy.threshold.of}
+    for i, event in enumerate(policy.events, start=1):
+        if isinstance(event, ErrorCorrection):
+            named[f"events[{i}].difference"] = list(event.difference)
+        elif isinstance(event, StructuralChange) and event.entity.emissions is not None:
+            named[f"events[{i}].entity.emissions"] = list(event.entity.emissions)
+    check_paths(years[policy.base_year], named, file)
+
+
+def trigger_differences(
+    event: StructuralChange | MethodChange | ErrorCorrection,
+    where: tuple[str, str],
+    request: InventoryRequest,
+    years: dict[int, InventoryYear],
+    of: list[str],
+) -> dict[int, float]:
+    """One event's difference per year in the threshold figures; `where` is (policy file, key)."""
+    file, key = where
+    if isinstance(event, StructuralChange):
+        share = inclusion_before(event, list(years))
+        needed = [year for year, part in share.items() if part > 0]  # only years the change reaches
+        values = entity_values(event, request, Path(file).parent, needed, of, f"{key}.entity.ledger")
+        return structural(event, share, values)
+    if isinstance(event, MethodChange):
+        what = "as_of_before" if event.factors_before is None else "factors_before"
+        return method(event, (file, f"{key}.{what}"), request, years, of)
+    amount = sum(event.difference.get(path, 0.0) for path in of)
+    return {year: amount if year == event.year else 0.0 for year in years}
+
+
+def restate(request: InventoryRequest, policy: RestatementPolicy, policy_file: Path) -> Restatement:
+    """Every trigger's difference per year, its significance alone and together, and the
+    restated series beside the computed and printed ones."""
+    folder, file = Path(policy_file).parent, str(policy_file)
+    result: RunResult = run_inventory(request)
+    all_years = {y.year: y for y in result.inventory.years}
+    check_policy(policy, all_years, file)
+    years = {year: y for year, y in sorted(all_years.items()) if year >= policy.base_year}
+    of, percent, base = policy.threshold.of, policy.threshold.percent, policy.base_year
+    base_value = total(years[base], of) or 0.0
+    if base_value <= 0:
+        expected = f"figures with emissions in the base year {base} (they sum to {base_value:g} tCO2e)"
+        raise InputFileError([Problem(file, None, None, "+".join(of), expected, key="threshold.of")])
+    ordered = sorted(enumerate(policy.events, start=1), key=lambda pair: (pair[1].date, pair[0]))
+    triggers, running = [], 0.0
+    adjusted = {year: 0.0 for year in years}
+    for i, event in ordered:
+        differences = trigger_differences(event, (file, f"events[{i}]"), request, years, of)
+        if not isinstance(event, MethodChange):  # today's run already has today's methods
+            adjusted = {year: adjusted[year] + differences[year] for year in years}
+        running += differences[base]
+        share, together = 100 * differences[base] / base_value, 100 * running / base_value
+        triggers.append(
+            Trigger(
+                name=event.name,
+                kind=event.kind,
+                date=event.date.isoformat(),
+                differences=[YearDifference(year=y, tco2e=d) for y, d in differences.items()],
+                base_year_pct=share,
+                significant=abs(share) >= percent,
+                cumulative_pct=together,
+                cumulative_significant=policy.cumulative and abs(together) >= percent,
+            )
+        )
+    printed = printed_series(folder, of, list(years))
+    series = [
+        SeriesYear(
+            year=year,
+            computed=total(summary, of) or 0.0,
+            restated=(total(summary, of) or 0.0) + adjusted[year],
+            printed=printed[year][0] if year in printed else None,
+            printed_source=printed[year][1] if year in printed else None,
+        )
+        for year, summary in years.items()
+    ]
+    restate_base, reason = verdict(triggers, policy)
+    return Restatement(
+        organisation=result.inventory.organisation,
+        base_year=base,
+        threshold_pct=percent,
+        threshold_of=of,
+        base_year_value=base_value,
+        cumulative=policy.cumulative,
+        triggers=triggers,
+        restate_base_year=restate_base,
+        reason=reason,
+        series=series,
+    )
+
+
+def verdict(triggers: list[Trigger], policy: RestatementPolicy) -> tuple[bool, str]:
+    alone = [t.name for t in triggers if t.significant]
+    percent = f"{policy.threshold.percent:g}%"
+    if alone:
+        return True, f"{', '.join(alone)} alone move the base year by at least {percent}"
+    if triggers and triggers[-1].cumulative_significant:
+        return (
+            True,
+            f"together the changes move the base year by {triggers[-1].cumulative_pct:.2f}% "
+            f"(at least {percent})",
+        )
+    if not triggers:
+        return False, "no recorded event"
+    counted = "together" if policy.cumulative else "each on its own (the policy does not count them together)"
+    return False, f"below the {percent} threshold {counted}"
