@@ -13,6 +13,7 @@ printed value and the reconcile verdict.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -249,23 +250,35 @@ def requirement(rules: HkexRules, key: str, tier: str, year: int) -> Requirement
 # ---------------------------------------------------------------- inventory figures by path
 
 
-def figure_paths(year: InventoryYear) -> list[str]:
-    """Every figure of an inventory year a file may name: scope1, energy_mwh.electricity ..."""
-    paths = []
-    for name, value in year.model_dump().items():
-        if isinstance(value, dict):
-            paths += [f"{name}.{part}" for part in value if not isinstance(value[part], dict)]
-        elif name != "year":
-            paths.append(name)
-    return paths
+# The inventory contract's tCO2e figures (README, JSON contract), with Scope 3 by category: what
+# a target, a carbon price or a restatement threshold may add up.
+EMISSION_FIGURES = ("scope1", "scope2_location", "scope2_market", "scope3", "total_location", "total_market")
 
 
-def check_paths(year: InventoryYear, named: dict[str, list[str]], file: str) -> None:
-    """Refuse, with a 'did you mean', paths that name no inventory figure; `named` maps each
-    file key (targets[1].metric.sum_of) to the paths it gives."""
-    known = figure_paths(year)
+def emission_paths() -> list[str]:
+    return [*EMISSION_FIGURES, *(f"scope3_by_category.{n}" for n in hkex_rules().scope3_categories)]
+
+
+def figure_paths(years: Iterable[InventoryYear]) -> list[str]:
+    """Every figure the inventory years have that a file may name: scope1,
+    energy_mwh.electricity ..., and every Scope 3 category (0 where it has no lines)."""
+    paths = dict.fromkeys(emission_paths())
+    for year in years:
+        for name, value in year.model_dump().items():
+            if isinstance(value, dict):
+                paths.update(
+                    dict.fromkeys(f"{name}.{part}" for part in value if not isinstance(value[part], dict))
+                )
+            elif name != "year":
+                paths[name] = None
+    return list(paths)
+
+
+def check_paths(named: dict[str, list[str]], known: list[str], file: str, what: str) -> None:
+    """Refuse, with a 'did you mean', paths that are not among `known` (`what` they must be);
+    `named` maps each file key (targets[1].metric.sum_of) to the paths it gives."""
     problems = [
-        Problem(file, None, None, path, f"an inventory figure{did_you_mean(path, known)}", key=key)
+        Problem(file, None, None, path, f"{what}{did_you_mean(path, known)}", key=key)
         for key, paths in named.items()
         for path in paths
         if path not in known
@@ -275,10 +288,11 @@ def check_paths(year: InventoryYear, named: dict[str, list[str]], file: str) -> 
 
 
 def figure(year: InventoryYear, path: str) -> float | None:
-    """An inventory figure by its path (scope1, energy_mwh.electricity); None when not known."""
+    """An inventory figure by its path (scope1, energy_mwh.electricity); None when not known,
+    0 for a Scope 3 category without lines that year."""
     value: Any = year.model_dump()
     for part in path.split("."):
-        value = value[part]
+        value = value.get(part, 0.0) if isinstance(value, dict) else value
     return None if value is None else float(value)
 
 
@@ -514,7 +528,7 @@ def check_targets(
     named = {f"targets[{i}].metric.sum_of": t.metric.sum_of for i, t in enumerate(targets.targets, start=1)}
     if targets.internal_carbon_price is not None:
         named["internal_carbon_price.applies_to"] = targets.internal_carbon_price.applies_to
-    check_paths(years[year], named, file)
+    check_paths(named, emission_paths(), file, "a tCO2e figure of the inventory")
 
 
 def rules_paths(rules: HkexRules) -> dict[str, list[str]]:
@@ -676,7 +690,7 @@ def hkex_pack(
     years = {y.year: y for y in inventory.years}
     year = pack_year(years, year, ledger_file)
     summary = years[year]
-    check_paths(summary, rules_paths(rules), RULES_FILE)
+    check_paths(rules_paths(rules), figure_paths(years.values()), RULES_FILE, "an inventory figure")
     check_targets(files, rules, years, year)
     scope3 = scope3_rows(files.screening, rules, summary.scope3_by_category, files.screening_file, year)
     targets = [target_row(t, years, year) for t in files.targets.targets]

@@ -23,9 +23,9 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel
 
-from carbon.disclose import check_paths, hkex_rules, total
+from carbon.disclose import check_paths, emission_paths, hkex_rules, total
 from carbon.engine import InventoryRequest, RunResult, run_inventory
-from carbon.errors import InputFileError, InputProblems, Problem
+from carbon.errors import CarbonError, InputFileError, Problem
 from carbon.models.files import ErrorCorrection, MethodChange, RestatementPolicy, StructuralChange
 from carbon.models.inventory import InventoryYear
 from carbon.models.loading import load_model
@@ -76,6 +76,24 @@ def load_policy(path: Path) -> RestatementPolicy:
     return load_model(path, RestatementPolicy, "base-year policy")
 
 
+# The runs one restatement makes, by request: events that share a day's factors share a run.
+Runs = dict[InventoryRequest, list[InventoryYear]]
+
+
+def _run(runs: Runs, request: InventoryRequest, where: tuple[str, str], value: str) -> list[InventoryYear]:
+    """The inventory years of a run the policy asks for (an entity's ledger, the factors of a
+    day); a run that fails is the policy's problem, named by its file and key (`where`)."""
+    if request not in runs:
+        try:
+            runs[request] = run_inventory(request).inventory.years
+        except CarbonError as error:
+            problems = getattr(error, "problems", None)
+            said = str(problems[0]) if problems else str(error).splitlines()[0]
+            expected = f"inputs the inventory can be computed from (the run failed: {said})"
+            raise InputFileError([Problem(where[0], None, None, value, expected, key=where[1])]) from None
+    return runs[request]
+
+
 def days_fraction(day: date) -> float:
     """The share of its year before `day` (1 January: 0)."""
     start, end = date(day.year, 1, 1), date(day.year + 1, 1, 1)
@@ -85,17 +103,18 @@ def days_fraction(day: date) -> float:
 def entity_values(
     change: StructuralChange,
     request: InventoryRequest,
-    folder: Path,
+    where: tuple[str, str],
     years: list[int],
     of: list[str],
-    key: str,
+    runs: Runs,
 ) -> dict[int, float]:
     """The entity's threshold figures per year: given (the same every year) or from its ledger."""
     if change.entity.emissions is not None:
         amount = sum(change.entity.emissions.get(path, 0.0) for path in of)
         return {year: amount for year in years}
-    ledger = folder / str(change.entity.ledger)
-    own = {y.year: y for y in run_inventory(dataclasses.replace(request, ledger=ledger)).inventory.years}
+    ledger = Path(where[0]).parent / str(change.entity.ledger)  # relative to the policy file
+    entity = dataclasses.replace(request, ledger=ledger)
+    own = {y.year: y for y in _run(runs, entity, where, str(change.entity.ledger))}
     missing = [year for year in years if year not in own]
     if missing:
         listed = ", ".join(str(y) for y in sorted(own)) or "none"
@@ -107,7 +126,7 @@ def entity_values(
                     "year",
                     str(missing[0]),
                     f"rows for every year it is restated in ({listed} given)",
-                    key=key,
+                    key=where[1],
                 )
             ]
         )
@@ -142,6 +161,7 @@ def method(
     request: InventoryRequest,
     years: dict[int, InventoryYear],
     of: list[str],
+    runs: Runs,
 ) -> dict[int, float]:
     """Today's figure less the figure computed with the factors of the day, for the years it changed."""
     before_request = dataclasses.replace(
@@ -149,14 +169,8 @@ def method(
         as_of=change.as_of_before or request.as_of,
         factors=change.factors_before or request.factors,
     )
-    try:
-        before = {y.year: y for y in run_inventory(before_request).inventory.years}
-    except InputProblems as error:  # e.g. no factor published yet then for some rows
-        said = str(error.problems[0]) if error.problems else str(error)
-        expected = f"the factors of a day that can compute the ledger (the run failed: {said})"
-        value = str(change.factors_before or change.as_of_before)
-        file, key = where
-        raise InputFileError([Problem(file, None, None, value, expected, key=key)]) from None
+    value = str(change.factors_before or change.as_of_before)
+    before = {y.year: y for y in _run(runs, before_request, where, value)}
     chosen = change.years or list(years)
     return {
         year: (total(years[year], of) or 0.0) - (total(before[year], of) or 0.0)
@@ -196,25 +210,35 @@ def _printed(table: pd.DataFrame, kpis: list[str], year: int) -> tuple[float, st
     return None
 
 
-def check_policy(policy: RestatementPolicy, years: dict[int, InventoryYear], file: str) -> None:
-    """The policy against the inventory: exit 2 naming each problem's key."""
+def check_policy(policy: RestatementPolicy, years: dict[int, InventoryYear], file: str, as_of: date) -> None:
+    """The policy against the inventory and --as-of: exit 2 naming each problem's key."""
     listed = ", ".join(str(y) for y in sorted(years)) or "none"
     if policy.base_year not in years:
         expected = f"a year the ledger has rows for ({listed})"
         raise InputFileError([Problem(file, None, None, str(policy.base_year), expected, key="base_year")])
     later = [y for y in years if y >= policy.base_year]
-    problems = [
-        Problem(
-            file,
-            None,
-            None,
-            str(event.year),
-            f"a year from the base year on ({', '.join(map(str, later))})",
-            key=f"events[{i}].year",
-        )
-        for i, event in enumerate(policy.events, start=1)
-        if isinstance(event, ErrorCorrection) and event.year not in later
-    ]
+    within = f"a year from the base year on ({', '.join(map(str, later))})"
+    problems = []
+    for i, event in enumerate(policy.events, start=1):
+        key = f"events[{i}]"
+        dates = [("date", event.date)]
+        if isinstance(event, MethodChange) and event.as_of_before is not None:
+            dates.append(("as_of_before", event.as_of_before))
+        problems += [
+            Problem(
+                file, None, None, day.isoformat(), f"a date on or before --as-of {as_of}", key=f"{key}.{name}"
+            )
+            for name, day in dates
+            if day > as_of  # an event not yet happened, or factors not yet published
+        ]
+        if isinstance(event, ErrorCorrection) and event.year not in later:
+            problems.append(Problem(file, None, None, str(event.year), within, key=f"{key}.year"))
+        if isinstance(event, MethodChange):
+            problems += [
+                Problem(file, None, None, str(year), within, key=f"{key}.years")
+                for year in event.years or []
+                if year not in later
+            ]
     if problems:
         raise InputFileError(problems, f"{file} has problems")
     named = {"threshold.of": policy.threshold.of}
@@ -223,7 +247,7 @@ def check_policy(policy: RestatementPolicy, years: dict[int, InventoryYear], fil
             named[f"events[{i}].difference"] = list(event.difference)
         elif isinstance(event, StructuralChange) and event.entity.emissions is not None:
             named[f"events[{i}].entity.emissions"] = list(event.entity.emissions)
-    check_paths(years[policy.base_year], named, file)
+    check_paths(named, emission_paths(), file, "a tCO2e figure of the inventory")
 
 
 def trigger_differences(
@@ -232,17 +256,18 @@ def trigger_differences(
     request: InventoryRequest,
     years: dict[int, InventoryYear],
     of: list[str],
+    runs: Runs,
 ) -> dict[int, float]:
     """One event's difference per year in the threshold figures; `where` is (policy file, key)."""
     file, key = where
     if isinstance(event, StructuralChange):
         share = inclusion_before(event, list(years))
         needed = [year for year, part in share.items() if part > 0]  # only years the change reaches
-        values = entity_values(event, request, Path(file).parent, needed, of, f"{key}.entity.ledger")
+        values = entity_values(event, request, (file, f"{key}.entity.ledger"), needed, of, runs)
         return structural(event, share, values)
     if isinstance(event, MethodChange):
         what = "as_of_before" if event.factors_before is None else "factors_before"
-        return method(event, (file, f"{key}.{what}"), request, years, of)
+        return method(event, (file, f"{key}.{what}"), request, years, of, runs)
     amount = sum(event.difference.get(path, 0.0) for path in of)
     return {year: amount if year == event.year else 0.0 for year in years}
 
@@ -250,10 +275,10 @@ def trigger_differences(
 def restate(request: InventoryRequest, policy: RestatementPolicy, policy_file: Path) -> Restatement:
     """Every trigger's difference per year, its significance alone and together, and the
     restated series beside the computed and printed ones."""
-    folder, file = Path(policy_file).parent, str(policy_file)
+    file = str(policy_file)
     result: RunResult = run_inventory(request)
     all_years = {y.year: y for y in result.inventory.years}
-    check_policy(policy, all_years, file)
+    check_policy(policy, all_years, file, request.as_of)
     years = {year: y for year, y in sorted(all_years.items()) if year >= policy.base_year}
     of, percent, base = policy.threshold.of, policy.threshold.percent, policy.base_year
     base_value = total(years[base], of) or 0.0
@@ -261,10 +286,10 @@ def restate(request: InventoryRequest, policy: RestatementPolicy, policy_file: P
         expected = f"figures with emissions in the base year {base} (they sum to {base_value:g} tCO2e)"
         raise InputFileError([Problem(file, None, None, "+".join(of), expected, key="threshold.of")])
     ordered = sorted(enumerate(policy.events, start=1), key=lambda pair: (pair[1].date, pair[0]))
-    triggers, running = [], 0.0
+    triggers, running, runs = [], 0.0, Runs()
     adjusted = {year: 0.0 for year in years}
     for i, event in ordered:
-        differences = trigger_differences(event, (file, f"events[{i}]"), request, years, of)
+        differences = trigger_differences(event, (file, f"events[{i}]"), request, years, of, runs)
         if not isinstance(event, MethodChange):  # today's run already has today's methods
             adjusted = {year: adjusted[year] + differences[year] for year in years}
         running += differences[base]
@@ -281,7 +306,7 @@ def restate(request: InventoryRequest, policy: RestatementPolicy, policy_file: P
                 cumulative_significant=policy.cumulative and abs(together) >= percent,
             )
         )
-    printed = printed_series(folder, of, list(years))
+    printed = printed_series(Path(request.ledger).parent, of, list(years))  # the organisation's tables
     series = [
         SeriesYear(
             year=year,
@@ -292,6 +317,14 @@ def restate(request: InventoryRequest, policy: RestatementPolicy, policy_file: P
         )
         for year, summary in years.items()
     ]
+    below_zero = [(y.year, y.restated) for y in series if y.restated < 0]
+    if below_zero:
+        year, value = below_zero[0]
+        expected = (
+            f"events that leave every year's {' + '.join(of)} at 0 or more (restated {year}: {value:,.2f} "
+            "tCO2e): a divested entity cannot have emitted more than the organisation"
+        )
+        raise InputFileError([Problem(file, None, None, str(year), expected, key="events")])
     restate_base, reason = verdict(triggers, policy)
     return Restatement(
         organisation=result.inventory.organisation,

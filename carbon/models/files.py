@@ -454,6 +454,19 @@ class Scope3Screening(Strict):
 # ---------------------------------------------------------------- targets file (inputs/<org>/targets.yaml)
 
 Percent = Annotated[Number, Field(ge=0, le=100)]
+# No organisation emits more: the world's annual emissions are about 5e10 tCO2e. The bound keeps
+# sums and products of given figures finite (1e308 + 1e308 is inf).
+MAX_TCO2E = 1e12
+
+
+def _unique(paths: list[str]) -> list[str]:
+    repeated = sorted({p for p in paths if paths.count(p) > 1})
+    if repeated:
+        raise ValueError(f"each figure once ({repeated[0]} is given twice)")
+    return paths
+
+
+Figures = Annotated[list[InventoryPath], Field(min_length=1), AfterValidator(_unique)]
 
 
 class KpiStatement(Strict):
@@ -469,9 +482,9 @@ class Milestone(Strict):
 
 
 class TargetMetric(Strict):
-    """What a target measures: the sum of inventory figures, absolute or per employee."""
+    """What a target measures: the sum of tCO2e figures of the inventory, absolute or per employee."""
 
-    sum_of: Annotated[list[InventoryPath], Field(min_length=1)]
+    sum_of: Figures
     per_employee: bool = False
 
 
@@ -503,9 +516,9 @@ class ClimateTarget(Strict):
 class CarbonPrice(Strict):
     """An internal carbon price: the shadow cost is the price times the tCO2e it applies to."""
 
-    price: Annotated[Number, Field(ge=0)]  # per tCO2e
+    price: Annotated[Number, Field(ge=0, le=1e9)]  # per tCO2e
     currency: Annotated[str, Field(strict=True, pattern=r"^[A-Z]{3}$")]
-    applies_to: Annotated[list[InventoryPath], Field(min_length=1)]
+    applies_to: Figures  # tCO2e figures of the inventory
     use: Text  # how the organisation uses it (investment appraisal, an internal fee ...)
     source: Text
 
@@ -523,7 +536,22 @@ class TargetsFile(Strict):
 # ---------------------------------------------------------------- base-year policy (inputs/<org>/policy.yaml)
 
 
-Day = date  # a field named `date` hides the type inside its class
+def _day(value: object) -> object:
+    # YAML reads 1688169600 as a number, which pydantic would take as a Unix time.
+    if isinstance(value, (bool, int, float)):
+        raise ValueError(f"a date as YYYY-MM-DD, not the number {value}")
+    return value
+
+
+def _in_years(value: date) -> date:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"a date in {FIRST_YEAR}-{LAST_YEAR}")
+    return value
+
+
+# A field named `date` hides the type inside its class, hence the name.
+Day = Annotated[date, BeforeValidator(_day), AfterValidator(_in_years)]
+Tonnes = Annotated[Number, Field(ge=-MAX_TCO2E, le=MAX_TCO2E)]
 
 
 class Threshold(Strict):
@@ -531,16 +559,14 @@ class Threshold(Strict):
     by at least `percent` of them."""
 
     percent: Annotated[Number, Field(gt=0, le=100)]
-    of: Annotated[list[InventoryPath], Field(min_length=1)] = Field(
-        default_factory=lambda: ["scope1", "scope2_location"]
-    )
+    of: Figures = Field(default_factory=lambda: ["scope1", "scope2_location"])  # tCO2e figures
 
 
 class EntityEmissions(Strict):
     """An acquired or divested entity's annual figures: given (tCO2e by inventory figure, the
     same every year) or computed from its own activity ledger."""
 
-    emissions: dict[InventoryPath, Annotated[Number, Field(ge=0)]] | None = None
+    emissions: dict[InventoryPath, Annotated[Number, Field(ge=0, le=MAX_TCO2E)]] | None = None
     ledger: Annotated[str, Field(strict=True, min_length=1)] | None = None  # relative to the policy file
 
     @model_validator(mode="after")
@@ -566,7 +592,7 @@ class MethodChange(Strict):
     date: Day
     as_of_before: Day | None = None
     factors_before: Text | None = None
-    years: list[Year] | None = None  # the years it changed (default: every year)
+    years: Annotated[list[Year], Field(min_length=1)] | None = None  # the years it changed (default: all)
 
     @model_validator(mode="after")
     def _what_before(self) -> MethodChange:
@@ -582,7 +608,7 @@ class ErrorCorrection(Strict):
     name: Text
     date: Day
     year: Year
-    difference: Annotated[dict[InventoryPath, Number], Field(min_length=1)]
+    difference: Annotated[dict[InventoryPath, Tonnes], Field(min_length=1)]
 
 
 PolicyEvent = Annotated[StructuralChange | MethodChange | ErrorCorrection, Field(discriminator="kind")]
@@ -595,4 +621,5 @@ class RestatementPolicy(Strict):
     base_year: Year
     threshold: Threshold
     cumulative: bool = False
-    events: list[PolicyEvent] = Field(default_factory=list)
+    # A company records a handful; each change of method is a run of the inventory.
+    events: Annotated[list[PolicyEvent], Field(max_length=200)] = Field(default_factory=list)

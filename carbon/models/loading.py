@@ -235,10 +235,11 @@ def load_model(path: Path, model: type[Model], what: str) -> Model:
 
 
 MAX_CONTROL_PROBLEMS = 20
-# Text that reaches a terminal or a report: no control characters but tab and line breaks (a YAML
-# escape such as "\e[31m" would colour, or rewrite, the reader's terminal). Unlike a ledger cell
-# (readers.CONTROL_CHARACTERS), YAML prose may run over several lines.
-YAML_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Text that reaches a terminal or a report: no control characters but tab and line feed (a YAML
+# escape such as "\e[31m" would colour, or rewrite, the reader's terminal; a lone "\r" would split
+# a CSV row; a right-to-left override would reverse what a reader sees). Unlike a ledger cell
+# (readers.CONTROL_CHARACTERS), YAML prose may run over several lines (YAML reads CRLF as LF).
+YAML_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _control_characters(data: object, file: str, location: tuple) -> list[Problem]:

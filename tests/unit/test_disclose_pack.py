@@ -193,3 +193,34 @@ def test_contractual_instruments_of_the_year_are_listed():
     assert instruments_used(run.rows, 2023) == [] and "no contractual instruments" in instrument_note(
         [], 2023
     )
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda d: d["internal_carbon_price"].update({"price": 1e307}), "internal_carbon_price.price"),
+        (
+            lambda d: d["internal_carbon_price"].update({"applies_to": ["revenue_rmb_million"]}),
+            "a tCO2e figure",
+        ),
+        (
+            lambda d: d["targets"][0]["metric"].update({"sum_of": ["energy_mwh.electricity"]}),
+            "a tCO2e figure",
+        ),
+        (lambda d: d["targets"][0]["metric"].update({"sum_of": ["scope1", "scope1"]}), "given twice"),
+        (lambda d: d["statements"]["A2.5"].update({"text": "a\rb"}), "control characters"),
+    ],
+)
+def test_hostile_targets_files_exit_2_naming_the_key(tmp_path, result, change, named):
+    data = json.loads(json.dumps(TARGETS))
+    change(data)
+    with pytest.raises(InputFileError) as error:
+        pack_of(result, **targets_file(tmp_path, data))
+    assert "targets.yaml" in str(error.value) and named in str(error.value), str(error.value)
+
+
+def test_a_target_on_a_category_some_years_lack(tmp_path, result):
+    data = json.loads(json.dumps(TARGETS))
+    data["targets"][0]["metric"]["sum_of"] = ["scope3_by_category.6"]  # no business travel in Qfin
+    (target,) = pack_of(result, **targets_file(tmp_path, data)).targets
+    assert (target.base_value, target.value, target.achieved_pct) == (0.0, 0.0, None)

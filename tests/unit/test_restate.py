@@ -197,3 +197,108 @@ def test_an_entity_ledger_needs_only_the_years_before_the_change(org):
     with pytest.raises(InputFileError) as error:
         restate(request(org), *policy(org, [joined]))
     assert "events[1].entity.ledger" in str(error.value) and "2023" in str(error.value)
+
+
+# Found by a hostile-input hunt (each gave a traceback or a silently wrong number before).
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (
+            lambda d: d["events"][0]["entity"]["emissions"].update({"scope1": 1e308}),
+            "entity.emissions.scope1",
+        ),
+        (lambda d: d["threshold"].update({"of": ["energy_mwh.electricity"]}), "a tCO2e figure"),
+        (lambda d: d["threshold"].update({"of": ["scope1", "scope1"]}), "scope1 is given twice"),
+        (lambda d: d["events"][0].update({"date": 1688169600}), "not the number 1688169600"),
+        (lambda d: d["events"][0].update({"date": date(2999, 1, 1)}), "events[1].acquisition.date"),
+        (lambda d: d["events"][0].update({"name": "a\rb"}), "control characters"),
+        (lambda d: d["events"][0].update({"name": "a\u202eb"}), "control characters"),
+        (
+            lambda d: d.update({"events": [acquisition(f"Co {n}", "2023-07-01", 1.0) for n in range(201)]}),
+            "events",
+        ),
+        (
+            lambda d: d["events"].append(
+                {"kind": "method_change", "name": "m", "date": "2025-01-01", "years": []}
+            ),
+            "events[2].method_change.years",
+        ),
+        (
+            lambda d: d["events"].append(
+                {
+                    "kind": "method_change",
+                    "name": "m",
+                    "date": "2025-01-01",
+                    "as_of_before": "2025-06-30",
+                    "years": [2019],
+                }
+            ),
+            "events[2].years",
+        ),
+        (
+            lambda d: d["events"].append(
+                {"kind": "method_change", "name": "m", "date": "2025-01-01", "as_of_before": "2027-01-01"}
+            ),
+            "events[2].as_of_before",
+        ),
+        (
+            lambda d: d["events"].append(
+                {
+                    "kind": "method_change",
+                    "name": "m",
+                    "date": "2025-01-01",
+                    "factors_before": "china-corporate@9.9",
+                }
+            ),
+            "events[2].factors_before",
+        ),
+        (
+            lambda d: d["events"].append(
+                {
+                    "kind": "divestment",
+                    "name": "Too big",
+                    "date": "2022-01-01",
+                    "entity": {"emissions": {"scope1": 1e6}},
+                }
+            ),
+            "cannot have emitted more",
+        ),
+        (
+            lambda d: d["events"][0]["entity"].update({"emissions": None, "ledger": "missing.csv"}),
+            "events[1].entity.ledger",
+        ),
+    ],
+)
+def test_hostile_policies_exit_2_naming_the_key(org, change, named):
+    data = {"base_year": 2021, "threshold": {"percent": 5}, "events": [acquisition("Co", "2023-07-01", 1.0)]}
+    change(data)
+    path = org / "policy.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InputFileError) as error:
+        restate(request(org), load_policy(path), path)
+    assert "policy.yaml" in str(error.value) and named in str(error.value), str(error.value)
+
+
+def test_a_category_some_years_lack_counts_as_zero_there(org, base):
+    events = [acquisition("Co", "2023-07-01", 1.0)]
+    data = {
+        "base_year": 2021,
+        "threshold": {"percent": 5, "of": ["scope2_location", "scope3_by_category.6"]},
+        "events": events,
+    }
+    path = org / "policy.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    outcome = restate(request(org), load_policy(path), path)  # Qfin has no business travel (category 6)
+    run = run_inventory(request(org))
+    assert outcome.base_year_value == next(y.scope2_location for y in run.inventory.years if y.year == 2021)
+
+
+def test_printed_figures_come_from_the_organisation_not_the_policy_folder(org, tmp_path):
+    shutil.copytree(QFIN / "published", org / "published", dirs_exist_ok=True)
+    elsewhere = tmp_path / "policies" / "policy.yaml"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text(yaml.safe_dump({"base_year": 2021, "threshold": {"percent": 5}}), encoding="utf-8")
+    outcome = restate(request(org), load_policy(elsewhere), elsewhere)
+    assert (
+        outcome.series[0].printed == pytest.approx(1296.40) and outcome.series[0].printed_source == "esg-2022"
+    )
