@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import pandas as pd
 import typer
@@ -79,6 +79,9 @@ from carbon.trace import as_records, record_lines
 
 README = "README.md, printed by `carbon guide`"
 EXIT_BAD_INPUT, EXIT_BUG = 2, 3
+
+if TYPE_CHECKING:
+    from carbon.export.excel import ExtraSheets
 
 
 # Narrower than this (COLUMNS=0, say) no table is readable: render for a standard terminal.
@@ -765,7 +768,9 @@ def disclose_hkex(
     result = run_inventory(request)
     pack = hkex_pack(result, files, year, tier.value, str(request.ledger))
     if output_format is PackFormat.xlsx:
-        _pack_workbook(result, pack, out)
+        from carbon.export.pack_sheets import pack_sheets
+
+        _write_workbook(result, out, pack_sheets(pack), "the HKEX pack")
     else:
         _emit_pack(pack, output_format, out)
     findings = pack.strict_findings()
@@ -775,19 +780,18 @@ def disclose_hkex(
         raise typer.Exit(code=1)
 
 
-def _pack_workbook(result: InventoryResult, pack: HkexPack, out: Path | None) -> None:
-    """The auditor workbook plus the pack's sheets, written whole to `out`."""
+def _write_workbook(result: InventoryResult, out: Path | None, extra: ExtraSheets, what: str) -> None:
+    """The auditor workbook plus `extra` sheets, written whole to `out`."""
     from carbon.export.excel import export_xlsx
-    from carbon.export.pack_sheets import pack_sheets
 
     if out is None or out.suffix.lower() != ".xlsx":
         _fail(f"--format xlsx needs --out FILE.xlsx (found {out or 'no --out'})")
     assert out is not None
     try:
-        export_xlsx(workbook_view(result, lambda: {}), out, reconcile_if_published(result), pack_sheets(pack))
+        export_xlsx(workbook_view(result, lambda: {}), out, reconcile_if_published(result), extra)
     except OSError as error:
         raise OutputError(f"cannot write {out}: {error.strerror or error}; nothing was written") from None
-    _console(stderr=True).print(f"Wrote the auditor workbook with the HKEX pack to {out}", highlight=False)
+    _console(stderr=True).print(f"Wrote the auditor workbook with {what} to {out}", highlight=False)
 
 
 def _emit_pack(pack: HkexPack, output_format: PackFormat, out: Path | None) -> None:
@@ -812,6 +816,13 @@ def _emit_pack(pack: HkexPack, output_format: PackFormat, out: Path | None) -> N
     _console(stderr=True).print(f"Wrote the HKEX pack to {out}", highlight=False)
 
 
+class RestateFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
 @app.command("restate")
 def restate_command(
     org: OrgOption = None,
@@ -823,11 +834,14 @@ def restate_command(
     gwp: GwpOption = GwpSet.AR6,
     as_of: AsOfOption = None,
     output_format: Annotated[
-        OutputFormat,
+        RestateFormat,
         typer.Option(
-            "--format", help="table: readable; json: the restatement (README); csv: one row per trigger."
+            "--format",
+            help="table: readable; json: the restatement (README); csv: one row per trigger; xlsx: the "
+            "auditor workbook with a Restatement sheet of formulas (needs --out FILE.xlsx).",
         ),
-    ] = OutputFormat.table,
+    ] = RestateFormat.table,
+    out: Annotated[Path | None, typer.Option(help="The workbook to write, with --format xlsx.")] = None,
 ) -> None:
     """Base-year recalculation (GHG Protocol Corporate Standard, chapter 5): each recorded
     event (acquisition, divestment, change of method or factors, corrected error) as a
@@ -843,8 +857,16 @@ def restate_command(
 
     request = _request(org, None, None, factors, gwp, as_of)
     policy_file = policy or Path(request.ledger).parent / POLICY_FILE
-    outcome = restate(request, load_policy(policy_file), policy_file)
-    _emit(outcome, output_format, restatement_frame, render_restatement)
+    result = run_inventory(request)
+    outcome = restate(request, load_policy(policy_file), policy_file, result)
+    if output_format is RestateFormat.xlsx:
+        from carbon.export.restate_sheet import restatement_sheet
+
+        _write_workbook(result, out, restatement_sheet(outcome), "the restatement")
+    elif out is not None:
+        _fail("--out takes --format xlsx (the other formats go to stdout)")
+    else:
+        _emit(outcome, OutputFormat(output_format.value), restatement_frame, render_restatement)
 
 
 @app.command("bridge")

@@ -272,11 +272,13 @@ def trigger_differences(
     return {year: amount if year == event.year else 0.0 for year in years}
 
 
-def restate(request: InventoryRequest, policy: RestatementPolicy, policy_file: Path) -> Restatement:
+def restate(
+    request: InventoryRequest, policy: RestatementPolicy, policy_file: Path, result: RunResult | None = None
+) -> Restatement:
     """Every trigger's difference per year, its significance alone and together, and the
-    restated series beside the computed and printed ones."""
+    restated series beside the computed and printed ones; `result`: the request's run, if made."""
     file = str(policy_file)
-    result: RunResult = run_inventory(request)
+    result = result if result is not None else run_inventory(request)
     all_years = {y.year: y for y in result.inventory.years}
     check_policy(policy, all_years, file, request.as_of)
     years = {year: y for year, y in sorted(all_years.items()) if year >= policy.base_year}

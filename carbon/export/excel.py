@@ -101,7 +101,7 @@ class Formula(NamedTuple):
     value it computes, stored as the cell's cached result."""
 
     text: str
-    value: float | str
+    value: float | str | bool  # a bool is stored as a boolean result (TRUE/FALSE)
 
 
 # ---------------------------------------------------------------- cells and sheets
@@ -133,7 +133,7 @@ class Formats:
 
 
 # Functions of every Excel version: XlsxWriter never adds an _xlfn. prefix to them.
-CLASSIC_FUNCTIONS = frozenset({"COUNTIFS", "IF", "ISNUMBER", "SUM", "SUMIFS"})
+CLASSIC_FUNCTIONS = frozenset({"ABS", "AND", "COUNTIFS", "IF", "ISNUMBER", "SUM", "SUMIFS"})
 FUNCTION_CALL = re.compile(r"([A-Z][A-Z0-9.]*)\(")
 
 
@@ -162,7 +162,7 @@ class Sheet:
     def put(self, row: int, column: int, value, cell_format: Format | None = None) -> None:
         ws, r, c = self.ws, row - 1, column - 1
         if isinstance(value, Formula):
-            cached = value.value if isinstance(value.value, str) else float(value.value)
+            cached = value.value if isinstance(value.value, (str, bool)) else float(value.value)
             if isinstance(cached, float) and not math.isfinite(cached):
                 cached = "#NUM!"  # what a spreadsheet shows; "nan" would make the file unreadable
             ws.write_formula(r, c, value.text, cell_format, cached)

@@ -43,3 +43,17 @@ def test_bad_policies_exit_2_naming_the_key(tmp_path):
     (org / "policy.yaml").write_text((QFIN / "policy.yaml").read_text().replace("percent: 5", "percent: 120"))
     high = invoke("restate", "--org", str(org), "--as-of", "2026-06-30")
     assert high.exit_code == 2 and "threshold.percent" in high.output and "Traceback" not in high.output
+
+
+def test_xlsx_restatement_is_a_sheet_of_the_auditor_workbook(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "restate.xlsx"
+    done = invoke("restate", "--as-of", "2026-06-30", "--format", "xlsx", "--out", str(path))
+    assert done.exit_code == 0, done.output
+    sheet = openpyxl.load_workbook(path)["Restatement"]
+    assert sheet["B4"].value == "=Summary!$B$2+Summary!$C$2"  # 2021 Scope 1 + Scope 2 (location)
+    no_out = invoke("restate", "--as-of", "2026-06-30", "--format", "xlsx")
+    assert no_out.exit_code == 2 and "--out FILE.xlsx" in no_out.output
+    stray = invoke("restate", "--as-of", "2026-06-30", "--out", str(tmp_path / "x.xlsx"))
+    assert stray.exit_code == 2 and "--out takes --format xlsx" in stray.output
