@@ -134,6 +134,17 @@ def validation_problems(
         if kind == "missing":
             problems.append(Problem(file, None, None, None, "this key to be present", key=key_path(location)))
             continue
+        if kind in ("union_tag_invalid", "union_tag_not_found"):  # the `kind:` of a tagged entry
+            context = item.get("ctx", {})
+            key = f"{key_path(location)}.{str(context.get('discriminator', 'kind')).strip(chr(39))}"
+            tags = re.findall(r"'([^']+)'", str(context.get("expected_tags", "")))
+            tag = context.get("tag")
+            if tag is None:
+                problems.append(Problem(file, None, None, None, "this key to be present", key=key))
+            else:
+                expected = f"one of: {', '.join(tags)}{did_you_mean(str(tag), tags)}"
+                problems.append(Problem(file, None, None, str(tag), expected, key=key))
+            continue
         if kind == "extra_forbidden":
             known = _field_names(model, location[:-1])
             hint = (

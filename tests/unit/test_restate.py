@@ -211,6 +211,9 @@ def test_an_entity_ledger_needs_only_the_years_before_the_change(org):
         (lambda d: d["threshold"].update({"of": ["scope1", "scope1"]}), "scope1 is given twice"),
         (lambda d: d["events"][0].update({"date": 1688169600}), "not the number 1688169600"),
         (lambda d: d["events"][0].update({"date": date(2999, 1, 1)}), "events[1].acquisition.date"),
+        (lambda d: d["events"][0].update({"kind": "aquisition"}), "events[1].kind"),
+        (lambda d: d["events"][0].update({"kind": "aquisition"}), "did you mean 'acquisition'"),
+        (lambda d: d["events"][0].pop("kind"), "events[1].kind"),
         (lambda d: d["events"][0].update({"name": "a\rb"}), "control characters"),
         (lambda d: d["events"][0].update({"name": "a\u202eb"}), "control characters"),
         (
