@@ -221,14 +221,12 @@ def load_organisation_files(folder: Path) -> OrganisationFiles:
     targets = (
         load_model(targets_file, TargetsFile, "HKEX targets") if targets_file.exists() else TargetsFile()
     )
-    published = folder / PUBLISHED_FOLDER
-    table = load_published(published).figures if any(published.glob("*.yaml")) else None
     return OrganisationFiles(
         screening=load_screening(screening_file),
         screening_file=str(screening_file),
         targets=targets,
         targets_file=str(targets_file),
-        published=table,
+        published=published_table(folder),
     )
 
 
@@ -316,28 +314,38 @@ def intensity_key(kpi: str) -> str:
     return kpi.removesuffix(".total") + ".per_employee"
 
 
-def printed_beside(
-    table: pd.DataFrame | None, kpis: list[str], year: int, value: float | None, slack: float = 0.0
-) -> Printed | None:
-    """The printed figure of the first of `kpis` the organisation's tables print for the whole
-    organisation in calendar `year` (the latest document's printing), with the verdict on the
-    engine's value (+- `slack`, the precision of ledger rows keyed from print)."""
-    if table is None or value is None:
+def published_table(folder: Path) -> pd.DataFrame | None:
+    """The printed figures of the organisation's published/ tables (reconcile's frame), if any."""
+    published = folder / PUBLISHED_FOLDER
+    return load_published(published).figures if any(published.glob("*.yaml")) else None
+
+
+def published_row(table: pd.DataFrame | None, kpis: list[str], year: int) -> pd.Series | None:
+    """The printed figure of the first of `kpis` the tables print for the whole organisation in
+    calendar `year` (the latest document's printing), or None."""
+    if table is None:
         return None
     usable = levels(table)
     usable = usable[usable["calendar"] & (usable["region"] == "") & (usable["year"] == year)]
     for kpi in kpis:
         rows = usable[usable["kpi"] == kpi]
         if len(rows):
-            row = rows.iloc[-1]
-            return Printed(
-                printed=shown(row, None) + ("" if row["unit"] == "" else f" {row['unit']}"),
-                document=str(row["document"]),
-                locator=str(row["locator"]),
-                engine=in_unit_of(value, row, 2),
-                verdict=verdict(Interval(value - slack, value + slack), row),
-            )
+            return rows.iloc[-1]
     return None
+
+
+def printed_beside(row: pd.Series | None, value: float | None, slack: float = 0.0) -> Printed | None:
+    """A printed figure with the verdict on the engine's value (+- `slack`, the precision of
+    ledger rows keyed from print)."""
+    if row is None or value is None:
+        return None
+    return Printed(
+        printed=shown(row, None) + ("" if row["unit"] == "" else f" {row['unit']}"),
+        document=str(row["document"]),
+        locator=str(row["locator"]),
+        engine=in_unit_of(value, row, 2),
+        verdict=verdict(Interval(value - slack, value + slack), row),
+    )
 
 
 # ---------------------------------------------------------------- environmental KPIs
@@ -355,43 +363,36 @@ def kpi_figures(spec: KpiFigure, year: InventoryYear, result: RunResult, table: 
     for paths, label, key in sources:
         published = [kpi.format(key=key) for kpi in spec.published]
         value = total(year, paths)
-        slack = _precision(result, paths, year.year, table, published)
+        row = published_row(table, published, year.year)
         figures.append(
             Figure(
                 label=label,
                 path="+".join(paths),
                 value=value,
                 unit=spec.unit,
-                printed=printed_beside(table, published, year.year, value, slack),
+                printed=printed_beside(row, value, _precision(result, paths, year.year, row)),
             )
         )
         if spec.per_employee and key in (None, "total"):
             intensity = total(year, paths, per_employee=True)
+            per_employee = published_row(table, [intensity_key(k) for k in published], year.year)
             figures.append(
                 Figure(
                     label=f"{label} per employee",
                     path=f"({'+'.join(paths)})/employees",
                     value=intensity,
                     unit=f"{spec.unit} per employee",
-                    printed=printed_beside(
-                        table, [intensity_key(k) for k in published], year.year, intensity
-                    ),
+                    printed=printed_beside(per_employee, intensity),
                 )
             )
     return figures
 
 
-def _precision(
-    result: RunResult, paths: list[str], year: int, table: pd.DataFrame | None, published: list[str]
-) -> float:
-    """How far a figure of one ledger resource may be from print because its rows were keyed
-    from printed figures (reconcile's ledger_precision); 0 for sums and emissions."""
-    if table is None or len(paths) != 1:
+def _precision(result: RunResult, paths: list[str], year: int, row: pd.Series | None) -> float:
+    """How far a figure of one ledger resource may be from its printed `row` because its rows
+    were keyed from printed figures (reconcile's ledger_precision); 0 for sums and emissions."""
+    if row is None or len(paths) != 1:
         return 0.0
-    rows = table[(table["kpi"].isin(published)) & (table["year"] == year)]
-    if not len(rows):
-        return 0.0
-    row = rows.iloc[-1]
     return ledger_precision(result, paths[0], year, 0.5 * 10.0 ** -int(row["decimals"]) * row["scale"])
 
 
@@ -595,7 +596,7 @@ def part_d_items(
             value = figure(summary, spec.path)
             note = (spec.note or "").format(included=included, instruments=instruments)
             answer: Answer = (value, spec.unit or "", note)
-            printed = printed_beside(files.published, spec.published, summary.year, value)
+            printed = printed_beside(published_row(files.published, spec.published, summary.year), value)
         else:
             answer = ANSWERED_BY_TARGETS_FILE[spec.key](targets, price)
         explanation = files.targets.explanations.get(spec.key)

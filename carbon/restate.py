@@ -20,17 +20,14 @@ import dataclasses
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
 from pydantic import BaseModel
 
-from carbon.disclose import check_paths, emission_paths, hkex_rules, total
+from carbon.disclose import check_paths, emission_paths, hkex_rules, published_row, published_table, total
 from carbon.engine import InventoryRequest, RunResult, run_inventory
 from carbon.errors import CarbonError, InputFileError, Problem
 from carbon.models.files import ErrorCorrection, MethodChange, RestatementPolicy, StructuralChange
 from carbon.models.inventory import InventoryYear
 from carbon.models.loading import load_model
-from carbon.reconcile.figures import levels
-from carbon.reconcile.published import load_published
 
 POLICY_FILE = "policy.yaml"
 
@@ -76,22 +73,30 @@ def load_policy(path: Path) -> RestatementPolicy:
     return load_model(path, RestatementPolicy, "base-year policy")
 
 
-# The runs one restatement makes, by request: events that share a day's factors share a run.
-Runs = dict[InventoryRequest, list[InventoryYear]]
+@dataclasses.dataclass(frozen=True)
+class Restating:
+    """What every trigger is computed against: today's request and years from the base year on,
+    the threshold's figures, the policy file (for messages and relative paths), and the runs
+    made so far by request (events that share a day's factors share a run)."""
 
+    request: InventoryRequest
+    years: dict[int, InventoryYear]
+    of: list[str]
+    file: str
+    runs: dict[InventoryRequest, list[InventoryYear]] = dataclasses.field(default_factory=dict)
 
-def _run(runs: Runs, request: InventoryRequest, where: tuple[str, str], value: str) -> list[InventoryYear]:
-    """The inventory years of a run the policy asks for (an entity's ledger, the factors of a
-    day); a run that fails is the policy's problem, named by its file and key (`where`)."""
-    if request not in runs:
-        try:
-            runs[request] = run_inventory(request).inventory.years
-        except CarbonError as error:
-            problems = getattr(error, "problems", None)
-            said = str(problems[0]) if problems else str(error).splitlines()[0]
-            expected = f"inputs the inventory can be computed from (the run failed: {said})"
-            raise InputFileError([Problem(where[0], None, None, value, expected, key=where[1])]) from None
-    return runs[request]
+    def run(self, request: InventoryRequest, key: str, value: str) -> list[InventoryYear]:
+        """The inventory years of a run the policy asks for (an entity's ledger, the factors of
+        a day); a run that fails is the policy's problem, named by its key."""
+        if request not in self.runs:
+            try:
+                self.runs[request] = run_inventory(request).inventory.years
+            except CarbonError as error:
+                problems = getattr(error, "problems", None)
+                said = str(problems[0]) if problems else str(error).splitlines()[0]
+                expected = f"inputs the inventory can be computed from (the run failed: {said})"
+                raise InputFileError([Problem(self.file, None, None, value, expected, key=key)]) from None
+        return self.runs[request]
 
 
 def days_fraction(day: date) -> float:
@@ -101,35 +106,21 @@ def days_fraction(day: date) -> float:
 
 
 def entity_values(
-    change: StructuralChange,
-    request: InventoryRequest,
-    where: tuple[str, str],
-    years: list[int],
-    of: list[str],
-    runs: Runs,
+    change: StructuralChange, key: str, years: list[int], context: Restating
 ) -> dict[int, float]:
     """The entity's threshold figures per year: given (the same every year) or from its ledger."""
+    of = context.of
     if change.entity.emissions is not None:
         amount = sum(change.entity.emissions.get(path, 0.0) for path in of)
         return {year: amount for year in years}
-    ledger = Path(where[0]).parent / str(change.entity.ledger)  # relative to the policy file
-    entity = dataclasses.replace(request, ledger=ledger)
-    own = {y.year: y for y in _run(runs, entity, where, str(change.entity.ledger))}
+    ledger = Path(context.file).parent / str(change.entity.ledger)  # relative to the policy file
+    entity = dataclasses.replace(context.request, ledger=ledger)
+    own = {y.year: y for y in context.run(entity, key, str(change.entity.ledger))}
     missing = [year for year in years if year not in own]
     if missing:
         listed = ", ".join(str(y) for y in sorted(own)) or "none"
-        raise InputFileError(
-            [
-                Problem(
-                    str(ledger),
-                    None,
-                    "year",
-                    str(missing[0]),
-                    f"rows for every year it is restated in ({listed} given)",
-                    key=where[1],
-                )
-            ]
-        )
+        expected = f"rows for every year it is restated in ({listed} given)"
+        raise InputFileError([Problem(str(ledger), None, "year", str(missing[0]), expected, key=key)])
     return {year: total(own[year], of) or 0.0 for year in years}
 
 
@@ -155,22 +146,17 @@ def structural(
     return {year: sign * share[year] * values.get(year, 0.0) for year in share}
 
 
-def method(
-    change: MethodChange,
-    where: tuple[str, str],
-    request: InventoryRequest,
-    years: dict[int, InventoryYear],
-    of: list[str],
-    runs: Runs,
-) -> dict[int, float]:
+def method(change: MethodChange, key: str, context: Restating) -> dict[int, float]:
     """Today's figure less the figure computed with the factors of the day, for the years it changed."""
+    request, years, of = context.request, context.years, context.of
     before_request = dataclasses.replace(
         request,
         as_of=change.as_of_before or request.as_of,
         factors=change.factors_before or request.factors,
     )
-    value = str(change.factors_before or change.as_of_before)
-    before = {y.year: y for y in _run(runs, before_request, where, value)}
+    before = {
+        y.year: y for y in context.run(before_request, key, str(change.factors_before or change.as_of_before))
+    }
     chosen = change.years or list(years)
     return {
         year: (total(years[year], of) or 0.0) - (total(before[year], of) or 0.0)
@@ -188,26 +174,14 @@ def published_keys() -> dict[str, list[str]]:
 def printed_series(folder: Path, of: list[str], years: list[int]) -> dict[int, tuple[float, str]]:
     """The published figures of the threshold's scopes per year (the latest document's
     printing), where every one of them is printed."""
-    published = folder / "published"
-    if not any(published.glob("*.yaml")):
-        return {}
-    table = levels(load_published(published).figures)
-    table = table[table["calendar"] & (table["region"] == "")]
-    keys, found = published_keys(), {}
+    table, keys, found = published_table(folder), published_keys(), {}
     for year in years:
-        parts = [_printed(table, keys.get(path, []), year) for path in of]
-        if all(part is not None for part in parts):
-            rows = [part for part in parts if part is not None]
-            found[year] = (sum(r[0] for r in rows), ", ".join(sorted({r[1] for r in rows})))
+        rows = [published_row(table, keys.get(path, []), year) for path in of]
+        printed = [row for row in rows if row is not None]
+        if len(printed) == len(rows):
+            documents = ", ".join(sorted({str(row["document"]) for row in printed}))
+            found[year] = (sum(float(row["value"]) for row in printed), documents)
     return found
-
-
-def _printed(table: pd.DataFrame, kpis: list[str], year: int) -> tuple[float, str] | None:
-    for kpi in kpis:
-        rows = table[(table["kpi"] == kpi) & (table["year"] == year)]
-        if len(rows):
-            return float(rows.iloc[-1]["value"]), str(rows.iloc[-1]["document"])
-    return None
 
 
 def check_policy(policy: RestatementPolicy, years: dict[int, InventoryYear], file: str, as_of: date) -> None:
@@ -251,24 +225,18 @@ def check_policy(policy: RestatementPolicy, years: dict[int, InventoryYear], fil
 
 
 def trigger_differences(
-    event: StructuralChange | MethodChange | ErrorCorrection,
-    where: tuple[str, str],
-    request: InventoryRequest,
-    years: dict[int, InventoryYear],
-    of: list[str],
-    runs: Runs,
+    event: StructuralChange | MethodChange | ErrorCorrection, key: str, context: Restating
 ) -> dict[int, float]:
-    """One event's difference per year in the threshold figures; `where` is (policy file, key)."""
-    file, key = where
+    """One event's difference per year in the threshold figures; `key` names it in the policy."""
+    years = list(context.years)
     if isinstance(event, StructuralChange):
-        share = inclusion_before(event, list(years))
+        share = inclusion_before(event, years)
         needed = [year for year, part in share.items() if part > 0]  # only years the change reaches
-        values = entity_values(event, request, (file, f"{key}.entity.ledger"), needed, of, runs)
-        return structural(event, share, values)
+        return structural(event, share, entity_values(event, f"{key}.entity.ledger", needed, context))
     if isinstance(event, MethodChange):
         what = "as_of_before" if event.factors_before is None else "factors_before"
-        return method(event, (file, f"{key}.{what}"), request, years, of, runs)
-    amount = sum(event.difference.get(path, 0.0) for path in of)
+        return method(event, f"{key}.{what}", context)
+    amount = sum(event.difference.get(path, 0.0) for path in context.of)
     return {year: amount if year == event.year else 0.0 for year in years}
 
 
@@ -288,10 +256,10 @@ def restate(
         expected = f"figures with emissions in the base year {base} (they sum to {base_value:g} tCO2e)"
         raise InputFileError([Problem(file, None, None, "+".join(of), expected, key="threshold.of")])
     ordered = sorted(enumerate(policy.events, start=1), key=lambda pair: (pair[1].date, pair[0]))
-    triggers, running, runs = [], 0.0, Runs()
+    triggers, running, context = [], 0.0, Restating(request, years, of, file)
     adjusted = {year: 0.0 for year in years}
     for i, event in ordered:
-        differences = trigger_differences(event, (file, f"events[{i}]"), request, years, of, runs)
+        differences = trigger_differences(event, f"events[{i}]", context)
         if not isinstance(event, MethodChange):  # today's run already has today's methods
             adjusted = {year: adjusted[year] + differences[year] for year in years}
         running += differences[base]
