@@ -33,7 +33,7 @@ from carbon.models.files import (
     Scope3Screening,
     TargetsFile,
 )
-from carbon.models.inventory import InventoryYear
+from carbon.models.inventory import FigureUncertainty, InventoryYear
 from carbon.models.loading import load_model, validate
 from carbon.models.vocabulary import vocabulary
 from carbon.paths import data_file
@@ -101,6 +101,7 @@ class PartDItem(BaseModel):
     status: Literal["disclosed", "explained", "blank"]
     note: str
     printed: Printed | None
+    uncertainty: FigureUncertainty | None = None  # the figure's 95% intervals (carbon/uncertainty.py)
 
 
 class TargetRow(BaseModel):
@@ -618,6 +619,9 @@ def part_d_items(
                 status=status,
                 note=note,
                 printed=printed,
+                uncertainty=summary.uncertainty.get(spec.path)
+                if spec.path and status == "disclosed"
+                else None,
             )
         )
     return items

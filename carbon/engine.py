@@ -50,6 +50,7 @@ from carbon.inventory import (
     ROW_GROUP,
     ROW_SUMS,
     combine,
+    employees_by_year,
     inventory_document,
     line_totals,
     method_notes,
@@ -66,6 +67,7 @@ from carbon.ledger import (
 )
 from carbon.models.inventory import Inventory
 from carbon.record_ids import RecordIdHashes, duplicate_ids, id_hashes
+from carbon.uncertainty import assess
 
 COVERAGE_KEY = ["year", "market", "covered"]
 
@@ -78,6 +80,8 @@ class InventoryRequest:
     factors: str | None = None
     gwp: str = "AR6"
     as_of: date = field(default_factory=date.today)
+    draws: int | None = None  # Monte Carlo draws for the intervals (None: the data file's; 0: none)
+    seed: int | None = None  # their seed (None: the data file's)
 
 
 @dataclass(frozen=True)
@@ -417,13 +421,19 @@ def finish(plan: Plan, parts: list[Totals]) -> tuple[Inventory, list[str]]:
     lines, rows = totals.line_totals, totals.row_totals
     assert context.organisation is not None  # check() has refused a bad organisation file
     warnings = headcount_warnings(plan.years, context.organisation)
-    notes = method_notes(lines, rows, context.factor_set, request.gwp, request.as_of) + warnings
+    years = sorted(int(y) for y in rows["year"].unique())
+    assessment = assess(lines, employees_by_year(context.organisation, years), request.draws, request.seed)
+    notes = (
+        method_notes(lines, rows, context.factor_set, request.gwp, request.as_of)
+        + assessment.notes
+        + warnings
+    )
     document = inventory_document(
         request.organisation_name,
         request.gwp,
         request.as_of,
         context.factor_set,
-        year_summaries(lines, rows, context.organisation),
+        year_summaries(lines, rows, context.organisation, assessment.by_year),
         notes,
     )
     return document, warnings

@@ -18,7 +18,7 @@ from carbon.calculate import Lines
 from carbon.errors import CarbonError
 from carbon.factors import FACTOR_ATTRIBUTES, FactorSet
 from carbon.ledger import Organisation
-from carbon.models.inventory import FactorSetRef, Inventory, InventoryYear, inventory_model
+from carbon.models.inventory import FactorSetRef, FigureUncertainty, Inventory, InventoryYear, inventory_model
 from carbon.models.vocabulary import vocabulary
 from carbon.units import conversion_factor, has_dimension
 
@@ -70,6 +70,10 @@ def _ratio(numerator: float, denominator: float | None) -> float | None:
     return float(numerator / denominator)
 
 
+def employees_by_year(organisation: Organisation, years: list[int]) -> dict[int, float | None]:
+    return {year: _metric(organisation, year, "employees") for year in years}
+
+
 def _metric(organisation: Organisation, year: int, name: str) -> float | None:
     if year not in organisation.metrics.index:
         return None
@@ -92,6 +96,8 @@ LINE_GROUP = [
     "factor_data_year",
     "selection_note",
     "gwp_basis",
+    "factor_confidence",
+    "data_quality",
 ]
 LINE_SUMS = ["tco2e", "emissions_t_gas", "quantity_canonical", "used_quantity", "line_count"]
 ROW_GROUP = ["year", "activity", *FACTOR_ATTRIBUTES, "unit", "canonical_multiplier", "conversion_flag"]
@@ -186,9 +192,13 @@ def combine(parts: list[pd.DataFrame], keys: list[str], sums: list[str]) -> pd.D
 
 
 def year_summaries(
-    lines: pd.DataFrame, rows: pd.DataFrame, organisation: Organisation
+    lines: pd.DataFrame,
+    rows: pd.DataFrame,
+    organisation: Organisation,
+    uncertainty: dict[int, dict[str, FigureUncertainty]] | None = None,
 ) -> list[InventoryYear]:
-    """Per-year inventory (the contract's InventoryYear) from aggregated lines and rows."""
+    """Per-year inventory (the contract's InventoryYear) from aggregated lines and rows, with the
+    figures' intervals where given (carbon.uncertainty)."""
     vocab = vocabulary()
     _, year_model, intensity_model = inventory_model(vocab)
     years = sorted(int(y) for y in rows["year"].unique())
@@ -253,7 +263,9 @@ def year_summaries(
             },
         }
         _require_finite(values, f"year {year}")
-        summaries.append(year_model.model_validate(values))
+        summaries.append(
+            year_model.model_validate({**values, "uncertainty": (uncertainty or {}).get(year, {})})
+        )
     return summaries
 
 

@@ -11,8 +11,9 @@ from rich.table import Table
 from rich.text import Text
 
 from carbon.export.pack import NUMERIC, facts, sections
-from carbon.models.inventory import Inventory
+from carbon.models.inventory import FigureUncertainty, Inventory
 from carbon.models.vocabulary import vocabulary
+from carbon.uncertainty import uncertainty_rules
 
 if TYPE_CHECKING:
     from carbon.disclose import HkexPack, Printed
@@ -193,10 +194,36 @@ def _resources_table(inventory: Inventory) -> Grid:
     return table
 
 
+def _uncertainty_table(inventory: Inventory) -> Grid:
+    """Per year and figure, the half-width of each method's 95% interval, and how much of the
+    total rests on measured data."""
+    figures = [f for f in uncertainty_rules().figures if any(f.key in y.uncertainty for y in inventory.years)]
+    table = _table(
+        "Uncertainty: 95% half-width, % (propagation/Monte Carlo)",
+        ["Year", *(f.label for f in figures), "Measured share %"],
+    )
+
+    def cell(figure: FigureUncertainty | None) -> str:
+        if figure is None or figure.propagation.half_width_percent is None:
+            return "n/a"
+        simulated = figure.monte_carlo.half_width_percent if figure.monte_carlo else None
+        return f"{figure.propagation.half_width_percent:.1f}" + (f"/{simulated:.1f}" if simulated else "")
+
+    for year in inventory.years:
+        total = year.uncertainty.get("total_location")
+        measured = None if total is None or total.measured_share is None else total.measured_share * 100
+        table.add_row(
+            str(year.year), *(cell(year.uncertainty.get(f.key)) for f in figures), _fmt(measured, 1)
+        )
+    return table
+
+
 def render_table(inventory: Inventory, console: Console) -> None:
     show(_emissions_table(inventory), console)
     if any(y.scope3_by_category for y in inventory.years):
         show(_scope3_table(inventory), console)
+    if any(y.uncertainty for y in inventory.years):
+        show(_uncertainty_table(inventory), console)
     show(_intensity_table(inventory), console)
     show(_energy_table(inventory), console)
     show(_resources_table(inventory), console)
@@ -583,6 +610,8 @@ def hkex_frame(pack: HkexPack) -> pd.DataFrame:
             "status": i.status,
             **printed(i.printed),
             "note": i.note,
+            "low_95": i.uncertainty.propagation.low if i.uncertainty else None,
+            "high_95": i.uncertainty.propagation.high if i.uncertainty else None,
         }
         for i in pack.items
     ]

@@ -1,7 +1,8 @@
 """The auditor workbook: every figure recomputed by live formulas from activity rows and factors.
 
-Sheets: Cover, Activity, Organisation, Factors, GWP, Calculation, Summary, Reconciliation
-(when the organisation has published tables), Charts. Calculation and Summary hold formulas
+Sheets: Cover, Activity, Organisation, Factors, GWP, Calculation, Summary, Uncertainty (the
+95% intervals as formulas, carbon/export/uncertainty_sheet.py), Reconciliation (when the
+organisation has published tables), Charts. Calculation and Summary hold formulas
 only; the inputs they reference (Activity, Organisation, Factors, GWP) hold values. Every
 headline figure has a defined name `<key>_<year>` (e.g. scope1_2025).
 
@@ -9,17 +10,14 @@ Cached values: every formula is stored with the value it computes (worked out he
 same numbers the cells hold), so readers that do not recalculate (pandas, openpyxl with
 data_only=True, file previews) see the figures; a spreadsheet that recalculates gets the same.
 
-Safety: text from inputs is always written as a string (never through a type-guessing write),
-and text that begins with = + - @ tab or CR also carries Excel's quote prefix.
+Cells and sheets (formulas, formats, safe text) are carbon/export/cells.py's.
 Determinism: no wall-clock timestamps; the same inputs and --as-of give identical bytes.
 """
 
 from __future__ import annotations
 
-import math
 import os
-import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
@@ -27,31 +25,37 @@ from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 import numpy as np
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import Worksheet
 
 from carbon import __version__
 from carbon.calculate import gwp_values
 from carbon.engine import RunResult
 from carbon.errors import CarbonError
+from carbon.export.cells import (
+    COUNT,
+    FACTOR,
+    NOT_AVAILABLE,
+    ROW_NUMBER,
+    TONNES,
+    Formats,
+    Formula,
+    Sheet,
+    SummaryCells,
+    column_range,
+)
+from carbon.export.uncertainty_sheet import write_uncertainty
 from carbon.grouped import GroupedResult
 from carbon.inventory import energy_mwh_multiplier
 from carbon.models.vocabulary import vocabulary
 from carbon.outputs import write_atomically
 from carbon.paths import file_sha256
+from carbon.uncertainty import quality_classes, uncertainty_rules
 from carbon.units import conversion_factor
 
 if TYPE_CHECKING:
     from carbon.reconcile.findings import Reconciliation
 
-RISKY_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_MAX_ROWS = 1_048_576
-NOT_AVAILABLE = "n/a"
-TONNES = "#,##0.000000"
-FACTOR = "0.000000000"
-COUNT = "#,##0"
-ROW_NUMBER = "0"
 # Headline figures with defined names `<key>_<year>`, all on the Summary sheet (and the
 # vocabulary's resource figures: named_keys()).
 NAMED_KEYS = [
@@ -96,128 +100,6 @@ WORKBOOK_OPTIONS = {
 }
 
 
-class Formula(NamedTuple):
-    """A formula we wrote (as opposed to input text that happens to start with '='), with the
-    value it computes, stored as the cell's cached result."""
-
-    text: str
-    value: float | str | bool  # a bool is stored as a boolean result (TRUE/FALSE)
-
-
-# ---------------------------------------------------------------- cells and sheets
-
-
-class Formats:
-    """The workbook's cell formats: XlsxWriter formats belong to one workbook and are shared by
-    every cell that looks the same, never made per cell."""
-
-    def __init__(self, book: xlsxwriter.Workbook):
-        self._book = book
-        self._by_properties: dict[tuple, Format] = {}
-        self._properties: dict[int, dict] = {}  # id(format) -> its properties
-
-    def get(self, number_format: str | None = None, **style) -> Format | None:
-        properties = dict(style, num_format=number_format) if number_format else style
-        if not properties:
-            return None
-        key = tuple(sorted(properties.items()))
-        if key not in self._by_properties:
-            made = self._book.add_format(properties)
-            self._by_properties[key], self._properties[id(made)] = made, properties
-        return self._by_properties[key]
-
-    def quoted(self, cell_format: Format | None) -> Format:
-        """The same look plus Excel's quote prefix, which keeps '=...' text when the cell is edited."""
-        properties = self._properties.get(id(cell_format), {}) if cell_format is not None else {}
-        return self.get(**dict(properties, quote_prefix=True))
-
-
-# Functions of every Excel version: XlsxWriter never adds an _xlfn. prefix to them.
-CLASSIC_FUNCTIONS = frozenset({"ABS", "AND", "COUNTIFS", "IF", "ISNUMBER", "SUM", "SUMIFS"})
-FUNCTION_CALL = re.compile(r"([A-Z][A-Z0-9.]*)\(")
-
-
-class PlainFormulaWorksheet(Worksheet):
-    """XlsxWriter runs about 30 regular-expression passes over every formula to prefix newer
-    functions (FILTER, XLOOKUP ...): two thirds of writing a 100,000-row workbook. A formula
-    that calls only classic functions needs none of them, so it is written as it is; any other
-    goes through XlsxWriter's own preparation."""
-
-    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
-        if set(FUNCTION_CALL.findall(formula)) <= CLASSIC_FUNCTIONS:
-            return formula.removeprefix("=")
-        return super()._prepare_formula(formula, expand_future_functions)
-
-
-class Sheet:
-    """One worksheet addressed with 1-based rows and columns, as in the formulas."""
-
-    def __init__(self, book: xlsxwriter.Workbook, formats: Formats, name: str):
-        self.ws = book.add_worksheet(name, worksheet_class=PlainFormulaWorksheet)
-        self.formats = formats
-
-    def format(self, number_format: str | None = None, **style) -> Format | None:
-        return self.formats.get(number_format, **style)
-
-    def put(self, row: int, column: int, value, cell_format: Format | None = None) -> None:
-        ws, r, c = self.ws, row - 1, column - 1
-        if isinstance(value, Formula):
-            cached = value.value if isinstance(value.value, (str, bool)) else float(value.value)
-            if isinstance(cached, float) and not math.isfinite(cached):
-                cached = "#NUM!"  # what a spreadsheet shows; "nan" would make the file unreadable
-            ws.write_formula(r, c, value.text, cell_format, cached)
-        elif isinstance(value, str):
-            if value.startswith(RISKY_PREFIXES):
-                cell_format = self.formats.quoted(cell_format)
-            ws.write_string(r, c, value, cell_format)
-        elif value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-            return
-        elif isinstance(value, (bool, np.bool_)):
-            ws.write_boolean(r, c, bool(value), cell_format)
-        elif isinstance(value, (int, float, np.integer, np.floating)):
-            ws.write_number(r, c, float(value), cell_format)
-        else:
-            ws.write_string(r, c, str(value), cell_format)
-
-    def table(
-        self,
-        headers: list[str],
-        rows: Iterable[list],
-        number_formats: dict[int, str] | None = None,
-        widths: dict[int, int] | None = None,
-        **style,
-    ) -> int:
-        """Header row (bold, frozen, filtered, printed on every page) and data rows; returns the
-        last row number. `number_formats` and `widths` are by 1-based column."""
-        for column, header in enumerate(headers, start=1):
-            self.put(1, column, header, self.format(bold=True))
-        number_formats = number_formats or {}
-        cell_formats = [
-            self.format(number_formats.get(column), **style) for column in range(1, len(headers) + 1)
-        ]
-        last = 1
-        for last, values in enumerate(rows, start=2):
-            for column, value in enumerate(values, start=1):
-                self.put(last, column, value, cell_formats[column - 1])
-        self.ws.freeze_panes(1, 0)
-        self.ws.autofilter(0, 0, max(last, 2) - 1, len(headers) - 1)
-        for column, header in enumerate(headers, start=1):
-            width = (widths or {}).get(column, max(12, min(45, len(header) + 2)))
-            self.ws.set_column(column - 1, column - 1, width)
-        self.print_setup(title_rows=1, gridlines=True)
-        return last
-
-    def print_setup(self, title_rows: int, gridlines: bool) -> None:
-        """A4 landscape, one page wide and as many tall as needed, title rows on every page."""
-        ws = self.ws
-        ws.set_paper(9)
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(0, title_rows - 1)
-        ws.hide_gridlines(0 if gridlines else 1)  # 0: on screen and on paper; 1: on screen only
-        ws.set_footer("&L&A&RPage &P of &N")
-
-
 def _relative(path, folder: Path) -> str:
     """A path as seen from the organisation folder: no user names or site-packages in the workbook."""
     try:
@@ -230,10 +112,6 @@ def _input_files(path: Path) -> list[Path]:
     """The files of an input: the file itself, or every Parquet file of a ledger folder."""
     path = Path(path)
     return sorted(path.glob("**/*.parquet")) if path.is_dir() else [path]
-
-
-def _rng(sheet: str, column: str, last: int) -> str:
-    return f"{sheet}!${column}$2:${column}${max(last, 2)}"
 
 
 def _category(value) -> int | None:
@@ -496,6 +374,7 @@ CALCULATION_HEADERS = [
     "emissions (tCO2e)",
     "Activity row",
     "selection note",
+    "data quality class",  # of the line's ledger row: the Uncertainty sheet sums by it
 ]
 
 
@@ -519,6 +398,7 @@ def write_calculation(
     t_gas = quantity * factor * lines["applied_share"].to_numpy(dtype="float64")
     tco2e = t_gas * gwp_value
     category = [_category(c) for c in lines["category"]]
+    quality = quality_classes(lines["data_quality"].astype(str), uncertainty_rules()).to_numpy()
     canonical_column = activity_column("quantity (canonical)")
     grouped = "line_key" in lines.columns  # a group's lines: traced to the line files by line_key
 
@@ -546,6 +426,7 @@ def write_calculation(
                 Formula(f"=O{r}*N{r}", tco2e[i]),
                 a,
                 line.selection_note,
+                quality[i],
                 *((str(line.line_key),) if grouped else ()),
             ]
 
@@ -562,7 +443,7 @@ def write_calculation(
             16: TONNES,
             17: ROW_NUMBER,
         },
-        {2: 28, 9: 44, 18: 50, 19: 22},
+        {2: 28, 9: 44, 18: 50, 19: 18, 20: 22},
     )
     values = pd.DataFrame(
         {
@@ -616,13 +497,13 @@ def summary_columns(
     with the Python computation of what its formula gives."""
 
     def calc(column):
-        return _rng("Calculation", column, calculation.last)
+        return column_range("Calculation", column, calculation.last)
 
     def act(column):
-        return _rng("Activity", column, activity.last)
+        return column_range("Activity", column, activity.last)
 
     def org(column):
-        return _rng("Organisation", column, last_org)
+        return column_range("Organisation", column, last_org)
 
     c, a = calculation.values, activity.values
 
@@ -957,6 +838,14 @@ def build_workbook(
     index = write_summary(
         sheet("Summary"), years, summary_columns(calculation, activity, organisation, categories, last_org)
     )
+    if any(year.uncertainty for year in result.inventory.years):
+        ranges = {
+            header: column_range("Calculation", xl_col_to_name(i), calculation.last)
+            for i, header in enumerate(CALCULATION_HEADERS)
+        }
+        cells = SummaryCells(index, years)
+        rules = uncertainty_rules()
+        write_uncertainty(sheet("Uncertainty"), result.inventory, result.lines, ranges, cells, rules)
     if report is not None:
         write_reconciliation(sheet("Reconciliation"), report)
     if extra is not None:

@@ -11,6 +11,7 @@ import html
 from dataclasses import dataclass
 
 from carbon.disclose import HkexPack, Printed
+from carbon.models.inventory import FigureUncertainty
 
 VERDICTS = {
     "consistent": "matches the printed figure",
@@ -58,6 +59,14 @@ def kpi_section(pack: HkexPack) -> Section:
     return Section(f"Environmental KPIs, {pack.year}", headers, rows)
 
 
+def interval_text(uncertainty: FigureUncertainty | None) -> str:
+    """'590.68 to 1,742.38 (+-49.4%)': the propagated 95% interval, '' where there is none."""
+    if uncertainty is None or uncertainty.propagation.half_width_percent is None:
+        return ""
+    interval = uncertainty.propagation
+    return f"{number(interval.low)} to {number(interval.high)} (+-{interval.half_width_percent:.1f}%)"
+
+
 def part_d_section(pack: HkexPack) -> Section:
     rows = [
         [
@@ -65,13 +74,23 @@ def part_d_section(pack: HkexPack) -> Section:
             item.requirement.replace("_", "-"),
             number(item.value),
             item.unit,
+            interval_text(item.uncertainty),
             item.status,
             printed_text(item.printed),
             item.note,
         ]
         for item in pack.items
     ]
-    headers = ["Item", "Requirement", "Value", "Unit", "Status", "Printed in the report", "Note"]
+    headers = [
+        "Item",
+        "Requirement",
+        "Value",
+        "Unit",
+        "95% interval",
+        "Status",
+        "Printed in the report",
+        "Note",
+    ]
     return Section(f"Part D climate metrics, {pack.year} ({pack.tier.replace('_', ' ')})", headers, rows)
 
 

@@ -6,60 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from xlsxwriter.utility import xl_col_to_name
-
 from carbon.disclose import HkexPack, Printed
-from carbon.export.excel import NOT_AVAILABLE, Formula, Sheet
-from carbon.export.pack import VERDICTS
+from carbon.export.cells import NOT_AVAILABLE, Formula, Sheet, SummaryCells
+from carbon.export.pack import VERDICTS, interval_text
 
 TONNES_SHOWN = "#,##0.00####"
 SheetMaker = Callable[[str], Sheet]
-
-
-def summary_key(path: str) -> str:
-    """The Summary column of an inventory figure's JSON path (energy_mwh.electricity ->
-    electricity_mwh, waste_t.hazardous -> waste_t_hazardous, intensity.x -> x)."""
-    group, _, part = path.partition(".")
-    if not part:
-        return group
-    if group == "energy_mwh":
-        return "energy_mwh" if part == "total" else f"{part}_mwh"
-    if group == "intensity":
-        return part
-    if group == "scope3_by_category":
-        return f"scope3_cat{part}"
-    return f"{group}_{part}"
-
-
-class SummaryCells:
-    """Addresses of Summary cells: a column per key, a row per inventory year."""
-
-    def __init__(self, index: dict[str, int], years: list[int]):
-        self.index, self.years = index, years
-
-    def has(self, path: str) -> bool:
-        return summary_key(path) in self.index
-
-    def ref(self, path: str, year: int) -> str:
-        column = xl_col_to_name(self.index[summary_key(path)])
-        return f"Summary!${column}${self.years.index(year) + 2}"
-
-    def total(self, paths: list[str], year: int, per_employee: bool, value: float | None) -> Formula:
-        """The sum of figures of one year, per employee if asked ('n/a' without a headcount)."""
-        amount = "+".join(self.ref(path, year) for path in paths)
-        if per_employee:
-            people = self.ref("employees", year)
-            na = f'"{NOT_AVAILABLE}"'  # as the Summary's own ratios: text where there is no headcount
-            text = f"=IF(ISNUMBER({people}),IF({people}>0,({amount})/{people},{na}),{na})"
-        else:
-            text = f"={amount}"
-        return Formula(text, NOT_AVAILABLE if value is None else value)
-
-    def figure(self, path: str, year: int, value: float | None) -> Formula:
-        """A pack figure by its path: "a+b", or "(a+b)/employees" for an intensity."""
-        per_employee = path.endswith(")/employees")
-        paths = path.removeprefix("(").removesuffix(")/employees").split("+")
-        return self.total(paths, year, per_employee, value)
 
 
 def _printed(printed: Printed | None) -> list[str]:
@@ -89,10 +41,26 @@ def write_part_d(sheet: Sheet, pack: HkexPack, cells: SummaryCells) -> None:
         value: object = item.value
         if item.path is not None:
             value = cells.figure(item.path, pack.year, item.value)
-        status = [item.requirement.replace("_", "-"), value, item.unit, item.status]
+        status = [
+            item.requirement.replace("_", "-"),
+            value,
+            item.unit,
+            interval_text(item.uncertainty),
+            item.status,
+        ]
         rows.append([item.name, *status, *_printed(item.printed), item.note])
-    headers = ["Item", "Requirement", "Value", "Unit", "Status", "Printed in the report", "Verdict", "Note"]
-    sheet.table(headers, rows, {3: TONNES_SHOWN}, {1: 45, 6: 60, 8: 90})
+    headers = [
+        "Item",
+        "Requirement",
+        "Value",
+        "Unit",
+        "95% interval (Uncertainty sheet)",
+        "Status",
+        "Printed in the report",
+        "Verdict",
+        "Note",
+    ]
+    sheet.table(headers, rows, {3: TONNES_SHOWN}, {1: 45, 5: 30, 7: 60, 9: 90})
 
 
 def write_scope3(sheet: Sheet, pack: HkexPack, cells: SummaryCells) -> None:

@@ -8,8 +8,7 @@ from collections.abc import Callable
 
 from xlsxwriter.utility import xl_col_to_name
 
-from carbon.export.excel import Formula, Sheet
-from carbon.export.pack_sheets import SummaryCells
+from carbon.export.cells import Formula, Sheet, SummaryCells
 from carbon.restate import Restatement
 
 TONNES_SHOWN = "#,##0.00####"

@@ -33,6 +33,21 @@ class IntensityBase(Contract):
     tco2e_per_rmb_million: float | None = Field(description="total_location / revenue_rmb_million")
 
 
+class Interval(Contract):
+    method: str
+    low: float
+    high: float
+    half_width_percent: float | None = Field(description="(high - low) / 2 as % of the value; null for 0")
+
+
+class FigureUncertainty(Contract):
+    value: float
+    propagation: Interval = Field(description="95% interval by error propagation")
+    monte_carlo: Interval | None = Field(description="95% interval by Monte Carlo; null with --draws 0")
+    measured_share: float | None = Field(description="share of the tCO2e from measured data (0-1)")
+    data_quality: dict[str, float] = Field(description="share of the tCO2e per data-quality class")
+
+
 class InventoryYearBase(Contract):
     year: int
     scope1: float = Field(description="tCO2e")
@@ -49,6 +64,11 @@ class InventoryYearBase(Contract):
     revenue_rmb_million: float | None = Field(description="RMB million; null when not given")
     # Every model built for a vocabulary refines this with its per-employee resource figures.
     intensity: IntensityBase
+    uncertainty: dict[str, FigureUncertainty] = Field(
+        default_factory=dict,
+        description="per figure (scope1 ... intensity.tco2e_per_employee): 95% intervals and data quality; "
+        "empty for scenarios",
+    )
 
 
 class InventoryBase(Contract):

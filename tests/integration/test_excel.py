@@ -451,7 +451,7 @@ def test_a_parquet_ledger_folder_lists_each_file_relative_to_the_organisation_fo
 def test_every_sheet_prints_a4_landscape_one_page_wide_with_its_header_on_every_page(qfin):
     _, path, _ = qfin
     workbook = openpyxl.load_workbook(path)
-    assert len(workbook.sheetnames) == 9
+    assert len(workbook.sheetnames) == 10
     for sheet in workbook:
         setup = sheet.page_setup
         assert setup.orientation == "landscape" and setup.paperSize == 9, sheet.title
@@ -462,7 +462,7 @@ def test_every_sheet_prints_a4_landscape_one_page_wide_with_its_header_on_every_
         workbook["Calculation"].print_title_rows == "$1:$1" and workbook["Cover"].print_title_rows == "$1:$2"
     )
     assert (
-        workbook["Calculation"].freeze_panes == "A2" and workbook["Calculation"].auto_filter.ref == "A1:R46"
+        workbook["Calculation"].freeze_panes == "A2" and workbook["Calculation"].auto_filter.ref == "A1:S46"
     )
 
 

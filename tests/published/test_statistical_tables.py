@@ -61,6 +61,7 @@ def test_revenue_equals_the_results_announcement(qfin_result):
 
 CONTRACT_YEAR_KEYS = {
     "year",
+    "uncertainty",
     "scope1",
     "scope2_location",
     "scope2_market",

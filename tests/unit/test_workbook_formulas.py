@@ -1,5 +1,5 @@
 """Formulas are written as XlsxWriter would write them, without its prefix passes when a formula
-calls only classic functions (carbon.export.excel.PlainFormulaWorksheet)."""
+calls only classic functions (carbon.export.cells.PlainFormulaWorksheet)."""
 
 import re
 import zipfile
@@ -8,7 +8,7 @@ import xlsxwriter
 from hypothesis import given
 from hypothesis import strategies as st
 
-from carbon.export.excel import CLASSIC_FUNCTIONS, PlainFormulaWorksheet
+from carbon.export.cells import CLASSIC_FUNCTIONS, PlainFormulaWorksheet
 
 
 def stored_formulas(tmp_path, formulas: list[str], worksheet_class=None) -> list[bytes]:
