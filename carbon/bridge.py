@@ -12,17 +12,26 @@ E / P (P the headcount) a third term L(i1, i0) ln(P0/P1) is the headcount driver
 that appear or disappear between the years (a scope first reported, an activity added or
 stopped) go to the boundary driver whole; a factor that moves to or from zero goes whole to
 the factor driver. The parts therefore sum to the change to floating-point precision.
+
+With the organisation's base-year policy (inputs/<org>/policy.yaml), the change is also split
+into structural change, each acquisition's and divestment's emissions inside the boundary in
+the later year less those in the earlier one (pro rata by days in the year of the event, as
+`carbon restate` counts them), and performance, the rest. The drivers above explain the whole
+change, the entities' own rows included where the ledger has them.
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 
 from carbon.engine import InventoryResult
 from carbon.errors import ScenarioError
+from carbon.models.files import RestatementPolicy, StructuralChange
 from carbon.models.vocabulary import vocabulary
+from carbon.restate import Restating, check_policy, entity_values, inclusion_before
 
 FACTOR_DRIVER = "emission factors"
 BOUNDARY_DRIVER = "boundary: activities or scopes added or dropped"
@@ -87,8 +96,44 @@ def _decompose(
     return parts, change
 
 
-def bridge(result: InventoryResult, from_year: int, to_year: int, view: str = "location") -> dict:
-    """Drivers of the change in total emissions and in emissions per employee between two years."""
+def structural_parts(
+    result: InventoryResult,
+    policy: RestatementPolicy,
+    policy_file: Path,
+    from_year: int,
+    to_year: int,
+    view: str,
+) -> list[dict]:
+    """Each acquisition's or divestment's part of the change in the view's total: the entity's
+    emissions inside the boundary in `to_year` less those in `from_year`."""
+    years = {y.year: y for y in result.inventory.years}
+    check_policy(policy, years, str(policy_file), result.request.as_of)
+    of = ["scope1", f"scope2_{view}", "scope3"]
+    context = Restating(result.request, years, of, str(policy_file))
+    parts = []
+    for i, event in enumerate(policy.events, start=1):
+        if not isinstance(event, StructuralChange):
+            continue
+        before = inclusion_before(event, [from_year, to_year])  # the share of a year before the date
+        inside = {y: 1.0 - share if event.kind == "acquisition" else share for y, share in before.items()}
+        needed = [year for year, share in inside.items() if share > 0]
+        values = entity_values(event, f"events[{i}].entity.ledger", needed, context)
+        value = inside[to_year] * values.get(to_year, 0.0) - inside[from_year] * values.get(from_year, 0.0)
+        parts.append(
+            {"event": event.name, "kind": event.kind, "date": event.date.isoformat(), "value": value}
+        )
+    return parts
+
+
+def bridge(
+    result: InventoryResult,
+    from_year: int,
+    to_year: int,
+    view: str = "location",
+    policy: tuple[RestatementPolicy, Path] | None = None,
+) -> dict:
+    """Drivers of the change in total emissions and in emissions per employee between two years;
+    with a base-year policy, also the change split into structural change and performance."""
     if view not in ("location", "market"):
         raise ScenarioError(f"view {view!r}: expected location or market")
     years = {y.year: y for y in result.inventory.years}
@@ -108,6 +153,11 @@ def bridge(result: InventoryResult, from_year: int, to_year: int, view: str = "l
         "change": change,
         "parts": [{"driver": d, "value": float(v)} for d, v in _ordered(parts)],
     }
+    changes = structural_parts(result, *policy, from_year, to_year, view) if policy is not None else []
+    if changes:  # a policy without acquisitions or divestments has no structural change to show
+        moved = sum(part["value"] for part in changes)
+        document["structural"] = {"parts": changes, "total": moved}
+        document["performance"] = change - moved
     p0, p1 = years[from_year].employees, years[to_year].employees
     if p0 and p1:
         intensity_parts, _ = _decompose(before, after, float(p0), float(p1))

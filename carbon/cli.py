@@ -897,16 +897,32 @@ def bridge_command(
     gwp: GwpOption = GwpSet.AR6,
     as_of: AsOfOption = None,
     output_format: FormatOption = OutputFormat.table,
+    policy: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="Base-year policy whose acquisitions and divestments are structural change. Default: "
+            "policy.yaml of the organisation folder, when there is one."
+        ),
+    ] = None,
 ) -> None:
     """Why emissions changed between two years: activity per type, emission factors, headcount, boundary.
 
     Additive LMDI: the parts sum exactly (to floating-point precision) to the change in total
-    emissions, and separately to the change in emissions per employee.
+    emissions, and separately to the change in emissions per employee. With a base-year policy
+    (see `carbon restate`), the change is also split into structural change (each acquisition
+    and divestment, pro rata by days) and performance (the rest).
 
     Example: carbon bridge 2024 2025
     """
-    result = run_inventory(_request(org, None, None, factors, gwp, as_of))
-    outcome = bridge(result, from_year, to_year, view.value)
+    from carbon.restate import POLICY_FILE, load_policy
+
+    request = _request(org, None, None, factors, gwp, as_of)
+    policy_file = policy or Path(request.ledger).parent / POLICY_FILE
+    if policy is not None and not policy.is_file():
+        _fail(f"--policy {policy}: no such file (expected a base-year policy, see `carbon restate --help`)")
+    result = run_inventory(request)
+    recorded = (load_policy(policy_file), policy_file) if policy_file.is_file() else None
+    outcome = bridge(result, from_year, to_year, view.value, recorded)
     _emit(outcome, output_format, bridge_frame, render_bridge)
 
 

@@ -423,6 +423,14 @@ def render_bridge(result: dict, console: Console) -> None:
             table.add_row(part["driver"], _signed(part["value"], digits))
         table.add_row("change", _signed(block["change"], digits))
         show(table, console)
+    if "structural" in result:
+        table = _table(f"{result['kpi']}: structural change and performance", ["Part", "tCO2e"], text=(0,))
+        for part in result["structural"]["parts"]:
+            table.add_row(f"{part['kind']}: {part['event']} ({part['date']})", _signed(part["value"], 2))
+        table.add_row("structural change", _signed(result["structural"]["total"], 2))
+        table.add_row("performance (the rest)", _signed(result["performance"], 2))
+        table.add_row("change", _signed(result["change"], 2))
+        show(table, console)
 
 
 def summary_frame(inventory: Inventory) -> pd.DataFrame:
@@ -502,6 +510,12 @@ def pathway_frame(result: dict) -> pd.DataFrame:
 def bridge_frame(result: dict) -> pd.DataFrame:
     rows = [{"kpi": result["kpi"], "driver": p["driver"], "value": p["value"]} for p in result["parts"]]
     rows.append({"kpi": result["kpi"], "driver": "change", "value": result["change"]})
+    if "structural" in result:
+        rows += [
+            {"kpi": result["kpi"], "driver": f"structural: {p['kind']}: {p['event']}", "value": p["value"]}
+            for p in result["structural"]["parts"]
+        ]
+        rows.append({"kpi": result["kpi"], "driver": "performance", "value": result["performance"]})
     if result.get("intensity"):
         block = result["intensity"]
         rows += [{"kpi": block["kpi"], "driver": p["driver"], "value": p["value"]} for p in block["parts"]]

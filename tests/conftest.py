@@ -77,6 +77,14 @@ def qfin_result():
     )
 
 
+def qfin_ledger_copy(folder: Path) -> Path:
+    """The bundled Qfin ledger and organisation file copied into `folder` (for tests that put a
+    policy or other files beside them)."""
+    for name in ("activity.csv", "organisation.csv"):
+        shutil.copy(inputs_root() / "qfin" / name, folder)
+    return folder
+
+
 def by_year(document: dict) -> dict[int, dict]:
     return {y["year"]: y for y in document["years"]}
 

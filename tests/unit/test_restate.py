@@ -12,17 +12,14 @@ import yaml
 from carbon.engine import InventoryRequest, run_inventory
 from carbon.errors import InputFileError
 from carbon.restate import days_fraction, load_policy, restate
-from tests.conftest import AS_OF
+from tests.conftest import AS_OF, qfin_ledger_copy
 
 QFIN = Path(__file__).resolve().parents[2] / "inputs" / "qfin"
 
 
 @pytest.fixture(scope="module")
 def org(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("org")
-    for name in ("activity.csv", "organisation.csv"):
-        shutil.copy(QFIN / name, folder)
-    return folder
+    return qfin_ledger_copy(tmp_path_factory.mktemp("org"))
 
 
 @pytest.fixture(scope="module")
