@@ -14,24 +14,28 @@ stopped) go to the boundary driver whole; a factor that moves to or from zero go
 the factor driver. The parts therefore sum to the change to floating-point precision.
 
 With the organisation's base-year policy (inputs/<org>/policy.yaml), the change is also split
-into structural change, each acquisition's and divestment's emissions inside the boundary in
-the later year less those in the earlier one (pro rata by days in the year of the event, as
-`carbon restate` counts them), and performance, the rest. The drivers above explain the whole
+into structural change and performance. An acquisition or divestment moves the share of a year
+its entity is inside the boundary (pro rata by days, as `carbon restate` counts them); its part
+is that move between the two years times the entity's emissions in the year of the event.
+Performance is the rest, the entity's own change after the event included. The drivers above explain the whole
 change, the entities' own rows included where the ledger has them.
 """
 
 from __future__ import annotations
 
 import math
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
+from carbon.disclose import check_paths, emission_paths
 from carbon.engine import InventoryResult
-from carbon.errors import ScenarioError
+from carbon.errors import InputFileError, Problem, ScenarioError
 from carbon.models.files import RestatementPolicy, StructuralChange
+from carbon.models.inventory import InventoryYear
 from carbon.models.vocabulary import vocabulary
-from carbon.restate import Restating, check_policy, entity_values, inclusion_before
+from carbon.restate import Restating, entity_values, inclusion_before
 
 FACTOR_DRIVER = "emission factors"
 BOUNDARY_DRIVER = "boundary: activities or scopes added or dropped"
@@ -96,6 +100,41 @@ def _decompose(
     return parts, change
 
 
+def _check_events(policy: RestatementPolicy, file: str, as_of: date) -> list[tuple[str, StructuralChange]]:
+    """The policy's acquisitions and divestments, keyed as in the file; each dated on or before
+    --as-of and giving tCO2e figures only (the rest of the policy is restate's to check)."""
+    events = [
+        (f"events[{i}]", e) for i, e in enumerate(policy.events, start=1) if isinstance(e, StructuralChange)
+    ]
+    problems = [
+        Problem(
+            file, None, None, e.date.isoformat(), f"a date on or before --as-of {as_of}", key=f"{key}.date"
+        )
+        for key, e in events
+        if e.date > as_of
+    ]
+    if problems:
+        raise InputFileError(problems, f"{file} has problems")
+    given = {f"{key}.entity.emissions": list(e.entity.emissions) for key, e in events if e.entity.emissions}
+    check_paths(given, emission_paths(), file, "a tCO2e figure of the inventory")
+    return events
+
+
+def _given_total(event: StructuralChange, key: str, view: str, file: str) -> float:
+    """An entity's given figures as the view's total: total_<view>, or the sum of its scopes. A
+    Scope 2 figure of the other view only is refused, not read as 0."""
+    given = event.entity.emissions or {}
+    if f"total_{view}" in given:
+        return given[f"total_{view}"]
+    other = {"location": "market", "market": "location"}[view]
+    if any(path in given for path in (f"scope2_{other}", f"total_{other}")) and f"scope2_{view}" not in given:
+        expected = f"scope2_{view} or total_{view} for the {view}-based bridge (--view {view})"
+        raise InputFileError(
+            [Problem(file, None, None, ", ".join(given), expected, key=f"{key}.entity.emissions")]
+        )
+    return sum(given.get(path, 0.0) for path in ("scope1", f"scope2_{view}", "scope3"))
+
+
 def structural_parts(
     result: InventoryResult,
     policy: RestatementPolicy,
@@ -104,25 +143,61 @@ def structural_parts(
     to_year: int,
     view: str,
 ) -> list[dict]:
-    """Each acquisition's or divestment's part of the change in the view's total: the entity's
-    emissions inside the boundary in `to_year` less those in `from_year`."""
-    years = {y.year: y for y in result.inventory.years}
-    check_policy(policy, years, str(policy_file), result.request.as_of)
+    """Each acquisition's or divestment's part of the change in the view's total: the share of
+    the year its entity was inside the boundary in `to_year` less that in `from_year`, times the
+    entity's emissions in the year of the event (its own change after that is performance)."""
+    file, years = str(policy_file), {y.year: y for y in result.inventory.years}
     of = ["scope1", f"scope2_{view}", "scope3"]
-    context = Restating(result.request, years, of, str(policy_file))
+    context = Restating(result.request, years, of, file)
     parts = []
-    for i, event in enumerate(policy.events, start=1):
-        if not isinstance(event, StructuralChange):
-            continue
+    for key, event in _check_events(policy, file, result.request.as_of):
         before = inclusion_before(event, [from_year, to_year])  # the share of a year before the date
         inside = {y: 1.0 - share if event.kind == "acquisition" else share for y, share in before.items()}
-        needed = [year for year, share in inside.items() if share > 0]
-        values = entity_values(event, f"events[{i}].entity.ledger", needed, context)
-        value = inside[to_year] * values.get(to_year, 0.0) - inside[from_year] * values.get(from_year, 0.0)
+        moved = inside[to_year] - inside[from_year]
+        value = 0.0
+        if moved:  # an entity inside (or outside) the boundary in both years changed nothing
+            year = reference_year(event)
+            if event.entity.emissions is not None:
+                emitted = _given_total(event, key, view, file)
+            else:
+                emitted = entity_values(event, f"{key}.entity.ledger", [year], context)[year]
+            _within_the_organisation(event, key, emitted, inside, years, view, file)
+            value = moved * emitted
         parts.append(
             {"event": event.name, "kind": event.kind, "date": event.date.isoformat(), "value": value}
         )
     return parts
+
+
+def _within_the_organisation(
+    event: StructuralChange,
+    key: str,
+    emitted: float,
+    inside: dict[int, float],
+    years: dict[int, InventoryYear],
+    view: str,
+    file: str,
+) -> None:
+    """An entity inside the boundary is part of the organisation: its share cannot exceed the
+    organisation's total of that year."""
+    for year, share in inside.items():
+        total = getattr(years[year], f"total_{view}")
+        if share * emitted > total * (1 + 1e-9):
+            expected = (
+                f"an entity within the organisation: {share * emitted:,.2f} tCO2e of it inside the "
+                f"boundary in {year}, but the organisation's total_{view} is {total:,.2f}"
+            )
+            where = (
+                f"{key}.entity.emissions" if event.entity.emissions is not None else f"{key}.entity.ledger"
+            )
+            raise InputFileError([Problem(file, None, None, f"{emitted:,.2f}", expected, key=where)])
+
+
+def reference_year(event: StructuralChange) -> int:
+    """The year whose emissions an event moves: its own, or the one before when it falls on
+    1 January (the year a restatement, too, has the entity's figures for)."""
+    own = event.date.year
+    return own if inclusion_before(event, [own])[own] > 0 else own - 1
 
 
 def bridge(

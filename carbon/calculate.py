@@ -54,7 +54,7 @@ LINE_COLUMNS = [
     "factor_set",
     "factor_set_version",
     "source",
-    "data_quality",
+    "quality_class",
     "ledger_file",
     "ledger_row",
 ]
@@ -283,9 +283,10 @@ def gwp_values(factor_set: FactorSet, gwp_set: str) -> dict[str, float]:
 
 # A row key: what is the same for many ledger rows and decides their lines (the factor key and
 # the unit conversion). A line key: a row key with one factor component. The numbers of a line
-# are its row's quantities times its line key's factor, share and GWP. The data quality does
-# not change a line's numbers but its uncertainty (carbon/uncertainty.py), so it is kept per key.
-ROW_KEY = [*KEY, "unit", "canonical_unit", "canonical_multiplier", "conversion", "data_quality"]
+# are its row's quantities times its line key's factor, share and GWP. The data-quality class
+# does not change a line's numbers but its uncertainty (carbon/uncertainty.py), so it is kept
+# per key (the class, not the row's text: free text would make a key per row).
+ROW_KEY = [*KEY, "unit", "canonical_unit", "canonical_multiplier", "conversion", "quality_class"]
 # Per line: where it came from and its numbers (emission_lines.parquet).
 LINE_ROW_COLUMNS = [
     "ledger_file",

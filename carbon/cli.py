@@ -33,6 +33,7 @@ from carbon.export.pack import pack_html, pack_markdown
 from carbon.factors import load_factor_set, resolve_factor_set
 from carbon.models.files import published_schema
 from carbon.models.inventory import inventory_schema
+from carbon.models.uncertainty import MAX_DRAWS, MAX_SEED, MIN_DRAWS
 from carbon.models.vocabulary import use_vocabulary
 from carbon.outputs import to_csv, to_json, write_atomically
 from carbon.paths import inputs_root, user_guide
@@ -398,14 +399,18 @@ def inventory(
         Optional[int],
         typer.Option(
             min=0,
-            max=1_000_000,
-            help="Monte Carlo draws for the 95% intervals (0: error propagation only). Default: "
-            "carbon/data/uncertainty.yaml's (10,000).",
+            max=MAX_DRAWS,
+            help=f"Monte Carlo draws for the 95% intervals: 0 (error propagation only) or {MIN_DRAWS:,} to "
+            f"{MAX_DRAWS:,}. Default: carbon/data/uncertainty.yaml's.",
         ),
     ] = None,
     seed: Annotated[
         Optional[int],
-        typer.Option(min=0, help="Seed of the Monte Carlo draws: the same seed gives the same intervals."),
+        typer.Option(
+            min=0,
+            max=MAX_SEED,
+            help="Seed of the Monte Carlo draws (0 to 2^63 - 1): the same seed gives the same intervals.",
+        ),
     ] = None,
 ) -> None:
     """Compute Scope 1/2/3, energy, resources and intensities per year, with 95% intervals.
@@ -427,6 +432,11 @@ def inventory(
 
       carbon inventory --ledger my/activity.xlsx --organisation my/organisation.csv --format json
     """
+    if draws is not None and 0 < draws < MIN_DRAWS:
+        _fail(
+            f"--draws {draws}: expected 0 (error propagation only) or {MIN_DRAWS:,} to {MAX_DRAWS:,} "
+            "(fewer draws cannot place the 2.5th and 97.5th percentiles)"
+        )
     request = replace(_request(org, ledger, organisation, factors, gwp, as_of), draws=draws, seed=seed)
     out_dir = out or Path("outputs") / request.organisation_name
     with _progress(quiet) as progress:

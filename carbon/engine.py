@@ -13,6 +13,7 @@ run (distributed.py) apply the same functions to many.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -66,6 +67,7 @@ from carbon.ledger import (
     validate_table,
 )
 from carbon.models.inventory import Inventory
+from carbon.models.uncertainty import unlisted_qualities
 from carbon.record_ids import RecordIdHashes, duplicate_ids, id_hashes
 from carbon.uncertainty import assess
 
@@ -186,6 +188,7 @@ class Scanned:
     keys: pd.DataFrame | None  # distinct factor keys, with first row and row count
     coverage: pd.DataFrame | None  # electricity and instrument MWh per year and market
     years: set[int]
+    unlisted_qualities: dict[str, int] = field(default_factory=dict)  # rows per unlisted data_quality
 
     def without_rows(self) -> Scanned:
         """The facts alone (a Dask worker returns these, not the rows)."""
@@ -198,6 +201,7 @@ class Scanned:
             self.keys,
             self.coverage,
             self.years,
+            self.unlisted_qualities,
         )
 
 
@@ -222,6 +226,7 @@ def scan(frame: pd.DataFrame, context: Context, coverage: bool = True) -> Scanne
         return scanned
     rows = fuel_to_energy(ledger.rows, context.factor_set)
     scanned.rows = rows
+    scanned.unlisted_qualities = unlisted_qualities(rows["data_quality"])
     if not rows.empty:
         scanned.keys = key_stats(rows)
         scanned.coverage = coverage_totals(rows, context.factor_set) if coverage else None
@@ -251,6 +256,7 @@ class Plan:
         self.selected_parts: list[pd.DataFrame] = []
         self.missing: dict[int, dict] = {}
         self.line_key_memo = LineKeyMemo()  # of the selection above, for every chunk's lines
+        self.unlisted_qualities: Counter[str] = Counter()
 
     def add(self, scanned: Scanned) -> None:
         """Take in one chunk's facts; factors are selected for keys not seen before."""
@@ -259,6 +265,7 @@ class Plan:
         self.row_numbers.add(scanned.row_numbers)
         self.claims.append(scanned.claims)
         self.years |= scanned.years
+        self.unlisted_qualities.update(scanned.unlisted_qualities)
         if scanned.coverage is not None:
             self.coverage_parts.append(scanned.coverage)
         if scanned.keys is not None:
@@ -422,7 +429,8 @@ def finish(plan: Plan, parts: list[Totals]) -> tuple[Inventory, list[str]]:
     assert context.organisation is not None  # check() has refused a bad organisation file
     warnings = headcount_warnings(plan.years, context.organisation)
     years = sorted(int(y) for y in rows["year"].unique())
-    assessment = assess(lines, employees_by_year(context.organisation, years), request.draws, request.seed)
+    employees = employees_by_year(context.organisation, years)
+    assessment = assess(lines, employees, plan.unlisted_qualities, request.draws, request.seed)
     notes = (
         method_notes(lines, rows, context.factor_set, request.gwp, request.as_of)
         + assessment.notes

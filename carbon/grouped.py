@@ -87,6 +87,7 @@ def grouped_result(
     rows = groups.assign(
         record_id=[f"group {i}" for i in range(1, len(groups) + 1)],
         source=[f"sum of {n:,} ledger rows (first: row {first})" for n, first in counts],
+        data_quality=groups["quality_class"],  # the rows' texts may differ within a group: the class
         # Per-row attributes that are not part of a factor key (a certificate's id) differ within
         # a group: the group shows none; the lines file has them per row.
         **{name: "" for name in vocabulary().attributes if name not in groups.columns},

@@ -97,7 +97,7 @@ LINE_GROUP = [
     "selection_note",
     "gwp_basis",
     "factor_confidence",
-    "data_quality",
+    "quality_class",
 ]
 LINE_SUMS = ["tco2e", "emissions_t_gas", "quantity_canonical", "used_quantity", "line_count"]
 ROW_GROUP = ["year", "activity", *FACTOR_ATTRIBUTES, "unit", "canonical_multiplier", "conversion_flag"]

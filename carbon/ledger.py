@@ -18,6 +18,7 @@ import pandas as pd
 from carbon import readers
 from carbon.codes import constant_category, is_in, sorted_distinct
 from carbon.errors import LedgerError, Problem, UnitError
+from carbon.models.uncertainty import quality_classes
 from carbon.models.vocabulary import vocabulary
 from carbon.periods import FIRST_YEAR, LAST_YEAR
 from carbon.suggest import did_you_mean
@@ -490,6 +491,7 @@ def validate_table(
     rows["year"] = rows["year"].astype("int64")
     text = [c for c in categorical_columns() if not isinstance(rows[c].dtype, pd.CategoricalDtype)]
     rows[text] = rows[text].astype("category")
+    rows["quality_class"] = quality_classes(rows["data_quality"])  # what the uncertainty reads
     return Ledger(rows=rows, file=file), found.problems
 
 

@@ -12,8 +12,8 @@ from rich.text import Text
 
 from carbon.export.pack import NUMERIC, facts, sections
 from carbon.models.inventory import FigureUncertainty, Inventory
+from carbon.models.uncertainty import uncertainty_rules
 from carbon.models.vocabulary import vocabulary
-from carbon.uncertainty import uncertainty_rules
 
 if TYPE_CHECKING:
     from carbon.disclose import HkexPack, Printed
@@ -198,8 +198,9 @@ def _uncertainty_table(inventory: Inventory) -> Grid:
     """Per year and figure, the half-width of each method's 95% interval, and how much of the
     total rests on measured data."""
     figures = [f for f in uncertainty_rules().figures if any(f.key in y.uncertainty for y in inventory.years)]
+    simulated = any(f.monte_carlo for y in inventory.years for f in y.uncertainty.values())
     table = _table(
-        "Uncertainty: 95% half-width, % (propagation/Monte Carlo)",
+        "Uncertainty: 95% half-width, % (" + ("propagation/Monte Carlo)" if simulated else "propagation)"),
         ["Year", *(f.label for f in figures), "Measured share %"],
     )
 
@@ -207,7 +208,8 @@ def _uncertainty_table(inventory: Inventory) -> Grid:
         if figure is None or figure.propagation.half_width_percent is None:
             return "n/a"
         simulated = figure.monte_carlo.half_width_percent if figure.monte_carlo else None
-        return f"{figure.propagation.half_width_percent:.1f}" + (f"/{simulated:.1f}" if simulated else "")
+        shown = f"{figure.propagation.half_width_percent:.1f}"
+        return shown + (f"/{simulated:.1f}" if simulated is not None else "")
 
     for year in inventory.years:
         total = year.uncertainty.get("total_location")

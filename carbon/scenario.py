@@ -279,6 +279,7 @@ def _added_rows(template: pd.Series, records: list[dict], unit: str) -> pd.DataF
         canonical_unit=unit,
         ledger_row=0,
         data_quality="scenario",
+        quality_class="unspecified",
         conversion="scenario",
     )
     return _recanonicalise(pd.DataFrame([{**base, **record} for record in records]))

@@ -3,19 +3,24 @@ propagation (IPCC 2006 Vol. 1 ch. 3 Approach 1, as the GHG Protocol uncertainty 
 and by a seeded Monte Carlo (Approach 2), both over aggregates, never over ledger rows.
 
 A source is a group of emission lines with one year, scope, method, activity, factor, gas and
-data-quality class. Its quantity is uncertain by its data-quality class, its factor by the factor's
-confidence grade (and, for gases other than CO2, by the GWP): carbon/data/uncertainty.yaml maps
-both to half-widths, each with its source. An error is shared by every source it touches: the
-quantity of one activity, year and data quality (the CO2, CH4 and N2O lines of a litre of
-gasoline; every bill read the same way), and one factor (the same grid factor applied to twelve
-monthly bills is wrong by the same amount in each); different errors are independent. The
-Monte Carlo draws the same normal errors, so the two methods differ only by sampling and by the
-small product terms that propagation leaves out; `agreement_percent` in the data file is how far
-their half-widths may differ.
+data-quality class. carbon/data/uncertainty.yaml gives each error a cited half-width. An error is
+shared by every source it touches, and different errors are independent:
+- the quantity of one activity, year and data-quality class (the CO2, CH4 and N2O lines of the
+  same litres of gasoline; every bill read the same way). It scales the source's tCO2e before
+  instruments: a market-based line of 1,000 MWh with 900 MWh of certificates emits for 100 MWh,
+  but 5% more electricity is 50 MWh more at the residual factor (certificates are exact counts);
+- a factor (one factor id and gas: the same grid factor applied to twelve monthly bills is wrong
+  by the same amount in each), by its confidence grade;
+- a GWP (one gas: every CH4 line shares the CH4 GWP), for gases other than CO2 and CO2e.
+The Monte Carlo draws the same errors as normal distributions (mean 1, sigma = half-width /
+1.96), so the half-widths of the two methods differ by sampling and by the product terms that
+propagation leaves out; `agreement_percent` in the data file is how far. With large half-widths
+the product of errors is skewed: the Monte Carlo bounds then sit higher than propagation's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -23,21 +28,24 @@ import numpy as np
 import pandas as pd
 
 from carbon.models.inventory import FigureUncertainty, Interval
-from carbon.models.loading import validate
-from carbon.models.uncertainty import Cited, Figure, UncertaintyRules
-from carbon.paths import data_file
+from carbon.models.uncertainty import (
+    OTHER_VALUES,
+    RULES_FILE,
+    Cited,
+    Figure,
+    UncertaintyRules,
+    uncertainty_rules,
+)
 from carbon.suggest import did_you_mean
 
-RULES_FILE = "carbon/data/uncertainty.yaml"
 Z95 = NormalDist().inv_cdf(0.975)
-SOURCE_KEY = ["year", "scope", "method", "activity", "factor_id", "gas", "factor_confidence", "quality"]
-QUANTITY_KEY = ["year", "activity", "quality"]
+SOURCE_KEY = ["year", "scope", "method", "activity", "factor_id", "gas", "factor_confidence", "quality_class"]
+QUANTITY_KEY = ["year", "activity", "quality_class"]
 FACTOR_KEY = ["factor_id", "gas"]
+GWP_KEY = ["gas"]
 PROPAGATION = "error propagation (IPCC 2006 Vol. 1 ch. 3, Approach 1)"
-
-
-def uncertainty_rules() -> UncertaintyRules:
-    return validate(data_file("uncertainty.yaml"), UncertaintyRules, RULES_FILE)
+# Notes name at most this many unlisted data_quality values.
+NAMED_IN_NOTES = 20
 
 
 def half_width_95(cited: Cited) -> float:
@@ -47,88 +55,105 @@ def half_width_95(cited: Cited) -> float:
 
 
 @dataclass(frozen=True)
+class SharedError:
+    """One kind of shared error: the column numbering its groups, the column of its 95%
+    half-width (a fraction), and the column of the tCO2e it scales."""
+
+    kind: str
+    label: str  # the groups are named label + number in the workbook (Q3, F7, G1)
+    group: str
+    half_width: str
+    scales: str
+
+
+SHARED_ERRORS = (
+    SharedError("quantity", "Q", "quantity_group", "quantity_half_width", "exposed_tco2e"),
+    SharedError("factor", "F", "factor_group", "factor_half_width", "tco2e"),
+    SharedError("gwp", "G", "gwp_group", "gwp_half_width", "tco2e"),
+)
+
+
+@dataclass(frozen=True)
 class Sources:
-    """The aggregates the intervals are computed from, one row per source (SOURCE_KEY, tco2e,
-    quality class, grade, and the 95% half-widths as fractions: activity, factor, gwp,
-    factor_total = the factor's and the GWP's together)."""
+    """The aggregates the intervals are computed from, one row per source: SOURCE_KEY, tco2e,
+    exposed_tco2e (before instruments), measured, grade, and per SHARED_ERRORS its group and
+    half-width."""
 
     frame: pd.DataFrame
-    notes: list[str]
 
 
-def quality_classes(values: pd.Series, rules: UncertaintyRules) -> pd.Series:
-    """Each data_quality's class name (an unlisted one: the unmatched class), mapped per distinct value."""
-    fallback = rules.unmatched_quality
-    distinct = {v: (rules.quality_class(str(v)) or rules.quality(fallback)).name for v in values.unique()}
-    return values.map(distinct).astype(str)
-
-
-def _unlisted_qualities(lines: pd.DataFrame, rules: UncertaintyRules) -> list[str]:
-    fallback = rules.quality(rules.unmatched_quality)
-    listed = [m for c in rules.activity_data for m in c.matches if m]
-    counts = lines.groupby("data_quality", observed=True, dropna=False)["line_count"].sum()
-    return [
-        f"Uncertainty: data_quality '{value}' ({int(count):,} lines) is not a class of {RULES_FILE}; "
-        f"counted as {fallback.name} (+-{fallback.half_width_percent:g}%){did_you_mean(str(value), listed)}"
-        for value, count in counts.items()
-        if rules.quality_class(str(value)) is None
-    ]
-
-
-def _ungraded_factors(frame: pd.DataFrame, rules: UncertaintyRules) -> list[str]:
-    ungraded = rules.grade(rules.ungraded_factor)
-    notes = []
-    for text, group in frame.groupby("factor_confidence", sort=True):
-        if rules.factor_grade(str(text)) is None:
-            ids = ", ".join(sorted(group["factor_id"].astype(str).unique()))
-            notes.append(
-                f"Uncertainty: factor confidence '{text}' ({ids}) starts with no grade of {RULES_FILE}; "
-                f"taken as {ungraded.grade} (+-{ungraded.half_width_percent:g}%)"
-            )
-    return notes
+def _plain(lines: pd.DataFrame) -> pd.DataFrame:
+    """The key columns as text (categories of chunks differ), with the quantity used after
+    instruments (full lines have the share; aggregates its sum)."""
+    text = ["method", "activity", "factor_id", "gas", "factor_confidence", "quality_class"]
+    used = (
+        lines["used_quantity"]
+        if "used_quantity" in lines
+        else lines["quantity_canonical"] * lines["applied_share"]
+    )
+    return lines.assign(
+        **{c: lines[c].astype(str).replace({"nan": "", "None": ""}) for c in text},
+        line_count=lines["line_count"] if "line_count" in lines else 1,
+        used_quantity=used,
+    )
 
 
 def uncertainty_sources(lines: pd.DataFrame, rules: UncertaintyRules) -> Sources:
-    """Sources from emission lines or their aggregates (carbon.inventory.LINE_GROUP and sums;
-    full lines count one each), in key order, with their shared errors and half-widths."""
-    lines = lines.assign(
-        **{
-            k: lines[k].astype(str)
-            for k in ("method", "data_quality", "factor_confidence", "activity", "gas")
-        },
-        factor_id=lines["factor_id"].astype(str),
-        line_count=lines["line_count"] if "line_count" in lines else 1,
-    ).fillna({"method": ""})
-    lines = lines.assign(method=lines["method"].replace({"nan": "", "None": ""}))
-    notes = _unlisted_qualities(lines, rules)
-    frame = (
-        lines.assign(quality=quality_classes(lines["data_quality"], rules))
-        .groupby(SOURCE_KEY, dropna=False, sort=False)[["tco2e", "line_count"]]
-        .sum()
-        .reset_index()
-    )
+    """Sources from emission lines or their aggregates (carbon.inventory.LINE_GROUP and sums),
+    in key order, with their shared errors and half-widths."""
+    sums = ["tco2e", "quantity_canonical", "used_quantity", "line_count"]
+    frame = _plain(lines).groupby(SOURCE_KEY, dropna=False, sort=False)[sums].sum().reset_index()
     frame = frame.sort_values(SOURCE_KEY, key=lambda c: c.astype(str), kind="stable").reset_index(drop=True)
-    notes += _ungraded_factors(frame, rules)
+    quality = frame["quality_class"].map(rules.quality)
     ungraded = rules.grade(rules.ungraded_factor)
-    quality = frame["quality"].map(rules.quality)
     grade = frame["factor_confidence"].map(lambda c: rules.factor_grade(c) or ungraded)
+    used = frame["used_quantity"].to_numpy()
+    # A quantity error moves a line by its tCO2e before instruments: tCO2e x quantity / quantity
+    # after instruments. A line whose certificates cover it all stays at 0 (the linear answer).
+    exposed = np.divide(
+        frame["tco2e"].to_numpy() * frame["quantity_canonical"].to_numpy(),
+        used,
+        out=np.zeros(len(frame)),
+        where=used > 0,
+    )
     gwp = np.where(frame["gas"].isin(rules.gwp.exempt_gases), 0.0, half_width_95(rules.gwp))
-    factor = grade.map(half_width_95).to_numpy(dtype="float64")
-    # Shared errors: the rows of one activity, year and data-quality class are taken as wrong
-    # together (a meter-reading or estimating practice), so are the lines of one factor and gas.
-    quantity_group, _ = pd.factorize(pd.MultiIndex.from_frame(frame[QUANTITY_KEY].astype(str)))
-    factor_group, _ = pd.factorize(pd.MultiIndex.from_frame(frame[FACTOR_KEY].astype(str)))
     frame = frame.assign(
+        exposed_tco2e=exposed,
         measured=quality.map(lambda c: c.measured).astype(bool),
         grade=grade.map(lambda g: g.grade),
-        activity_half_width=quality.map(half_width_95).astype("float64"),
-        factor_half_width=factor,
+        quantity_half_width=quality.map(half_width_95).astype("float64"),
+        factor_half_width=grade.map(half_width_95).astype("float64"),
         gwp_half_width=gwp,
-        factor_total_half_width=np.sqrt(factor**2 + gwp**2),
-        quantity_group=quantity_group,
-        factor_group=factor_group,
     )
-    return Sources(frame, notes)
+    for error, key in zip(SHARED_ERRORS, (QUANTITY_KEY, FACTOR_KEY, GWP_KEY), strict=True):
+        codes, _ = pd.factorize(pd.MultiIndex.from_frame(frame[key].astype(str)))
+        frame[error.group] = codes
+    return Sources(frame)
+
+
+def line_sources(lines: pd.DataFrame, sources: Sources) -> np.ndarray:
+    """Each emission line's source (its row in `sources.frame`), for the workbook's source ids."""
+    keys = sources.frame[SOURCE_KEY].astype(str).assign(source=np.arange(len(sources.frame)))
+    found = _plain(lines)[SOURCE_KEY].astype(str).merge(keys, on=SOURCE_KEY, how="left", sort=False)
+    return found["source"].to_numpy()
+
+
+def notes(unlisted: Mapping[str, int], rules: UncertaintyRules) -> list[str]:
+    """The data_quality values no class lists, most rows first, each with a 'did you mean'."""
+    fallback = rules.quality(rules.unmatched_quality)
+    listed = [m for c in rules.activity_data for m in c.matches if m]
+    ranked = sorted(((n, v) for v, n in unlisted.items() if v != OTHER_VALUES), key=lambda p: (-p[0], p[1]))
+    said = [
+        f"Uncertainty: data_quality '{value}' ({count:,} rows) is not a class of {RULES_FILE}; counted as "
+        f"{fallback.name} (+-{fallback.half_width_percent:g}%){did_you_mean(value, listed)}"
+        for count, value in ranked[:NAMED_IN_NOTES]
+    ]
+    more = sum(n for n, _ in ranked[NAMED_IN_NOTES:]) + unlisted.get(OTHER_VALUES, 0)
+    if more:
+        said.append(
+            f"Uncertainty: {more:,} more rows have data_quality values no class lists (also {fallback.name})"
+        )
+    return said
 
 
 def membership(frame: pd.DataFrame, figure: Figure, year: int) -> np.ndarray:
@@ -152,61 +177,64 @@ def columns(frame: pd.DataFrame, rules: UncertaintyRules) -> Columns:
     years = sorted(int(y) for y in frame["year"].unique())
     keys = [(figure.key, year) for year in years for figure in rules.figures]
     figures = {f.key: f for f in rules.figures}
-    matrix = np.column_stack(
-        [membership(frame, figures[key], year) for key, year in keys] or [np.zeros(len(frame), dtype=bool)]
-    ).astype("float64")
+    matrix = np.zeros((len(frame), len(keys)))
+    for i, (key, year) in enumerate(keys):
+        matrix[:, i] = membership(frame, figures[key], year)
     return Columns(keys, matrix)
 
 
-def _shared(frame: pd.DataFrame, group: str, half_width: str) -> tuple[np.ndarray, np.ndarray]:
-    """Each source's shared error (its quantity or factor group) and each group's half-width."""
-    codes = frame[group].to_numpy()
+def _groups(frame: pd.DataFrame, error: SharedError) -> tuple[np.ndarray, np.ndarray]:
+    """Each source's group of this error, and each group's half-width (the same for its sources)."""
+    codes = frame[error.group].to_numpy()
     half = np.zeros(int(codes.max()) + 1 if len(codes) else 0)
-    half[codes] = frame[half_width].to_numpy()
+    half[codes] = frame[error.half_width].to_numpy()
     return codes, half
 
 
-SHARED_ERRORS = (("quantity_group", "activity_half_width"), ("factor_group", "factor_total_half_width"))
+def exposure(frame: pd.DataFrame, matrix: np.ndarray, error: SharedError) -> np.ndarray:
+    """Per group of an error (rows) and column: the tCO2e the error scales."""
+    codes, half = _groups(frame, error)
+    exposed = np.zeros((len(half), matrix.shape[1]))
+    np.add.at(exposed, codes, frame[error.scales].to_numpy(dtype="float64")[:, None] * matrix)
+    return exposed
 
 
 def propagated_half_widths(frame: pd.DataFrame, matrix: np.ndarray) -> np.ndarray:
     """95% half-width (tCO2e) of each column: the sum rule over independent errors, each error
-    (a quantity group's or a factor's) scaling the tCO2e of every source that shares it."""
-    tco2e = frame["tco2e"].to_numpy(dtype="float64")
+    its half-width times the tCO2e it scales."""
     variance = np.zeros(matrix.shape[1])
-    for group, half_width in SHARED_ERRORS:
-        codes, half = _shared(frame, group, half_width)
-        exposed = np.zeros((len(half), matrix.shape[1]))
-        np.add.at(exposed, codes, tco2e[:, None] * matrix)
-        variance += (half[:, None] ** 2 * exposed**2).sum(axis=0)
+    for error in SHARED_ERRORS:
+        _, half = _groups(frame, error)
+        variance += (half[:, None] ** 2 * exposure(frame, matrix, error) ** 2).sum(axis=0)
     return np.sqrt(variance)
 
 
 def monte_carlo_totals(
     frame: pd.DataFrame, matrix: np.ndarray, draws: int, seed: int, block: int
 ) -> np.ndarray:
-    """Each column's total in each of `draws` draws (draws x columns): per draw, one normal
-    error per quantity group and one per factor, block by block (a loop over blocks of draws,
-    not over sources)."""
+    """Each column's total in each of `draws` draws (draws x columns): per draw, one normal error
+    per group of each shared error, block by block (a loop over blocks of draws, not sources).
+    A source is (tCO2e + quantity error x tCO2e before instruments) x factor error x GWP error."""
     tco2e = frame["tco2e"].to_numpy(dtype="float64")
+    exposed = frame["exposed_tco2e"].to_numpy(dtype="float64")
     rng = np.random.default_rng(seed)
     totals = np.empty((draws, matrix.shape[1]))
     for start in range(0, draws, block):
         n = min(block, draws - start)
-        drawn = tco2e
-        for group, half_width in SHARED_ERRORS:
-            codes, half = _shared(frame, group, half_width)
-            errors = 1.0 + (half / Z95) * rng.standard_normal((n, len(half)))
-            drawn = drawn * errors[:, codes]
-        totals[start : start + n] = drawn @ matrix
+        errors = []
+        for error in SHARED_ERRORS:
+            codes, half = _groups(frame, error)
+            errors.append((half / Z95 * rng.standard_normal((n, len(half))))[:, codes])
+        quantity, factor, gwp = errors
+        totals[start : start + n] = ((tco2e + quantity * exposed) * (1 + factor) * (1 + gwp)) @ matrix
     return totals
 
 
 def _interval(method: str, value: float, low: float, high: float) -> Interval:
-    """An interval never below zero (a normal error can reach there; emissions cannot)."""
-    low = max(low, 0.0)
+    """An interval never below zero (a normal error can reach there; emissions cannot); the
+    half-width is the unclipped one."""
     half = (high - low) / 2 / value * 100 if value > 0 else None
-    return Interval(method=method, low=low, high=high, half_width_percent=half)
+    return Interval(method=method, low=max(low, 0.0), high=high, half_width_percent=half)
 
 
 @dataclass(frozen=True)
@@ -238,7 +266,7 @@ class Column:
 def _column(frame: pd.DataFrame, member: np.ndarray, half: float, bounds: np.ndarray | None) -> Column:
     tco2e = frame["tco2e"].to_numpy(dtype="float64")
     value = float(tco2e[member].sum())
-    shares = frame.loc[member].groupby("quality")["tco2e"].sum()
+    shares = frame.loc[member].groupby("quality_class")["tco2e"].sum()
     measured = float(tco2e[member & frame["measured"].to_numpy()].sum())
     return Column(
         value=value,
@@ -258,29 +286,29 @@ class Assessment:
 def assess(
     lines: pd.DataFrame,
     employees: dict[int, float | None],
+    unlisted: Mapping[str, int] | None = None,
     draws: int | None = None,
     seed: int | None = None,
     rules: UncertaintyRules | None = None,
 ) -> Assessment:
     """Intervals of every figure of the rules in every year of the aggregated lines, with the
-    data-quality shares; intensities per employee where the headcount is known."""
+    data-quality shares; intensities per employee where the headcount is known. `unlisted`:
+    rows per data_quality value no class lists, for the notes."""
     rules = rules or uncertainty_rules()
     draws = rules.monte_carlo.draws if draws is None else draws
     seed = rules.monte_carlo.seed if seed is None else seed
-    sources = uncertainty_sources(lines, rules)
-    cols = columns(sources.frame, rules)
-    half = propagated_half_widths(sources.frame, cols.matrix)
+    frame = uncertainty_sources(lines, rules).frame
+    cols = columns(frame, rules)
+    half = propagated_half_widths(frame, cols.matrix)
     bounds = None
     if draws:
-        totals = monte_carlo_totals(sources.frame, cols.matrix, draws, seed, rules.monte_carlo.block)
+        totals = monte_carlo_totals(frame, cols.matrix, draws, seed, rules.monte_carlo.block)
         bounds = np.percentile(totals, [2.5, 97.5], axis=0)
     mc_method = f"Monte Carlo (IPCC Approach 2): {draws:,} draws, seed {seed}, 2.5th to 97.5th percentile"
     intensity = {f.key: f.per_employee for f in rules.figures}
     by_year: dict[int, dict[str, FigureUncertainty]] = {}
     for i, (key, year) in enumerate(cols.keys):
-        column = _column(
-            sources.frame, cols.matrix[:, i] > 0, half[i], None if bounds is None else bounds[:, i]
-        )
+        column = _column(frame, cols.matrix[:, i] > 0, half[i], None if bounds is None else bounds[:, i])
         entry = by_year.setdefault(year, {})
         entry[key] = column.scaled(1.0, mc_method)
         headcount = employees.get(year)
@@ -291,4 +319,4 @@ def assess(
         + (f" and by {mc_method}" if draws else "")
         + f"; quantities by data quality, factors by confidence grade and GWP, as {RULES_FILE} cites."
     )
-    return Assessment(by_year, [method, *sources.notes])
+    return Assessment(by_year, [method, *notes(unlisted or {}, rules)])

@@ -43,13 +43,14 @@ from carbon.export.cells import (
     SummaryCells,
     column_range,
 )
-from carbon.export.uncertainty_sheet import write_uncertainty
+from carbon.export.uncertainty_sheet import source_id, write_uncertainty
 from carbon.grouped import GroupedResult
 from carbon.inventory import energy_mwh_multiplier
+from carbon.models.uncertainty import uncertainty_rules
 from carbon.models.vocabulary import vocabulary
 from carbon.outputs import write_atomically
 from carbon.paths import file_sha256
-from carbon.uncertainty import quality_classes, uncertainty_rules
+from carbon.uncertainty import line_sources, uncertainty_sources
 from carbon.units import conversion_factor
 
 if TYPE_CHECKING:
@@ -374,7 +375,8 @@ CALCULATION_HEADERS = [
     "emissions (tCO2e)",
     "Activity row",
     "selection note",
-    "data quality class",  # of the line's ledger row: the Uncertainty sheet sums by it
+    "uncertainty source",  # the line's source on the Uncertainty sheet, which sums by it
+    "tCO2e before instruments",  # quantity x factor x GWP: what a quantity error scales
 ]
 
 
@@ -384,7 +386,7 @@ class CalculationSheet(NamedTuple):
 
 
 def write_calculation(
-    sheet: Sheet, lines: pd.DataFrame, activity: ActivitySheet, factors: dict, gwp: dict
+    sheet: Sheet, lines: pd.DataFrame, activity: ActivitySheet, factors: dict, gwp: dict, sources: np.ndarray
 ) -> CalculationSheet:
     activity_row = lines["record_id"].map(activity.row).to_numpy(dtype="int64")
     # Cached values follow the cells: J is Activity!L, L is Factors!I, N is GWP!B (1 for CO2e
@@ -398,7 +400,6 @@ def write_calculation(
     t_gas = quantity * factor * lines["applied_share"].to_numpy(dtype="float64")
     tco2e = t_gas * gwp_value
     category = [_category(c) for c in lines["category"]]
-    quality = quality_classes(lines["data_quality"].astype(str), uncertainty_rules()).to_numpy()
     canonical_column = activity_column("quantity (canonical)")
     grouped = "line_key" in lines.columns  # a group's lines: traced to the line files by line_key
 
@@ -426,7 +427,8 @@ def write_calculation(
                 Formula(f"=O{r}*N{r}", tco2e[i]),
                 a,
                 line.selection_note,
-                quality[i],
+                source_id(sources[i]),
+                Formula(f"=J{r}*L{r}*N{r}", quantity[i] * factor[i] * gwp_value[i]),
                 *((str(line.line_key),) if grouped else ()),
             ]
 
@@ -442,8 +444,9 @@ def write_calculation(
             15: TONNES,
             16: TONNES,
             17: ROW_NUMBER,
+            20: TONNES,
         },
-        {2: 28, 9: 44, 18: 50, 19: 18, 20: 22},
+        {2: 28, 9: 44, 18: 50, 19: 12, 20: 16, 21: 22},
     )
     values = pd.DataFrame(
         {
@@ -832,7 +835,10 @@ def build_workbook(
     last_org = write_organisation(sheet("Organisation"), organisation)
     factors = write_factors(sheet("Factors"), result)
     gwp = write_gwp(sheet("GWP"), result, result.inventory.gwp)
-    calculation = write_calculation(sheet("Calculation"), result.lines, activity, factors, gwp)
+    rules = uncertainty_rules()
+    sources = uncertainty_sources(result.lines, rules)
+    lines_source = line_sources(result.lines, sources)
+    calculation = write_calculation(sheet("Calculation"), result.lines, activity, factors, gwp, lines_source)
     years = [y.year for y in result.inventory.years]
     categories = sorted({c for y in result.inventory.years for c in y.scope3_by_category}, key=int)
     index = write_summary(
@@ -844,8 +850,7 @@ def build_workbook(
             for i, header in enumerate(CALCULATION_HEADERS)
         }
         cells = SummaryCells(index, years)
-        rules = uncertainty_rules()
-        write_uncertainty(sheet("Uncertainty"), result.inventory, result.lines, ranges, cells, rules)
+        write_uncertainty(sheet("Uncertainty"), result.inventory, sources, ranges, cells, rules)
     if report is not None:
         write_reconciliation(sheet("Reconciliation"), report)
     if extra is not None:

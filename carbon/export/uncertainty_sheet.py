@@ -22,7 +22,7 @@ from xlsxwriter.utility import xl_col_to_name
 from carbon.export.cells import NOT_AVAILABLE, Formula, Sheet, SummaryCells
 from carbon.models.inventory import FigureUncertainty, Inventory
 from carbon.models.uncertainty import Figure, UncertaintyRules
-from carbon.uncertainty import SHARED_ERRORS, columns, uncertainty_sources
+from carbon.uncertainty import SHARED_ERRORS, SharedError, Sources, columns, exposure
 
 TONNES_SHOWN = "#,##0.00####"
 PERCENT = "0.00"
@@ -37,14 +37,22 @@ SOURCE_HEADERS = [
     "Data-quality class",
     "Factor grade",
     "tCO2e",
+    "tCO2e before instruments",
     "Quantity half-width %",
     "Factor half-width %",
     "GWP half-width %",
-    "Factor and GWP half-width %",
     "Quantity error",
     "Factor error",
+    "GWP error",
     "Measured (1/0)",
 ]
+# Per shared error: the Sources column of its half-width and of the tCO2e it scales.
+ERROR_COLUMNS = {
+    "quantity": ("L", "tCO2e before instruments"),
+    "factor": ("M", "tCO2e"),
+    "gwp": ("N", "tCO2e"),
+}
+ERROR_GROUPS = {"quantity": "Quantity error", "factor": "Factor error", "gwp": "GWP error"}
 TERM_HEADERS = ["Figure", "Year", "Error", "Kind", "Half-width %", "tCO2e it scales", "Term (tCO2e^2)"]
 FIGURE_HEADERS = [
     "Figure",
@@ -93,70 +101,87 @@ def _header(sheet: Sheet, row: int, headers: list[str]) -> None:
 
 
 def _sources(sheet: Sheet, frame: pd.DataFrame, first: int, calculation: dict[str, str]) -> None:
-    """The Sources table from row `first` (its header one row above)."""
+    """The Sources table from row `first` (its header one row above): each source's tCO2e summed
+    over the Calculation lines that carry its id (no text criteria: ids and names may hold
+    characters SUMIFS reads as wildcards)."""
     tonnes, percent = sheet.format(TONNES_SHOWN), sheet.format(PERCENT)
+    by_source = calculation["uncertainty source"]
     for i, source in enumerate(frame.itertuples(index=False)):
         r = first + i
-        criteria = (
-            f"{calculation['year']},B{r},{calculation['activity']},E{r},{calculation['gas']},G{r},"
-            f"{calculation['factor_id']},F{r},{calculation['data quality class']},H{r}"
-        )
+        before = f"IF(J{r}>0,SUMIFS({calculation['tCO2e before instruments']},{by_source},A{r}),0)"
         cells: list[object] = [
-            i + 1,
+            source_id(i),
             source.year,
             source.scope,
             source.method,
             source.activity,
             source.factor_id,
             source.gas,
-            source.quality,
+            source.quality_class,
             source.grade,
-            Formula(f"=SUMIFS({calculation['emissions (tCO2e)']},{criteria})", source.tco2e),
-            source.activity_half_width * 100,
+            Formula(f"=SUMIFS({calculation['emissions (tCO2e)']},{by_source},A{r})", source.tco2e),
+            Formula(f"={before}", source.exposed_tco2e),
+            source.quantity_half_width * 100,
             source.factor_half_width * 100,
             source.gwp_half_width * 100,
-            Formula(f"=SQRT(L{r}^2+M{r}^2)", source.factor_total_half_width * 100),
-            f"Q{source.quantity_group + 1}",
-            f"F{source.factor_group + 1}",
+            *(f"{e.label}{getattr(source, e.group) + 1}" for e in SHARED_ERRORS),
             1 if source.measured else 0,
         ]
         for column, value in enumerate(cells, start=1):
-            sheet.put(r, column, value, tonnes if column == 10 else percent if 11 <= column <= 14 else None)
+            sheet.put(
+                r, column, value, tonnes if column in (10, 11) else percent if 12 <= column <= 14 else None
+            )
+
+
+def source_id(position: int) -> str:
+    """The id of a source in the workbook (S1, S2 ...), also on its Calculation lines."""
+    return f"S{position + 1}"
 
 
 @dataclass(frozen=True)
 class Term:
     figure: Figure
     year: int
-    error: str  # Qn or Fn
-    kind: str  # quantity or factor
-    half_width_column: str  # the Sources column holding the error's half-width
+    error: SharedError
+    group: int  # the error's group (0-based)
     source: int  # the first source (0-based) sharing the error
     half_width: float
     exposed: float
+
+    @property
+    def name(self) -> str:
+        return f"{self.error.label}{self.group + 1}"
 
 
 def _terms(frame: pd.DataFrame, rules: UncertaintyRules) -> list[Term]:
     """Every (figure, year, shared error) whose error scales some of the figure's tCO2e."""
     cols = columns(frame, rules)
     figures = {f.key: f for f in rules.figures}
-    tco2e = frame["tco2e"].to_numpy(dtype="float64")
     terms = []
-    kinds = [("Q", "quantity", "K"), ("F", "factor", "N")]
-    for (group, half_width), (label, kind, column) in zip(SHARED_ERRORS, kinds, strict=True):
-        codes = frame[group].to_numpy()
-        half = frame[half_width].to_numpy()
+    for error in SHARED_ERRORS:
+        codes = frame[error.group].to_numpy()
+        half = frame[error.half_width].to_numpy()
+        first = {int(code): int(np.flatnonzero(codes == code)[0]) for code in np.unique(codes)}
+        exposed = exposure(frame, cols.matrix, error)
         for i, (key, year) in enumerate(cols.keys):
             member = cols.matrix[:, i] > 0
-            exposed = pd.Series(tco2e[member]).groupby(codes[member]).sum()
-            for code, tonnes in exposed.items():
-                first = int(np.flatnonzero(codes == code)[0])
-                error = f"{label}{int(code) + 1}"
+            for code in np.unique(codes[member]):
+                source = first[int(code)]
                 terms.append(
-                    Term(figures[key], year, error, kind, column, first, float(half[first]), float(tonnes))
+                    Term(
+                        figures[key],
+                        year,
+                        error,
+                        int(code),
+                        source,
+                        float(half[source]),
+                        float(exposed[code, i]),
+                    )
                 )
-    order = list(figures)
-    return sorted(terms, key=lambda t: (t.year, order.index(t.figure.key), t.kind != "quantity"))
+    order, kinds = list(figures), [e.kind for e in SHARED_ERRORS]
+    return sorted(
+        terms, key=lambda t: (t.year, order.index(t.figure.key), kinds.index(t.error.kind), t.group)
+    )
 
 
 def _term_rows(
@@ -165,14 +190,15 @@ def _term_rows(
     tonnes, percent = sheet.format(TONNES_SHOWN), sheet.format(PERCENT)
     for i, term in enumerate(terms):
         r = first + i
-        group = sources["Quantity error"] if term.kind == "quantity" else sources["Factor error"]
+        half_column, scaled = ERROR_COLUMNS[term.error.kind]
+        group = sources[ERROR_GROUPS[term.error.kind]]
         condition = _condition(term.figure, term.year, sources)
-        exposed = f'=SUMPRODUCT({condition}*({group}="{term.error}")*{sources["tCO2e"]})'
-        half_width = f"=${term.half_width_column}${first_source + term.source}"
+        exposed = f'=SUMPRODUCT({condition}*({group}="{term.name}")*{sources[scaled]})'
+        half_width = f"=${half_column}${first_source + term.source}"
         sheet.put(r, 1, term.figure.key)
         sheet.put(r, 2, term.year)
-        sheet.put(r, 3, term.error)
-        sheet.put(r, 4, term.kind)
+        sheet.put(r, 3, term.name)
+        sheet.put(r, 4, term.error.kind)
         sheet.put(r, 5, Formula(half_width, term.half_width * 100), percent)
         sheet.put(r, 6, Formula(exposed, term.exposed), tonnes)
         sheet.put(r, 7, Formula(f"=(E{r}/100*F{r})^2", (term.half_width * term.exposed) ** 2), tonnes)
@@ -192,7 +218,7 @@ def _figure_rows(
         totals: dict[str, int] = {}  # figure key -> its row, for the intensities below
         for figure in rules.figures:
             found = year.uncertainty.get(figure.key)
-            if found is None:
+            if found is None or not cells.has(figure.key):  # a figure the Summary has no column for
                 continue
             condition = _condition(figure, year.year, sources)
             value = Formula(f"=SUMPRODUCT({condition}*{sources['tCO2e']})", found.value)
@@ -210,7 +236,7 @@ def _figure_rows(
         for figure in rules.figures:
             key = f"intensity.{figure.per_employee}"
             found = year.uncertainty.get(key)
-            if figure.per_employee is None or found is None or figure.key not in totals:
+            if found is None or figure.key not in totals or not cells.has(key):
                 continue
             people = cells.ref("employees", year.year)
             value = Formula(f"={cells.ref(key, year.year)}", found.value)
@@ -256,14 +282,14 @@ def _figure_row(
 def write_uncertainty(
     sheet: Sheet,
     inventory: Inventory,
-    lines: pd.DataFrame,
+    sources: Sources,
     calculation: dict[str, str],
     cells: SummaryCells,
     rules: UncertaintyRules,
 ) -> None:
-    """The sheet for a run's inventory and emission lines; `calculation` maps the Calculation
-    sheet's headers to their absolute ranges."""
-    frame = uncertainty_sources(lines, rules).frame
+    """The sheet for a run's inventory and the sources of its emission lines (whose ids the
+    Calculation sheet carries); `calculation` maps the Calculation headers to their ranges."""
+    frame = sources.frame
     figure_rows = sum(len(y.uncertainty) for y in inventory.years)
     sheet.put(
         1,
@@ -277,12 +303,12 @@ def write_uncertainty(
     term_header = figure_header + figure_rows + 3
     source_header = term_header + len(terms) + 3
     first_source = source_header + 1
-    sources = _ranges(SOURCE_HEADERS, first_source, first_source + len(frame) - 1)
+    source_ranges = _ranges(SOURCE_HEADERS, first_source, first_source + len(frame) - 1)
     term_ranges = _ranges(TERM_HEADERS, term_header + 1, term_header + len(terms))
     _header(sheet, figure_header, FIGURE_HEADERS)
-    _figure_rows(sheet, inventory, rules, figure_header + 1, Ranges(sources, term_ranges), cells)
+    _figure_rows(sheet, inventory, rules, figure_header + 1, Ranges(source_ranges, term_ranges), cells)
     _header(sheet, term_header, TERM_HEADERS)
-    _term_rows(sheet, terms, term_header + 1, first_source, sources)
+    _term_rows(sheet, terms, term_header + 1, first_source, source_ranges)
     _header(sheet, source_header, SOURCE_HEADERS)
     _sources(sheet, frame, first_source, calculation)
     sheet.ws.set_column(0, 0, 34)

@@ -7,15 +7,22 @@ of the file's `sources`.
 from __future__ import annotations
 
 import re
+from functools import cache, cached_property
 from typing import Annotated, Literal
 
+import numpy as np
+import pandas as pd
 from pydantic import Field, model_validator
 
 from carbon.models.files import Number, Strict, Text
+from carbon.models.loading import validate
+from carbon.paths import data_file
+
+RULES_FILE = "carbon/data/uncertainty.yaml"
 
 # A normal draw below zero (a negative quantity or factor) is rare only while the 95% half-width
-# stays well under 100%: larger ones are refused rather than drawn.
-HalfWidth = Annotated[Number, Field(ge=0, le=100)]
+# stays well under 100% (at 80%, 1 draw in 12,000): larger ones are refused rather than drawn.
+HalfWidth = Annotated[Number, Field(ge=0, le=80)]
 
 
 class Source(Strict):
@@ -76,9 +83,15 @@ class Figure(Strict):
         return self
 
 
+# Fewer draws cannot place the 2.5th and 97.5th percentiles; more hold draws x figures x years
+# totals in memory (100,000 x 6 x 111 years: 530 MB) for no gain in the reported digits.
+MIN_DRAWS, MAX_DRAWS = 1_000, 100_000
+MAX_SEED = 2**63 - 1
+
+
 class MonteCarlo(Strict):
-    draws: Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
-    seed: Annotated[int, Field(ge=0, strict=True)]
+    draws: Annotated[int, Field(ge=MIN_DRAWS, le=MAX_DRAWS, strict=True)]
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED, strict=True)]
     block: Annotated[int, Field(ge=100, le=100_000, strict=True)]  # draws held in memory at once
     agreement_percent: Annotated[Number, Field(gt=0, le=50)]  # the two methods' half-widths agree
 
@@ -112,8 +125,12 @@ class UncertaintyRules(Strict):
 
     def quality_class(self, data_quality: str) -> QualityClass | None:
         """The class a ledger row's data_quality belongs to (None: not listed)."""
-        value = normal_quality(data_quality)
-        return next((c for c in self.activity_data if value in map(normal_quality, c.matches)), None)
+        return self.spellings.get(normal_quality(data_quality))
+
+    @cached_property
+    def spellings(self) -> dict[str, QualityClass]:
+        """Each listed spelling, normalised, and its class (looked up for every distinct value)."""
+        return {normal_quality(m): c for c in self.activity_data for m in c.matches}
 
     def quality(self, name: str) -> QualityClass:
         return next(c for c in self.activity_data if c.name == name)
@@ -135,3 +152,53 @@ class UncertaintyRules(Strict):
 
 def normal_quality(value: str) -> str:
     return re.sub(r"[\s_-]+", " ", str(value)).strip().lower()
+
+
+@cache
+def uncertainty_rules() -> UncertaintyRules:
+    return validate(data_file("uncertainty.yaml"), UncertaintyRules, RULES_FILE)
+
+
+def quality_classes(data_quality: pd.Series) -> pd.Categorical:
+    """Each row's data-quality class (a value no class lists: the unmatched class), worked out
+    once per distinct value and taken to the rows by their codes."""
+    rules = uncertainty_rules()
+    column = (
+        data_quality
+        if isinstance(data_quality.dtype, pd.CategoricalDtype)
+        else data_quality.astype("category")
+    )
+    names = [c.name for c in rules.activity_data]
+    fallback = names.index(rules.unmatched_quality)
+    per_value = [
+        names.index(found.name) if (found := rules.quality_class(str(v))) else fallback
+        for v in column.cat.categories
+    ]
+    codes = np.append(np.asarray(per_value, dtype=np.int64), fallback)  # code -1 (missing): unmatched
+    return pd.Categorical.from_codes(codes[column.cat.codes.to_numpy()], categories=names)
+
+
+# Unlisted data_quality values named per chunk; the rest are counted under OTHER_VALUES (a
+# ledger of free text would otherwise carry every row's text to the notes).
+MAX_NAMED_QUALITIES = 100
+OTHER_VALUES = "(other values)"
+
+
+def unlisted_qualities(data_quality: pd.Series) -> dict[str, int]:
+    """Rows per data_quality value that no class lists (for the run's notes), the most frequent
+    MAX_NAMED_QUALITIES by name and the rest under OTHER_VALUES."""
+    rules = uncertainty_rules()
+    column = (
+        data_quality
+        if isinstance(data_quality.dtype, pd.CategoricalDtype)
+        else data_quality.astype("category")
+    )
+    counts = np.bincount(column.cat.codes.to_numpy() + 1, minlength=len(column.cat.categories) + 1)[1:]
+    unlisted = sorted(
+        ((int(n), str(v)) for v, n in zip(column.cat.categories, counts, strict=True) if n),
+        key=lambda pair: -pair[0],
+    )
+    unlisted = [(n, v) for n, v in unlisted if rules.quality_class(v) is None]
+    named = {v: n for n, v in unlisted[:MAX_NAMED_QUALITIES]}
+    others = sum(n for n, _ in unlisted[MAX_NAMED_QUALITIES:])
+    return named | ({OTHER_VALUES: others} if others else {})

@@ -37,7 +37,14 @@ def test_the_table_shows_both_half_widths(tmp_path):
 
 
 def test_bad_draws_and_seeds_exit_2(tmp_path):
-    for option in (["--draws", "-1"], ["--draws", "2000000"], ["--seed", "-3"], ["--draws", "many"]):
+    bad = (
+        ["--draws", "-1"],
+        ["--draws", "5"],
+        ["--draws", "200000"],
+        ["--seed", "-3"],
+        ["--seed", str(2**64)],
+    )
+    for option in (*bad, ["--draws", "many"]):
         done = runner.invoke(app, ["inventory", "--out", str(tmp_path / "x"), *option])
         assert done.exit_code == 2, (option, done.output)
         assert option[0] in done.output

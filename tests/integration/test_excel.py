@@ -462,7 +462,7 @@ def test_every_sheet_prints_a4_landscape_one_page_wide_with_its_header_on_every_
         workbook["Calculation"].print_title_rows == "$1:$1" and workbook["Cover"].print_title_rows == "$1:$2"
     )
     assert (
-        workbook["Calculation"].freeze_panes == "A2" and workbook["Calculation"].auto_filter.ref == "A1:S46"
+        workbook["Calculation"].freeze_panes == "A2" and workbook["Calculation"].auto_filter.ref == "A1:T46"
     )
 
 

@@ -72,14 +72,20 @@ def test_every_interval_recalculates_to_the_inventory(recalculated):
 
 def test_the_sheet_has_quantity_factor_and_gwp_errors(recalculated):
     inventory, book = recalculated
-    sheet = book["Uncertainty"]
-    values = [row for row in sheet.iter_rows(values_only=True)]
+    values = list(book["Uncertainty"].iter_rows(values_only=True))
     errors = {row[2] for row in values if row[0] in ("scope1", "scope2_location") and isinstance(row[2], str)}
-    assert any(e.startswith("Q") for e in errors) and any(e.startswith("F") for e in errors)
-    # Gasoline's CH4 and N2O factors carry the GWP's 41.7%: their combined half-width exceeds it.
-    gwp = [row[12] for row in values if isinstance(row[12], (int, float)) and row[12] > 0]
-    assert gwp and all(g == pytest.approx(41.70, abs=0.01) for g in gwp)
+    assert {e[0] for e in errors} == {"Q", "F", "G"}  # gasoline's CH4 and N2O bring the GWP errors
+    sources = [
+        row for row in values if isinstance(row[0], str) and row[0][:1] == "S" and row[0][1:].isdigit()
+    ]
+    # Gasoline's CH4 and N2O lines carry the GWP's 41.7%; CO2 none.
+    gwp = {row[6]: row[13] for row in sources}
+    assert gwp["CO2"] == 0 and gwp["N2O"] == pytest.approx(41.70, abs=0.01)
     # The blank data quality of g2 is 'unspecified'; 'Invoice' is 'invoiced'.
-    classes = {row[7] for row in values if row[0] is not None and isinstance(row[0], (int, float))}
-    assert {"invoiced", "estimated", "metered", "unspecified"} <= classes
+    assert {"invoiced", "estimated", "metered", "unspecified"} <= {row[7] for row in sources}
     assert inventory.years[1].uncertainty["scope1"].data_quality == {"unspecified": 1.0}
+    # Every source's tonnes come back from the Calculation lines that carry its id.
+    assert sum(row[9] for row in sources) == pytest.approx(
+        sum(y.total_location + y.scope2_market for y in inventory.years),
+        rel=REL,  # both Scope 2 views
+    )
