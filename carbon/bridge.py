@@ -24,18 +24,16 @@ change, the entities' own rows included where the ledger has them.
 from __future__ import annotations
 
 import math
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from carbon.disclose import check_paths, emission_paths
 from carbon.engine import InventoryResult
 from carbon.errors import InputFileError, Problem, ScenarioError
 from carbon.models.files import RestatementPolicy, StructuralChange
 from carbon.models.inventory import InventoryYear
 from carbon.models.vocabulary import vocabulary
-from carbon.restate import Restating, entity_values, inclusion_before
+from carbon.restate import Restating, check_events, entity_values, inclusion_before, keyed_events
 
 FACTOR_DRIVER = "emission factors"
 BOUNDARY_DRIVER = "boundary: activities or scopes added or dropped"
@@ -100,26 +98,6 @@ def _decompose(
     return parts, change
 
 
-def _check_events(policy: RestatementPolicy, file: str, as_of: date) -> list[tuple[str, StructuralChange]]:
-    """The policy's acquisitions and divestments, keyed as in the file; each dated on or before
-    --as-of and giving tCO2e figures only (the rest of the policy is restate's to check)."""
-    events = [
-        (f"events[{i}]", e) for i, e in enumerate(policy.events, start=1) if isinstance(e, StructuralChange)
-    ]
-    problems = [
-        Problem(
-            file, None, None, e.date.isoformat(), f"a date on or before --as-of {as_of}", key=f"{key}.date"
-        )
-        for key, e in events
-        if e.date > as_of
-    ]
-    if problems:
-        raise InputFileError(problems, f"{file} has problems")
-    given = {f"{key}.entity.emissions": list(e.entity.emissions) for key, e in events if e.entity.emissions}
-    check_paths(given, emission_paths(), file, "a tCO2e figure of the inventory")
-    return events
-
-
 def _given_total(event: StructuralChange, key: str, view: str, file: str) -> float:
     """An entity's given figures as the view's total: total_<view>, or the sum of its scopes. A
     Scope 2 figure of the other view only is refused, not read as 0."""
@@ -150,7 +128,10 @@ def structural_parts(
     of = ["scope1", f"scope2_{view}", "scope3"]
     context = Restating(result.request, years, of, file)
     parts = []
-    for key, event in _check_events(policy, file, result.request.as_of):
+    # Only the acquisitions and divestments are the bridge's: the rest of the policy is restate's.
+    events = [(key, e) for key, e in keyed_events(policy) if isinstance(e, StructuralChange)]
+    check_events(events, file, result.request.as_of, list(years), {})
+    for key, event in events:
         before = inclusion_before(event, [from_year, to_year])  # the share of a year before the date
         inside = {y: 1.0 - share if event.kind == "acquisition" else share for y, share in before.items()}
         moved = inside[to_year] - inside[from_year]

@@ -881,10 +881,10 @@ def restate_command(
 
     Example: carbon restate --org inputs/qfin --format json
     """
-    from carbon.restate import POLICY_FILE, load_policy, restate
+    from carbon.restate import load_policy, restate
 
     request = _request(org, None, None, factors, gwp, as_of)
-    policy_file = policy or Path(request.ledger).parent / POLICY_FILE
+    policy_file = _policy_file(policy, request)
     result = run_inventory(request)
     outcome = restate(request, load_policy(policy_file), policy_file, result)
     if output_format is RestateFormat.xlsx:
@@ -895,6 +895,13 @@ def restate_command(
         _fail("--out takes --format xlsx (the other formats go to stdout)")
     else:
         _emit(outcome, OutputFormat(output_format.value), restatement_frame, render_restatement)
+
+
+def _policy_file(given: Path | None, request: InventoryRequest) -> Path:
+    """--policy, or policy.yaml beside the organisation's ledger."""
+    from carbon.restate import POLICY_FILE
+
+    return given or Path(request.ledger).parent / POLICY_FILE
 
 
 @app.command("bridge")
@@ -924,10 +931,10 @@ def bridge_command(
 
     Example: carbon bridge 2024 2025
     """
-    from carbon.restate import POLICY_FILE, load_policy
+    from carbon.restate import load_policy
 
     request = _request(org, None, None, factors, gwp, as_of)
-    policy_file = policy or Path(request.ledger).parent / POLICY_FILE
+    policy_file = _policy_file(policy, request)
     if policy is not None and not policy.is_file():
         _fail(f"--policy {policy}: no such file (expected a base-year policy, see `carbon restate --help`)")
     result = run_inventory(request)

@@ -428,8 +428,7 @@ def finish(plan: Plan, parts: list[Totals]) -> tuple[Inventory, list[str]]:
     lines, rows = totals.line_totals, totals.row_totals
     assert context.organisation is not None  # check() has refused a bad organisation file
     warnings = headcount_warnings(plan.years, context.organisation)
-    years = sorted(int(y) for y in rows["year"].unique())
-    employees = employees_by_year(context.organisation, years)
+    employees = employees_by_year(context.organisation, sorted(plan.years))
     assessment = assess(lines, employees, plan.unlisted_qualities, request.draws, request.seed)
     notes = (
         method_notes(lines, rows, context.factor_set, request.gwp, request.as_of)

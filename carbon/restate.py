@@ -17,6 +17,7 @@ series is today's plus every structural change and correction, beside the printe
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from carbon.models.inventory import InventoryYear
 from carbon.models.loading import load_model
 
 POLICY_FILE = "policy.yaml"
+Event = StructuralChange | MethodChange | ErrorCorrection
 
 
 class YearDifference(BaseModel):
@@ -184,6 +186,11 @@ def printed_series(folder: Path, of: list[str], years: list[int]) -> dict[int, t
     return found
 
 
+def keyed_events(policy: RestatementPolicy) -> list[tuple[str, Event]]:
+    """The policy's events with their keys in the file (events[1] ...)."""
+    return [(f"events[{i}]", event) for i, event in enumerate(policy.events, start=1)]
+
+
 def check_policy(policy: RestatementPolicy, years: dict[int, InventoryYear], file: str, as_of: date) -> None:
     """The policy against the inventory and --as-of: exit 2 naming each problem's key."""
     listed = ", ".join(str(y) for y in sorted(years)) or "none"
@@ -191,10 +198,17 @@ def check_policy(policy: RestatementPolicy, years: dict[int, InventoryYear], fil
         expected = f"a year the ledger has rows for ({listed})"
         raise InputFileError([Problem(file, None, None, str(policy.base_year), expected, key="base_year")])
     later = [y for y in years if y >= policy.base_year]
+    check_events(keyed_events(policy), file, as_of, later, {"threshold.of": policy.threshold.of})
+
+
+def check_events(
+    events: Sequence[tuple[str, Event]], file: str, as_of: date, later: list[int], named: dict[str, list[str]]
+) -> None:
+    """Each event dated on or before --as-of, the years it names among `later` (from the base
+    year on), and the figures it gives tCO2e figures, as those `named` by other keys."""
     within = f"a year from the base year on ({', '.join(map(str, later))})"
     problems = []
-    for i, event in enumerate(policy.events, start=1):
-        key = f"events[{i}]"
+    for key, event in events:
         dates = [("date", event.date)]
         if isinstance(event, MethodChange) and event.as_of_before is not None:
             dates.append(("as_of_before", event.as_of_before))
@@ -215,18 +229,16 @@ def check_policy(policy: RestatementPolicy, years: dict[int, InventoryYear], fil
             ]
     if problems:
         raise InputFileError(problems, f"{file} has problems")
-    named = {"threshold.of": policy.threshold.of}
-    for i, event in enumerate(policy.events, start=1):
+    named = dict(named)
+    for key, event in events:
         if isinstance(event, ErrorCorrection):
-            named[f"events[{i}].difference"] = list(event.difference)
+            named[f"{key}.difference"] = list(event.difference)
         elif isinstance(event, StructuralChange) and event.entity.emissions is not None:
-            named[f"events[{i}].entity.emissions"] = list(event.entity.emissions)
+            named[f"{key}.entity.emissions"] = list(event.entity.emissions)
     check_paths(named, emission_paths(), file, "a tCO2e figure of the inventory")
 
 
-def trigger_differences(
-    event: StructuralChange | MethodChange | ErrorCorrection, key: str, context: Restating
-) -> dict[int, float]:
+def trigger_differences(event: Event, key: str, context: Restating) -> dict[int, float]:
     """One event's difference per year in the threshold figures; `key` names it in the policy."""
     years = list(context.years)
     if isinstance(event, StructuralChange):
@@ -255,11 +267,11 @@ def restate(
     if base_value <= 0:
         expected = f"figures with emissions in the base year {base} (they sum to {base_value:g} tCO2e)"
         raise InputFileError([Problem(file, None, None, "+".join(of), expected, key="threshold.of")])
-    ordered = sorted(enumerate(policy.events, start=1), key=lambda pair: (pair[1].date, pair[0]))
+    ordered = sorted(keyed_events(policy), key=lambda pair: pair[1].date)  # stable: file order on a day
     triggers, running, context = [], 0.0, Restating(request, years, of, file)
     adjusted = {year: 0.0 for year in years}
-    for i, event in ordered:
-        differences = trigger_differences(event, f"events[{i}]", context)
+    for key, event in ordered:
+        differences = trigger_differences(event, key, context)
         if not isinstance(event, MethodChange):  # today's run already has today's methods
             adjusted = {year: adjusted[year] + differences[year] for year in years}
         running += differences[base]

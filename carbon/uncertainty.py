@@ -40,9 +40,6 @@ from carbon.suggest import did_you_mean
 
 Z95 = NormalDist().inv_cdf(0.975)
 SOURCE_KEY = ["year", "scope", "method", "activity", "factor_id", "gas", "factor_confidence", "quality_class"]
-QUANTITY_KEY = ["year", "activity", "quality_class"]
-FACTOR_KEY = ["factor_id", "gas"]
-GWP_KEY = ["gas"]
 PROPAGATION = "error propagation (IPCC 2006 Vol. 1 ch. 3, Approach 1)"
 # Notes name at most this many unlisted data_quality values.
 NAMED_IN_NOTES = 20
@@ -61,23 +58,33 @@ class SharedError:
 
     kind: str
     label: str  # the groups are named label + number in the workbook (Q3, F7, G1)
+    key: list[str]  # what the sources sharing one error have in common
     group: str
     half_width: str
     scales: str
 
 
+# The rows of one activity, year and class are taken as wrong together (a meter-reading or
+# estimating practice); so are the lines of one factor, and those of one gas for its GWP.
 SHARED_ERRORS = (
-    SharedError("quantity", "Q", "quantity_group", "quantity_half_width", "exposed_tco2e"),
-    SharedError("factor", "F", "factor_group", "factor_half_width", "tco2e"),
-    SharedError("gwp", "G", "gwp_group", "gwp_half_width", "tco2e"),
+    SharedError(
+        "quantity",
+        "Q",
+        ["year", "activity", "quality_class"],
+        "quantity_group",
+        "quantity_half_width",
+        "exposed_tco2e",
+    ),
+    SharedError("factor", "F", ["factor_id", "gas"], "factor_group", "factor_half_width", "tco2e"),
+    SharedError("gwp", "G", ["gas"], "gwp_group", "gwp_half_width", "tco2e"),
 )
 
 
 @dataclass(frozen=True)
 class Sources:
     """The aggregates the intervals are computed from, one row per source: SOURCE_KEY, tco2e,
-    exposed_tco2e (before instruments), measured, grade, and per SHARED_ERRORS its group and
-    half-width."""
+    quantity_canonical and used_quantity (after instruments), exposed_tco2e (before
+    instruments), measured, grade, and per SHARED_ERRORS its group and half-width."""
 
     frame: pd.DataFrame
 
@@ -93,7 +100,6 @@ def _plain(lines: pd.DataFrame) -> pd.DataFrame:
     )
     return lines.assign(
         **{c: lines[c].astype(str).replace({"nan": "", "None": ""}) for c in text},
-        line_count=lines["line_count"] if "line_count" in lines else 1,
         used_quantity=used,
     )
 
@@ -101,7 +107,7 @@ def _plain(lines: pd.DataFrame) -> pd.DataFrame:
 def uncertainty_sources(lines: pd.DataFrame, rules: UncertaintyRules) -> Sources:
     """Sources from emission lines or their aggregates (carbon.inventory.LINE_GROUP and sums),
     in key order, with their shared errors and half-widths."""
-    sums = ["tco2e", "quantity_canonical", "used_quantity", "line_count"]
+    sums = ["tco2e", "quantity_canonical", "used_quantity"]
     frame = _plain(lines).groupby(SOURCE_KEY, dropna=False, sort=False)[sums].sum().reset_index()
     frame = frame.sort_values(SOURCE_KEY, key=lambda c: c.astype(str), kind="stable").reset_index(drop=True)
     quality = frame["quality_class"].map(rules.quality)
@@ -125,8 +131,8 @@ def uncertainty_sources(lines: pd.DataFrame, rules: UncertaintyRules) -> Sources
         factor_half_width=grade.map(half_width_95).astype("float64"),
         gwp_half_width=gwp,
     )
-    for error, key in zip(SHARED_ERRORS, (QUANTITY_KEY, FACTOR_KEY, GWP_KEY), strict=True):
-        codes, _ = pd.factorize(pd.MultiIndex.from_frame(frame[key].astype(str)))
+    for error in SHARED_ERRORS:
+        codes, _ = pd.factorize(pd.MultiIndex.from_frame(frame[error.key].astype(str)))
         frame[error.group] = codes
     return Sources(frame)
 
@@ -217,15 +223,14 @@ def monte_carlo_totals(
     A source is (tCO2e + quantity error x tCO2e before instruments) x factor error x GWP error."""
     tco2e = frame["tco2e"].to_numpy(dtype="float64")
     exposed = frame["exposed_tco2e"].to_numpy(dtype="float64")
+    groups = [_groups(frame, error) for error in SHARED_ERRORS]
     rng = np.random.default_rng(seed)
     totals = np.empty((draws, matrix.shape[1]))
     for start in range(0, draws, block):
         n = min(block, draws - start)
-        errors = []
-        for error in SHARED_ERRORS:
-            codes, half = _groups(frame, error)
-            errors.append((half / Z95 * rng.standard_normal((n, len(half))))[:, codes])
-        quantity, factor, gwp = errors
+        quantity, factor, gwp = (
+            (half / Z95 * rng.standard_normal((n, len(half))))[:, codes] for codes, half in groups
+        )
         totals[start : start + n] = ((tco2e + quantity * exposed) * (1 + factor) * (1 + gwp)) @ matrix
     return totals
 

@@ -159,9 +159,9 @@ def uncertainty_rules() -> UncertaintyRules:
     return validate(data_file("uncertainty.yaml"), UncertaintyRules, RULES_FILE)
 
 
-def quality_classes(data_quality: pd.Series) -> pd.Categorical:
-    """Each row's data-quality class (a value no class lists: the unmatched class), worked out
-    once per distinct value and taken to the rows by their codes."""
+def _value_classes(data_quality: pd.Series) -> tuple[pd.Series, list[str], np.ndarray]:
+    """The column as categories, the class names, and each category's class (its position among
+    the names; a value no class lists: the unmatched class), worked out once per distinct value."""
     rules = uncertainty_rules()
     column = (
         data_quality
@@ -174,7 +174,14 @@ def quality_classes(data_quality: pd.Series) -> pd.Categorical:
         names.index(found.name) if (found := rules.quality_class(str(v))) else fallback
         for v in column.cat.categories
     ]
-    codes = np.append(np.asarray(per_value, dtype=np.int64), fallback)  # code -1 (missing): unmatched
+    return column, names, np.asarray(per_value, dtype=np.int64)
+
+
+def quality_classes(data_quality: pd.Series) -> pd.Categorical:
+    """Each row's data-quality class, taken to the rows by their category codes."""
+    column, names, per_value = _value_classes(data_quality)
+    fallback = names.index(uncertainty_rules().unmatched_quality)
+    codes = np.append(per_value, fallback)  # code -1 (missing): the unmatched class
     return pd.Categorical.from_codes(codes[column.cat.codes.to_numpy()], categories=names)
 
 
@@ -187,18 +194,14 @@ OTHER_VALUES = "(other values)"
 def unlisted_qualities(data_quality: pd.Series) -> dict[str, int]:
     """Rows per data_quality value that no class lists (for the run's notes), the most frequent
     MAX_NAMED_QUALITIES by name and the rest under OTHER_VALUES."""
-    rules = uncertainty_rules()
-    column = (
-        data_quality
-        if isinstance(data_quality.dtype, pd.CategoricalDtype)
-        else data_quality.astype("category")
-    )
-    counts = np.bincount(column.cat.codes.to_numpy() + 1, minlength=len(column.cat.categories) + 1)[1:]
+    column, names, per_value = _value_classes(data_quality)
+    unmatched = names.index(uncertainty_rules().unmatched_quality)
+    counts = np.bincount(column.cat.codes.to_numpy() + 1, minlength=len(per_value) + 1)[1:]
+    values = column.cat.categories
     unlisted = sorted(
-        ((int(n), str(v)) for v, n in zip(column.cat.categories, counts, strict=True) if n),
+        ((int(counts[i]), str(values[i])) for i in np.flatnonzero((per_value == unmatched) & (counts > 0))),
         key=lambda pair: -pair[0],
     )
-    unlisted = [(n, v) for n, v in unlisted if rules.quality_class(v) is None]
     named = {v: n for n, v in unlisted[:MAX_NAMED_QUALITIES]}
     others = sum(n for n, _ in unlisted[MAX_NAMED_QUALITIES:])
     return named | ({OTHER_VALUES: others} if others else {})
