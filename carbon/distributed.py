@@ -28,6 +28,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 import pyarrow as pa
@@ -48,7 +49,7 @@ from carbon.engine import (
 )
 from carbon.errors import CarbonError, LedgerError, Problem
 from carbon.models.inventory import Inventory
-from carbon.outputs import OutputSet, to_json, write_atomically, write_line_keys
+from carbon.outputs import HashingFile, OutputSet, to_json, write_atomically, write_line_keys
 from carbon.readers import arrow_to_frame
 from carbon.streaming import has_instruments, parquet_options, same_schema
 
@@ -92,38 +93,59 @@ def coverage_partition(part, context: Context) -> pd.DataFrame | None:
     return scan(_read(part), context).coverage
 
 
+class Partition(NamedTuple):
+    """What a worker returns of a partition: its facts for the plan and, when it was clean, its
+    lines' aggregates, and the sha256 of its lines file as written (for the manifest)."""
+
+    scanned: Scanned
+    totals: Totals | None
+    sha256: str | None
+
+
+LINES_DIR = "emission_lines"
+
+
+def part_file(index: int) -> str:
+    return f"part-{index:05d}.parquet"
+
+
 def scan_and_compute_partition(
     part, index: int, context: Context, coverage: pd.DataFrame, lines_dir: str
-) -> tuple[Scanned, Totals | None]:
+) -> Partition:
     """On a worker: the partition's facts for the plan and, if it is clean, its lines written to
     lines_dir/part-NNNNN.parquet and their aggregates."""
     scanned = scan(_read(part), context, coverage=False)
     local = Plan(context)
     local.add(scanned)
     if not local.clean or scanned.rows is None or scanned.rows.empty:
-        return scanned.without_rows(), None  # the client's plan names the problems
+        return Partition(scanned.without_rows(), None, None)  # the client's plan names the problems
     computed = compute(scanned.rows, local, coverage)
     table = same_schema(pa.Table.from_pandas(computed.lines.lines, preserve_index=False))
-    pyarrow.parquet.write_table(
-        table, Path(lines_dir) / f"part-{index:05d}.parquet", **parquet_options(table.schema)
-    )
-    return scanned.without_rows(), computed.totals
+    sink = HashingFile(Path(lines_dir) / part_file(index))
+    try:
+        pyarrow.parquet.write_table(table, pa.PythonFile(sink, mode="w"), **parquet_options(table.schema))
+    finally:
+        sink.close()
+    return Partition(scanned.without_rows(), computed.totals, sink.hexdigest())
 
 
-def _collect(futures: list) -> tuple[list[Scanned], list[Totals], LineKeyUnion]:
+def _collect(futures: list, outputs: OutputSet) -> tuple[list[Scanned], list[Totals], LineKeyUnion]:
     """Partition results as they complete (each is released once taken in: the client never
-    holds every partition's line keys at once), returned in partition order."""
+    holds every partition's line keys at once), returned in partition order; the sha256 of each
+    lines file goes to the output set."""
     from dask.distributed import as_completed
 
     position = {future.key: i for i, future in enumerate(futures)}
     scans: list[Scanned | None] = [None] * len(futures)
     computed: list[Totals | None] = [None] * len(futures)
     keys = LineKeyUnion()
-    for future, (scanned, totals) in as_completed(futures, with_results=True):
+    for future, result in as_completed(futures, with_results=True):
         i = position[future.key]
-        scans[i] = scanned
-        if totals is not None:
-            computed[i] = totals.keep(keys)
+        scans[i] = result.scanned
+        if result.totals is not None:
+            computed[i] = result.totals.keep(keys)
+        if result.sha256 is not None:
+            outputs.record_sha256(f"{LINES_DIR}/{part_file(i)}", result.sha256)
         future.release()
     return [s for s in scans if s is not None], [t for t in computed if t is not None], keys
 
@@ -192,7 +214,7 @@ def run_inventory_dask(
             for totals in client.gather(client.map(coverage_partition, parts, context=shared, pure=False)):
                 plan.add_coverage(totals)
             coverage = plan.coverage if plan.coverage is not None else no_coverage()
-        lines_dir = outputs.path("emission_lines")
+        lines_dir = outputs.path(LINES_DIR)
         lines_dir.mkdir()
         progress(f"validating and computing {len(parts)} partitions")
         futures = client.map(
@@ -204,7 +226,7 @@ def run_inventory_dask(
             lines_dir=str(lines_dir),
             pure=False,
         )
-        scans, computed, keys = _collect(futures)
+        scans, computed, keys = _collect(futures, outputs)
         for scanned in scans:  # in partition order: row numbers and problems as the pandas engine has them
             plan.add(scanned)
         plan.check(source.ids_at)

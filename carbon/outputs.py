@@ -79,6 +79,36 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
         raise
 
 
+class HashingFile:
+    """A file written through, keeping the sha256 of every byte: the manifest of a large output
+    need not read it back at the end of the run. hashlib releases the GIL on large blocks, so
+    the thread that writes (emission lines are written on their own thread) pays for it."""
+
+    def __init__(self, path: Path):
+        self.handle = open(path, "wb")  # noqa: SIM115 - closed by close(), as a file is
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes | memoryview) -> int:
+        self.digest.update(data)
+        return self.handle.write(data)
+
+    def tell(self) -> int:
+        return self.handle.tell()
+
+    def flush(self) -> None:
+        self.handle.flush()
+
+    @property
+    def closed(self) -> bool:
+        return self.handle.closed
+
+    def close(self) -> None:
+        self.handle.close()
+
+    def hexdigest(self) -> str:
+        return self.digest.hexdigest()
+
+
 def to_json(document: object) -> str:
     """JSON of a result (a model, or plain data). allow_nan=False: a non-finite number is a bug
     upstream, never a value to publish."""
@@ -172,6 +202,7 @@ class OutputSet:
         self.staging: Path | None = None
         self.created: list[Path] = []
         self._lock: int | None = None
+        self._digests: dict[str, tuple[int, str]] = {}  # staged name: (bytes, sha256) as written
 
     # -- entering: folders, lock, leftovers of killed runs
 
@@ -235,6 +266,19 @@ class OutputSet:
         """Where to write output `name` while the run is in progress."""
         assert self.staging is not None, "OutputSet used outside its with-block"
         return self.staging / name
+
+    def record_sha256(self, name: str, sha256: str) -> None:
+        """The sha256 of staged file `name`, taken as it was written (HashingFile); the manifest
+        uses it instead of reading the file again, while the file keeps the size it had now."""
+        self._digests[name] = (self.path(name).stat().st_size, sha256)
+
+    def sha256(self, name: str) -> str:
+        """The sha256 of staged file `name`: as recorded when written, else read from disk."""
+        path = self.path(name)
+        recorded = self._digests.get(name)
+        if recorded is not None and recorded[0] == path.stat().st_size:
+            return recorded[1]
+        return file_sha256(path)
 
     # -- committing
 
@@ -302,9 +346,10 @@ class OutputSet:
 
     def _write_manifest(self) -> Path:
         assert self.staging is not None
+        names = [str(p.relative_to(self.staging)) for p in _files(self.staging)]
         files = [
-            {"path": str(p.relative_to(self.staging)), "bytes": p.stat().st_size, "sha256": file_sha256(p)}
-            for p in _files(self.staging)
+            {"path": name, "bytes": self.path(name).stat().st_size, "sha256": self.sha256(name)}
+            for name in names
         ]
         manifest = self.staging / MANIFEST
         manifest.write_text(to_json({"written_by": WRITTEN_BY, "files": files}), encoding="utf-8")

@@ -14,7 +14,8 @@ out a collision of two different ids.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import IO
 
 import numpy as np
@@ -147,22 +148,23 @@ class RecordIdHashes:
             hashes = np.concatenate(self.pending) if self.pending else np.empty(0, dtype=np.uint64)
             return np.flatnonzero(np.isin(hashes, _repeated(hashes)))
         self._spill()
-        found = [
-            pairs["position"][np.isin(pairs["hash"], _repeated(pairs["hash"]))]
-            for pairs in self._bucket_pairs()
-        ]
+        # Two threads: NumPy sorts without the GIL, and this is the run's last long step.
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="record-ids") as pool:
+            found = list(pool.map(_repeated_in_bucket, self.buckets))
         return np.sort(np.concatenate(found)).astype(np.int64)
-
-    def _bucket_pairs(self) -> Iterator[np.ndarray]:
-        for file in self.buckets:
-            file.seek(0)
-            yield np.fromfile(file, dtype=HASH_AND_POSITION)
 
     def close(self) -> None:
         for file in self.buckets:
             file.close()
         self.buckets = []
         self.pending = []
+
+
+def _repeated_in_bucket(file: IO[bytes]) -> np.ndarray:
+    """Positions of the rows of one bucket file whose hash is shared with another row."""
+    file.seek(0)
+    pairs = np.fromfile(file, dtype=HASH_AND_POSITION)
+    return pairs["position"][np.isin(pairs["hash"], _repeated(pairs["hash"]))]
 
 
 def _repeated(hashes: np.ndarray) -> np.ndarray:

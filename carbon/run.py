@@ -23,7 +23,6 @@ from carbon.outputs import (
     write_lines_csv,
     write_lines_parquet,
 )
-from carbon.paths import file_sha256
 
 if TYPE_CHECKING:
     from carbon.reconcile import Reconciliation
@@ -131,7 +130,7 @@ def write_in_memory_outputs(
         from carbon.export.excel import export_xlsx
 
         names = ("emission_lines.parquet", "line_keys.parquet") if parquet else ("emission_lines.csv",)
-        view = workbook_view(result, lambda: {name: file_sha256(outputs.path(name)) for name in names})
+        view = workbook_view(result, lambda: {name: outputs.sha256(name) for name in names})
         export_xlsx(view, outputs.path(WORKBOOK), report)  # groups reconcile as the rows do
 
 

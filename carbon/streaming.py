@@ -40,8 +40,7 @@ from carbon.grouped import GroupedResult, combine_groups, grouped_result, row_gr
 from carbon.ledger import categorical_columns
 from carbon.models.inventory import Inventory
 from carbon.models.vocabulary import vocabulary
-from carbon.outputs import OutputSet, to_json, write_atomically, write_line_keys
-from carbon.paths import file_sha256
+from carbon.outputs import HashingFile, OutputSet, to_json, write_atomically, write_line_keys
 
 # Rows per chunk. On the 10M-row benchmark ledger (row groups of 250,000): 250,000 rows 16.5 s and
 # 535 MB, 500,000 rows 14.6 s and 738 MB, 1M rows 13.8 s and 1.2 GB (above the 1 GB aimed at).
@@ -160,19 +159,27 @@ class LinesWriter:
     both work). At most one chunk waits to be written: memory stays flat. Encoded as
     parquet_options says."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, outputs: OutputSet, name: str):
+        self.outputs, self.name = outputs, name
+        self.sink = HashingFile(outputs.path(name))  # its sha256 goes to the manifest
         self.writer: pyarrow.parquet.ParquetWriter | None = None
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lines-writer")
         self.pending: Future | None = None
 
     def write(self, lines: pd.DataFrame) -> None:
-        table = same_schema(pa.Table.from_pandas(lines, preserve_index=False))
+        """Hand one chunk's lines to the writer's thread (after the chunk before is written).
+        The frame is not changed afterwards: the thread converts it to Arrow itself."""
         self._wait()
+        self.pending = self.pool.submit(self._write, lines)
+
+    def _write(self, lines: pd.DataFrame) -> None:
+        table = same_schema(pa.Table.from_pandas(lines, preserve_index=False))
         if self.writer is None:
             options = parquet_options(table.schema)
-            self.writer = pyarrow.parquet.ParquetWriter(self.path, table.schema, **options)
-        self.pending = self.pool.submit(self.writer.write_table, table.cast(self.writer.schema))
+            self.writer = pyarrow.parquet.ParquetWriter(
+                pa.PythonFile(self.sink, mode="w"), table.schema, **options
+            )
+        self.writer.write_table(table.cast(self.writer.schema))
 
     def _wait(self) -> None:
         if self.pending is not None:
@@ -182,13 +189,19 @@ class LinesWriter:
     def __enter__(self) -> LinesWriter:
         return self
 
-    def __exit__(self, *error: object) -> None:
+    def __exit__(self, kind: object, *error: object) -> None:
         try:
             self._wait()
+        except Exception:
+            if kind is None:  # else the run's own error (a ledger problem) is the one to report
+                raise
         finally:
             if self.writer is not None:
                 self.writer.close()
+            self.sink.close()
             self.pool.shutdown()
+        if kind is None and self.writer is not None:
+            self.outputs.record_sha256(self.name, self.sink.hexdigest())
 
 
 class ChunkedRun(NamedTuple):
@@ -223,7 +236,7 @@ def run_inventory_chunked(
     keys = LineKeyUnion()
     group_parts: list[pd.DataFrame] = []
     done, memory = 0, MemoryKeeper()
-    with LinesWriter(outputs.path("emission_lines.parquet")) as writer:
+    with LinesWriter(outputs, "emission_lines.parquet") as writer:
         for frame in chunks(source, chunk_rows):
             progress(f"chunk at row {done + 1:,}{of_total}: validating, computing, writing")
             scanned = scan(frame, context, coverage=False)  # the first pass has the totals
@@ -241,8 +254,9 @@ def run_inventory_chunked(
             if groups:
                 group_parts.append(row_groups(computed.lines))
             memory.after_chunk()
-    source.finish()  # rows the reader could not split into the header's columns
-    plan.check(source.ids_at)
+        # The whole-ledger checks run while the writer finishes the last chunk's lines.
+        source.finish()  # rows the reader could not split into the header's columns
+        plan.check(source.ids_at)
     progress("aggregating")
     document, warnings = finish(plan, parts)
     write_line_keys(outputs, keys.table)
@@ -252,9 +266,7 @@ def run_inventory_chunked(
     if not groups:
         return ChunkedRun(document, warnings, None)
     assert context.organisation is not None  # check() has refused a bad organisation file
-    line_files = {
-        name: file_sha256(outputs.path(name)) for name in ("emission_lines.parquet", "line_keys.parquet")
-    }
+    line_files = {name: outputs.sha256(name) for name in ("emission_lines.parquet", "line_keys.parquet")}
     grouped = grouped_result(
         document,
         warnings,

@@ -3,6 +3,8 @@
 A real dask.distributed LocalCluster (2 worker processes) runs in these tests.
 """
 
+import json
+
 import pyarrow.parquet as pq
 import pytest
 
@@ -10,6 +12,7 @@ from carbon.distributed import partitions, run_inventory_dask
 from carbon.engine import InventoryRequest, run_inventory
 from carbon.errors import LedgerError
 from carbon.outputs import OutputSet
+from carbon.paths import file_sha256
 from tests.conftest import AS_OF
 from tests.integration.test_chunked import assert_same_lines, flat, write_ledger
 
@@ -63,6 +66,11 @@ def test_dask_equals_pandas(tmp_path, rows):
     assert_same_lines(
         written["emission_lines"], written["line_keys.parquet"], pandas_result.lines, ignore=("ledger_file",)
     )
+    # The manifest names every partition's lines file with the sha256 its worker took as it wrote.
+    manifest = json.loads(written["manifest.json"].read_text(encoding="utf-8"))
+    parts = {f["path"]: f["sha256"] for f in manifest["files"] if f["path"].startswith("emission_lines/")}
+    assert len(parts) == 3
+    assert parts == {name: file_sha256(written["emission_lines"].parent / name) for name in parts}
 
 
 def test_dask_reports_the_same_errors(tmp_path):

@@ -12,8 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from carbon import outputs as outputs_module
 from carbon import readers, streaming
 from carbon.engine import RowNumbers
+from carbon.outputs import OutputSet
+from carbon.paths import file_sha256
 from carbon.record_ids import RecordIdHashes, duplicate_ids, id_hashes
 from carbon.streaming import has_instruments
 
@@ -143,7 +146,7 @@ def test_has_instruments(tmp_path: Path, activities, expected, dictionary):
     assert has_instruments(source) is expected
 
 
-def test_the_lines_writer_writes_every_chunk_in_order_and_numeric_statistics_only(tmp_path):
+def test_the_lines_writer_writes_every_chunk_in_order_and_numeric_statistics_only(tmp_path, monkeypatch):
     import pandas as pd
 
     from carbon.streaming import LinesWriter
@@ -152,13 +155,19 @@ def test_the_lines_writer_writes_every_chunk_in_order_and_numeric_statistics_onl
         pd.DataFrame({"record_id": [f"r{i}" for i in range(n, n + 3)], "tco2e": [1.0 * n, 2.0, 3.0]})
         for n in (0, 3, 6)
     ]
-    with LinesWriter(tmp_path / "lines.parquet") as writer:
-        for chunk in chunks:
-            writer.write(chunk)
-    written = pq.read_table(tmp_path / "lines.parquet")
+    with OutputSet(tmp_path / "out") as outputs:
+        with LinesWriter(outputs, "lines.parquet") as writer:
+            for chunk in chunks:
+                writer.write(chunk)
+        path = outputs.path("lines.parquet")
+        on_disk = file_sha256(path)
+        # the sha256 taken as the lines were written is the file's, and the file is not read again
+        monkeypatch.setattr(outputs_module, "file_sha256", lambda path: pytest.fail("read again"))
+        assert outputs.sha256("lines.parquet") == on_disk
+        written = pq.read_table(path)
+        row_group = pq.ParquetFile(path).metadata.row_group(0)
     assert written.column("record_id").to_pylist() == [f"r{i}" for i in range(9)]
     assert written.column("tco2e").to_pylist() == [0.0, 2.0, 3.0, 3.0, 2.0, 3.0, 6.0, 2.0, 3.0]
-    row_group = pq.ParquetFile(tmp_path / "lines.parquet").metadata.row_group(0)
     assert row_group.column(1).statistics is not None  # tco2e
     assert row_group.column(0).statistics is None  # record_id: text
 
@@ -172,9 +181,38 @@ def test_the_lines_writer_raises_a_failed_write_in_the_run(tmp_path, monkeypatch
         raise OSError("disk full")
 
     monkeypatch.setattr(pq.ParquetWriter, "write_table", broken)
-    with pytest.raises(OSError, match="disk full"), LinesWriter(tmp_path / "lines.parquet") as writer:
-        writer.write(pd.DataFrame({"tco2e": [1.0]}))
-        writer.write(pd.DataFrame({"tco2e": [2.0]}))  # the first write's error surfaces here
+    with OutputSet(tmp_path / "out") as outputs:
+        with pytest.raises(OSError, match="disk full"), LinesWriter(outputs, "lines.parquet") as writer:
+            writer.write(pd.DataFrame({"tco2e": [1.0]}))
+            writer.write(pd.DataFrame({"tco2e": [2.0]}))  # the first write's error surfaces here
+        monkeypatch.setattr(outputs_module, "file_sha256", lambda path: "read again")
+        assert outputs.sha256("lines.parquet") == "read again"  # a failed file's digest is not recorded
+
+
+def test_a_run_error_inside_the_lines_writer_is_not_hidden_by_a_failed_write(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from carbon.streaming import LinesWriter
+
+    def broken(self, table):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", broken)
+    with OutputSet(tmp_path / "out") as outputs:
+        failing = LinesWriter(outputs, "lines.parquet")
+        with pytest.raises(ValueError, match="a ledger problem"), failing as writer:
+            writer.write(pd.DataFrame({"tco2e": [1.0]}))
+            raise ValueError("a ledger problem")
+
+
+def test_the_manifest_reads_a_file_again_when_it_changed_after_its_digest_was_recorded(tmp_path):
+    with OutputSet(tmp_path / "out") as outputs:
+        path = outputs.path("lines.parquet")
+        path.write_bytes(b"abc")
+        outputs.record_sha256("lines.parquet", "0" * 64)
+        assert outputs.sha256("lines.parquet") == "0" * 64  # as recorded: not read again
+        path.write_bytes(b"abcd")  # another size: the record no longer describes the file
+        assert outputs.sha256("lines.parquet") == file_sha256(path)
 
 
 @pytest.mark.parametrize(
