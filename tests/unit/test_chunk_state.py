@@ -241,3 +241,33 @@ def test_memory_is_trimmed_only_when_the_process_grows(monkeypatch, held_mb, tri
 def test_resident_bytes_reads_this_process():
     held = streaming.resident_bytes()
     assert held is None or 10 << 20 < held < 64 << 30  # Linux: a real size; elsewhere None
+
+
+def test_read_ahead_gives_every_item_in_order_and_raises_a_reader_error_where_it_occurred():
+    def items():
+        yield from range(5)
+        raise ValueError("a corrupt row group")
+
+    seen = []
+    with pytest.raises(ValueError, match="a corrupt row group"):
+        for item in streaming.read_ahead(items(), "test-reader"):
+            seen.append(item)
+    assert seen == [0, 1, 2, 3, 4]
+    assert list(streaming.read_ahead(iter(range(1000)), "test-reader")) == list(range(1000))
+
+
+def test_read_ahead_stops_its_thread_when_the_consumer_stops_early():
+    import threading
+
+    made = []
+
+    def items():
+        for i in range(1_000_000):
+            made.append(i)
+            yield i
+
+    ahead = streaming.read_ahead(items(), "test-reader-stop")
+    assert next(ahead) == 0
+    ahead.close()  # a chunk's error ends the run's loop
+    assert not any(t.name == "test-reader-stop" for t in threading.enumerate())
+    assert len(made) <= 3  # one item handed over, one waiting, one being made
