@@ -454,14 +454,16 @@ def arrow_to_frame(arrow: pa.Table, first_row: int, file: str = "the Parquet led
         elif pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
             column = pc.utf8_trim_whitespace(pc.fill_null(_binary_as_text(column, name, file), ""))
         columns.append(column)
-    table = pa.table(columns, names=[str(n).strip() for n in arrow.column_names]).to_pandas()
-    for position in range(table.shape[1]):  # by position: two blank header cells share a name
+    # `_row` goes in with the columns: added to the frame afterwards, it cost a copy per chunk.
+    columns.append(pa.array(np.arange(first_row, first_row + arrow.num_rows, dtype=np.int64)))
+    names = [*(str(n).strip() for n in arrow.column_names), "_row"]
+    table = pa.table(columns, names=names).to_pandas()
+    for position in range(table.shape[1] - 1):  # by position: two blank header cells share a name
         series = table.iloc[:, position]
         if isinstance(series.dtype, pd.CategoricalDtype):
             table.isetitem(position, _trimmed_categories(series))
         elif series.dtype == object:
             table.isetitem(position, series.fillna("").astype(str).str.strip())
-    table["_row"] = np.arange(len(table), dtype=np.int64) + first_row
     return table
 
 
@@ -480,18 +482,20 @@ def _binary_as_text(column: pa.ChunkedArray, name: str, file: str) -> pa.Chunked
 
 
 def _trimmed_categories(series: pd.Series) -> pd.Series:
-    """Trim the distinct values only; '' stands for missing, as in CSV."""
+    """Trim the distinct values only; '' stands for missing, as in CSV, and is always a
+    category. Built once from codes (adding '' and filling missing values as steps made the
+    categories twice more, for every column of every chunk)."""
     trimmed = series.cat.categories.astype(str).str.strip()
-    if trimmed.is_unique:
-        series = pd.Series(
-            pd.Categorical.from_codes(series.cat.codes, categories=trimmed, validate=False),
-            index=series.index,
-        )
-    else:
+    if not trimmed.is_unique:  # ' a' and 'a': the values themselves, trimmed
         series = series.astype(str).str.strip().astype("category")
-    if "" not in series.cat.categories:
-        series = series.cat.add_categories([""])
-    return series.fillna("")
+        trimmed, codes = series.cat.categories, series.cat.codes.to_numpy()
+    else:
+        codes = series.cat.codes.to_numpy()
+    if "" not in trimmed:
+        trimmed = trimmed.append(pd.Index([""], dtype=trimmed.dtype))
+    if (codes < 0).any():
+        codes = np.where(codes < 0, trimmed.get_loc(""), codes)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=trimmed, validate=False), index=series.index)
 
 
 # ---------------------------------------------------------------- ledgers read in chunks

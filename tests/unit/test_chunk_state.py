@@ -271,3 +271,21 @@ def test_read_ahead_stops_its_thread_when_the_consumer_stops_early():
     ahead.close()  # a chunk's error ends the run's loop
     assert not any(t.name == "test-reader-stop" for t in threading.enumerate())
     assert len(made) <= 3  # one item handed over, one waiting, one being made
+
+
+def test_a_parquet_dictionary_column_is_trimmed_with_missing_values_as_empty_text():
+    import pandas as pd
+
+    spaced = pa.array([" a", "a", None, "b ", "a"]).dictionary_encode()  # ' a' and 'a' trim alike
+    plain = pa.array(["x", " y", "x", None, "z"]).dictionary_encode()
+    full = pa.array(["p", "q", "p", "q", "p"]).dictionary_encode()  # no missing value, no ''
+    frame = readers.arrow_to_frame(pa.table([spaced, plain, full], names=["s", " p ", "f"]), first_row=7)
+    assert list(frame.columns) == ["s", "p", "f", "_row"]
+    assert frame["s"].tolist() == ["a", "a", "", "b", "a"]
+    assert frame["p"].tolist() == ["x", "y", "x", "", "z"]
+    assert frame["f"].tolist() == ["p", "q", "p", "q", "p"]
+    for column in ("s", "p", "f"):
+        assert isinstance(frame[column].dtype, pd.CategoricalDtype)
+        assert "" in frame[column].cat.categories  # a later default or blank is one category
+        assert frame[column].notna().all()
+    assert frame["_row"].tolist() == [7, 8, 9, 10, 11]
