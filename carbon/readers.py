@@ -670,7 +670,12 @@ def _may_hold_control_bytes(values: pd.Series) -> bool:
     multi-byte sequence; the buffer may hold bytes of values sliced away, so a True is only a
     reason to look with the regex."""
     data = large_text(values).buffers()[2]
-    return data is not None and bool(CONTROL_BYTES[np.frombuffer(data, dtype=np.uint8)].any())
+    if data is None:
+        return False
+    text = np.frombuffer(data, dtype=np.uint8)
+    if len(text) and 0x20 <= text.min() and text.max() < 0x7F:  # printable ASCII: two quick passes
+        return False
+    return bool(CONTROL_BYTES[text].any())
 
 
 def control_character_problems(

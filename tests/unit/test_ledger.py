@@ -4,6 +4,8 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from carbon.errors import LedgerError
 from carbon.ledger import load_ledger, load_organisation
@@ -223,3 +225,22 @@ def test_two_blank_header_cells_are_named_not_a_crash(tmp_path):
     assert "a column has values but no name" in str(raised.value)
     path.write_text(header + "\nr1,,2024,s,CN,electricity,1,MWh,,,src,\n", encoding="utf-8")
     assert "" not in readers.read_table(path, readers.table_schema("ledger")).columns  # empty: dropped
+
+
+PRINTABLE_ASCII = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
+# Either side of each edge of the quick look: tab (allowed), controls, DEL, non-ASCII text.
+BOUNDARY_CHARACTERS = st.sampled_from(["\t", "\n", "\x00", "\x08", "\x1f", "\x7f", "\x80", "é", "\u2028"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.one_of(PRINTABLE_ASCII, BOUNDARY_CHARACTERS)), min_size=1, max_size=8))
+def test_the_quick_look_for_control_bytes_misses_none(values):
+    """The byte scan that lets a text column skip the regex: printable ASCII is decided by its
+    lowest and highest byte; anything else (tab, a control character, DEL, non-ASCII) by the
+    table of control bytes. Checked against a plain test of every character."""
+    import re
+
+    from carbon.readers import CONTROL_CHARACTERS, _may_hold_control_bytes
+
+    expected = any(re.search(CONTROL_CHARACTERS, value) for value in values)
+    assert _may_hold_control_bytes(pd.Series(values, dtype="str")) == expected
