@@ -243,12 +243,24 @@ class LinesWriter:
             if kind is None:  # else the run's own error (a ledger problem) is the one to report
                 raise
         finally:
-            if self.writer is not None:
-                self.writer.close()
-            self.sink.close()
-            self.pool.shutdown()
+            self._close(quietly=kind is not None)
         if kind is None and self.writer is not None:
             self.outputs.record_sha256(self.name, self.sink.hexdigest())
+
+    def _close(self, quietly: bool) -> None:
+        """The writer's thread finishes first: after a Ctrl-C in _wait it may still be writing,
+        and closing the file under it crashed the process. `quietly` (the run has failed): an
+        error of closing (the footer on a full disk) does not replace the run's own."""
+        self.pool.shutdown(wait=True)
+        try:
+            try:
+                if self.writer is not None:
+                    self.writer.close()
+            finally:
+                self.sink.close()
+        except Exception:
+            if not quietly:
+                raise
 
 
 class ChunkedRun(NamedTuple):

@@ -289,3 +289,37 @@ def test_a_parquet_dictionary_column_is_trimmed_with_missing_values_as_empty_tex
         assert "" in frame[column].cat.categories  # a later default or blank is one category
         assert frame[column].notna().all()
     assert frame["_row"].tolist() == [7, 8, 9, 10, 11]
+
+
+def test_an_interrupt_while_waiting_for_the_writer_lets_it_finish_before_the_file_closes(
+    tmp_path, monkeypatch
+):
+    """Ctrl-C lands where the run waits for the chunk before: the writer's thread was still
+    writing when the file was closed under it, and the process crashed (a segmentation fault)."""
+    import os
+    import signal
+    import threading
+    import time
+
+    import pandas as pd
+
+    from carbon.streaming import LinesWriter
+
+    original = pq.ParquetWriter.write_table
+    written = []
+
+    def slow(self, table, *args, **kwargs):
+        time.sleep(0.6)  # a slow disk
+        original(self, table, *args, **kwargs)
+        written.append(len(table))
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", slow)
+    frame = pd.DataFrame({"tco2e": np.arange(1000, dtype=float)})
+    with OutputSet(tmp_path / "out") as outputs:
+        with pytest.raises(KeyboardInterrupt), LinesWriter(outputs, "lines.parquet") as writer:
+            writer.write(frame)
+            threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+            writer.write(frame)  # waits for the first write: the interrupt lands here
+            pytest.fail("not interrupted")
+        assert written[:1] == [1000]  # the first write finished before the file was closed
+        assert pq.read_table(outputs.path("lines.parquet")).num_rows == 1000
