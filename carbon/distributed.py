@@ -51,7 +51,7 @@ from carbon.errors import CarbonError, LedgerError, Problem
 from carbon.models.inventory import Inventory
 from carbon.outputs import HashingFile, OutputSet, to_json, write_atomically, write_line_keys
 from carbon.readers import arrow_to_frame
-from carbon.streaming import has_instruments, parquet_options, same_schema
+from carbon.streaming import has_instruments, lines_table, parquet_options
 
 # Rows per Dask partition: a task per 250,000-row group spent more on tasks than on rows.
 PARTITION_ROWS = 1_000_000
@@ -120,7 +120,7 @@ def scan_and_compute_partition(
     if not local.clean or scanned.rows is None or scanned.rows.empty:
         return Partition(scanned.without_rows(), None, None)  # the client's plan names the problems
     computed = compute(scanned.rows, local, coverage)
-    table = same_schema(pa.Table.from_pandas(computed.lines.lines, preserve_index=False))
+    table = lines_table(computed.lines.lines)
     sink = HashingFile(Path(lines_dir) / part_file(index))
     try:
         pyarrow.parquet.write_table(table, pa.PythonFile(sink, mode="w"), **parquet_options(table.schema))

@@ -488,9 +488,8 @@ def _trimmed_categories(series: pd.Series) -> pd.Series:
     trimmed = series.cat.categories.astype(str).str.strip()
     if not trimmed.is_unique:  # ' a' and 'a': the values themselves, trimmed
         series = series.astype(str).str.strip().astype("category")
-        trimmed, codes = series.cat.categories, series.cat.codes.to_numpy()
-    else:
-        codes = series.cat.codes.to_numpy()
+        trimmed = series.cat.categories
+    codes = series.cat.codes.to_numpy()
     if "" not in trimmed:
         trimmed = trimmed.append(pd.Index([""], dtype=trimmed.dtype))
     if (codes < 0).any():

@@ -122,11 +122,13 @@ def has_instruments(source: readers.LedgerSource) -> bool:
     return False
 
 
-def same_schema(table: pa.Table) -> pa.Table:
-    """Categorical columns as dictionary<int32, string> in every chunk (pandas picks int8 or
-    int16 codes by the number of categories) and other text as string, so all chunks share one
-    Parquet schema. Text of distinct values per row (record ids) is not dictionary-encoded:
-    building a dictionary of 500,000 distinct ids per chunk took 6% of a run, for nothing."""
+def lines_table(lines: pd.DataFrame) -> pa.Table:
+    """A chunk's lines as Arrow, in the schema every chunk shares: categorical columns as
+    dictionary<int32, string> (pandas picks int8 or int16 codes by the number of categories)
+    and other text as string. Text of distinct values per row (record ids) is not
+    dictionary-encoded: building a dictionary of 500,000 distinct ids per chunk took 6% of a
+    run, for nothing."""
+    table = pa.Table.from_pandas(lines, preserve_index=False)
     columns = [
         column.cast(STRING_DICTIONARY)
         if pa.types.is_dictionary(column.type)
@@ -220,7 +222,7 @@ class LinesWriter:
         self.pending = self.pool.submit(self._write, lines)
 
     def _write(self, lines: pd.DataFrame) -> None:
-        table = same_schema(pa.Table.from_pandas(lines, preserve_index=False))
+        table = lines_table(lines)
         if self.writer is None:
             options = parquet_options(table.schema)
             self.writer = pyarrow.parquet.ParquetWriter(
